@@ -1,0 +1,197 @@
+"""Text helpers every importer shares: decoding, placeholder kinds, system events, @mentions."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ..errors import FormatError
+
+# --- decoding ------------------------------------------------------------------------------
+
+BOMS = ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"))
+_CONTROL = re.compile(r"[\x01-\x08\x0e-\x1f]")
+
+
+def detect_encoding(data: bytes) -> tuple[str, int]:
+    """The encoding of an export's bytes and the length of its BOM: BOM, else UTF-8, else GB18030."""
+    for bom, enc in BOMS:
+        if data.startswith(bom):
+            return enc, len(bom)
+    try:
+        data.decode("utf-8")
+        return "utf-8", 0
+    except UnicodeDecodeError as e:
+        if e.start > len(data) - 4:  # a multibyte character cut at the end of a sample
+            return "utf-8", 0
+    try:
+        data.decode("gb18030")
+        return "gb18030", 0
+    except UnicodeDecodeError:
+        return "", 0
+
+
+def decode_bytes(data: bytes, path: Path | str) -> str:
+    """Decode a whole export to text with LF line ends; FormatError if it is not text."""
+    enc, bom = detect_encoding(data)
+    if not enc:
+        raise FormatError("not a text file (neither UTF-8, UTF-16 nor GB18030)", path=path)
+    text = data[bom:].decode(enc)
+    if looks_binary(text):
+        raise FormatError("not a text file (binary content)", path=path)
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text
+
+
+def decode_sample(data: bytes) -> str:
+    """Best-effort text of the first bytes of a file, for sniffing."""
+    enc, bom = detect_encoding(data)
+    text = data[bom:].decode(enc or "utf-8", errors="replace")
+    return text.replace("\r\n", "\n").replace("\x00", "")
+
+
+def looks_binary(text: str) -> bool:
+    sample = text[:8192]
+    if not sample:
+        return False
+    bad = len(_CONTROL.findall(sample)) + sample.count("\x00") + sample.count("\ufffd")
+    return bad > max(8, len(sample) // 50)
+
+
+def read_text(path: Path) -> str:
+    return decode_bytes(path.read_bytes(), path)
+
+
+# Zero-width characters, BOMs and NULs are removed from all stored text; CJK punctuation stays.
+INVISIBLE_PATTERN = "[\u200b\u200c\u200d\u2060\ufeff\x00]"
+_INVISIBLE = re.compile(INVISIBLE_PATTERN)
+
+
+def clean_text(s: str) -> str:
+    return _INVISIBLE.sub("", s)
+
+
+def clean_array(arr: pa.Array) -> pa.Array:
+    """``clean_text`` over an Arrow string array, vectorised."""
+    return pc.replace_substring_regex(arr, INVISIBLE_PATTERN, "")
+
+
+# --- message kinds from placeholder text ----------------------------------------------------
+
+# A message made only of these placeholders is that kind (they also appear inside text).
+_WHOLE = [
+    ("image", r"\[(?:图片|Photo|动画表情\.gif)(?:[:：][^\]]*)?\]|图片"),
+    ("sticker", r"\[(?:表情|表情包|动画表情|GIF表情|Emoji|商城表情)(?:[:：][^\]]*)?\]|表情"),
+    ("voice", r"\[(?:语音|语音消息)(?:[ :：][^\]]*)?\](?:\S{0,12})|语音时长：[\d.]+秒(?:\n.*)?"),
+    ("video", r"\[(?:视频|Video)(?:[ :：][^\]]*)?\](?:\d+s)?|视频"),
+]
+# A message starting with one of these is that kind; a title may follow.
+_PREFIX = [
+    ("red_packet", r"\[(?:QQ红包|红包|RED ENVELOPE)\]"),
+    ("transfer", r"\[转账\]|微信转账|转账：|已收款："),
+    ("file", r"\[文件(?:[:：|][^\]]*)?\]"),
+    ("link", r"\[(?:链接|分享|图文|小程序|视频号)(?:[:：|][^\]]*)?\]"),
+    ("location", r"\[(?:位置|定位|位置消息)(?:[:：|][^\]]*)?\]"),
+    ("call", r"\[(?:语音通话|视频通话|视频/语音通话)\]|语音/视频通话"),
+    ("card", r"\[(?:名片|个人名片|卡片消息|视频号名片)\]"),
+    ("forward", r"\[(?:聊天记录|合并转发|转发的聊天记录|转发)(?:[:：|][^\]]*)?\]"),
+    ("pat", r"\[拍一拍\]"),
+]
+_URL_ONLY = r"https?://\S+"
+
+_WHOLE_RE = [(k, f"^\\s*(?:(?:{p})\\s*)+$") for k, p in _WHOLE]
+_PREFIX_RE = [(k, f"^\\s*(?:{p})") for k, p in _PREFIX]
+_URL_RE = f"^\\s*{_URL_ONLY}\\s*$"
+_KIND_RULES = [*_WHOLE_RE, *_PREFIX_RE, ("link", _URL_RE)]
+_KIND_RULES_COMPILED = [(k, re.compile(p, re.S)) for k, p in _KIND_RULES]
+
+
+def kind_from_text(text: str | None) -> str:
+    """The kind of a message that an export gives only as text: ``[图片]`` is an image, etc."""
+    if not text:
+        return "text"
+    for kind, rx in _KIND_RULES_COMPILED:
+        if rx.search(text):
+            return kind
+    return "text"
+
+
+def kinds_from_text(texts: pa.Array) -> pa.Array:
+    """``kind_from_text`` over an Arrow string array, vectorised with Arrow's regex kernels."""
+    kinds = pa.array(["text"] * len(texts), pa.string()) if len(texts) else pa.array([], pa.string())
+    undecided = pc.fill_null(pc.invert(pc.equal(pc.utf8_length(pc.fill_null(texts, "")), 0)), False)
+    for kind, pattern in _KIND_RULES:
+        hit = pc.fill_null(pc.match_substring_regex(texts, "(?s)" + pattern), False)
+        hit = pc.and_(hit, undecided)
+        kinds = pc.if_else(hit, pa.scalar(kind), kinds)
+        undecided = pc.and_(undecided, pc.invert(hit))
+    return kinds
+
+
+# --- system events ----------------------------------------------------------------------------
+
+_Q = "[\"“”']"  # WeChat quotes names with ASCII quotes; some tools with curly ones
+_NAME = f"{_Q}?(.+?){_Q}?"
+
+
+def _split_names(s: str) -> list[str]:
+    parts = re.split(r"[、，,]|\s*和\s*(?=[\"“])", s)
+    return [p.strip().strip("\"“”'").strip() for p in parts if p.strip().strip("\"“”'").strip()]
+
+
+_EVENTS: list[tuple[str, re.Pattern[str], tuple[int, ...]]] = [
+    # (kind, full-match pattern, groups that name the members the event is about)
+    ("recall", re.compile(f"^{_NAME}\\s*撤回了(?:一条消息|一条成员消息|.*的消息)$"), (1,)),
+    ("pat", re.compile(f"^{_NAME}\\s*拍了拍\\s*{_NAME}(?:\\s*的.*|\\s*\\S{{0,16}})?$"), (1, 2)),
+    ("join", re.compile(f"^{_NAME}\\s*通过扫描{_NAME}分享的二维码加入群聊.*$"), (1,)),
+    ("join", re.compile(f"^{_NAME}\\s*通过扫描二维码加入群聊.*$"), (1,)),
+    ("join", re.compile(f"^{_NAME}\\s*邀请\\s*(.+?)\\s*加入了?(?:本群|群聊)(?:[，,。].*)?$"), (2,)),
+    ("join", re.compile(f"^(?:欢迎\\s*)?{_NAME}\\s*(?:已?加入(?:了)?(?:本群|群聊|该群)|入群)[。！!]?(?:.*)$"), (1,)),
+    ("leave", re.compile(f"^{_NAME}\\s*将\\s*(.+?)\\s*移出了?(?:本群|群聊)[。]?$"), (2,)),
+    ("leave", re.compile(f"^{_NAME}\\s*被\\s*(?:.+?)?\\s*(?:移出|踢出|请出)了?(?:本群|群聊)?[。]?$"), (1,)),
+    ("leave", re.compile(f"^{_NAME}\\s*(?:已)?(?:退出了?(?:本群|群聊|该群)|离开了?(?:本群|群聊|该群))[。]?$"), (1,)),
+    ("rename", re.compile(f"^{_NAME}\\s*修改(?:了)?群名(?:称)?为\\s*[“\"]?(.+?)[”\"]?[。]?$"), (1,)),
+]
+
+
+def classify_event(text: str | None) -> tuple[str, list[str]] | None:
+    """Recognise a platform notice (join, leave, rename, recall, pat) and whom it concerns.
+
+    Returns ``(kind, member_names)`` or ``None`` when the text is not such a notice. Patterns
+    match the whole text, so an ordinary message that mentions 撤回 is left alone.
+    """
+    if not text:
+        return None
+    t = text.strip()
+    if len(t) > 300:
+        return None
+    for kind, rx, groups in _EVENTS:
+        m = rx.match(t)
+        if m:
+            names: list[str] = []
+            for g in groups:
+                names.extend(_split_names(m.group(g)))
+            return kind, names
+    return None
+
+
+def rename_target(text: str) -> str | None:
+    """The new group name in a rename notice, if the text is one."""
+    m = _EVENTS[-1][1].match(text.strip())
+    return m.group(2) if m else None
+
+
+# --- @mentions -----------------------------------------------------------------------------------
+
+_MENTION = re.compile(r"(?<![A-Za-z0-9._%+\-])@([^\s\u2005\u3000@:：，,。！？!?]{1,32})")
+
+
+def find_mentions(text: str | None) -> list[str]:
+    """Names @-mentioned in plain text (``@阿杰 周六几点?``); WeChat ends them with U+2005."""
+    if not text or "@" not in text:
+        return []
+    return _MENTION.findall(text)
