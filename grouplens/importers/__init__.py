@@ -10,11 +10,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import FormatError, UnknownFormatError
-from . import chatlab, chatlog, memotrace, pywxdump, qce, qq_txt, roster
+from . import chatlab, chatlog, irc, memotrace, pywxdump, qce, qq_txt, roster
 from .base import SNIFF_BYTES, Importer, ParseOptions, ParsedConversation, Sample
 from .textutil import decode_sample
 
-_FAMILIES = (qq_txt, qce, memotrace, pywxdump, chatlog, chatlab)
+_FAMILIES = (qq_txt, qce, memotrace, pywxdump, chatlog, chatlab, irc)
 IMPORTERS: tuple[Importer, ...] = tuple(i for m in _FAMILIES for i in m.IMPORTERS)
 # Files that hold no messages of their own but are read by an importer (PyWxDump's users.json).
 SIDECARS: tuple[Importer, ...] = tuple(i for m in _FAMILIES for i in getattr(m, "SIDECARS", ()))
