@@ -43,6 +43,7 @@ class ParsedConversation:
     native_id: str | None = None  # the export's id for the group (group number, chatroom id)
     is_group: bool = True
     warnings: list[str] = field(default_factory=list)
+    roster: pa.Table | None = None  # members the export lists (roster.ROSTER_PARSED_SCHEMA), if it does
 
 
 @dataclass(frozen=True)
