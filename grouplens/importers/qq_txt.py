@@ -1,3 +1,308 @@
-"""(being written)"""
+"""Classic QQ 消息管理器 TXT exports (PC QQ before NT, 9.7.25): ``qq-txt``.
 
-IMPORTERS: list = []
+Layout (formats-qq.md §A)::
+
+    消息记录（此消息记录为文本格式，不支持重新导入）
+    <blank>
+    ================================================================
+    消息分组:我的群聊
+    ================================================================
+    消息对象:周末羽毛球交流群
+    ================================================================
+    <blank>
+    2021-05-01 8:05:12 【管理员】阿杰(123456789)
+    欢迎新人，进群改一下群名片哈
+    <blank>
+
+A header line carries the date, the time (hours unpadded; ``AM/PM`` after or ``上午/下午``
+before it in 12-hour locales) and the sender: the name, then the last ``(QQ号)`` or ``<email>``.
+A message runs until the blank line before the next header; blank lines inside a message stay.
+An "export all" file repeats the ``消息分组/消息对象`` block once per conversation.
+
+Export files reach millions of lines, so the parser works on Arrow arrays: the file's bytes are
+cut into line and message strings without copying, and headers, senders and times are read by
+Arrow's regex kernels. Only the few system notices and @mentions are looked at in Python.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from .. import schema as S
+from ..errors import FormatError
+from .base import Importer, ParseOptions, ParsedConversation, Sample
+from .textutil import classify_event, detect_encoding, find_mentions, kinds_from_text
+
+FIRST_LINE = "消息记录（此消息记录为文本格式，不支持重新导入）"
+SEPARATOR = "=" * 64
+SYSTEM_UINS = ("10000", "1000000")
+ANONYMOUS_UIN = "80000000"
+
+_DATE = r"(?P<y>\d{4})[-/](?P<mo>\d{1,2})[-/](?P<d>\d{1,2})"
+_CLOCK = (r"(?:(?P<ap1>上午|下午|AM|PM|am|pm)\s*)?(?P<h>\d{1,2}):(?P<mi>\d{2}):(?P<s>\d{2})"
+          r"(?:\s*(?P<ap2>AM|PM|am|pm|上午|下午))?")
+# The date and time at the start of a line; the rest is the sender.
+HEADER_RE = rf"^{_DATE}\s+{_CLOCK}(?:\s+(?P<who>[^\n]*?))?\s*\n?$"
+# The sender: optional 【title】 prefixes, the name, and the last (QQ号) or <email>.
+SENDER_RE = r"^(?P<title>(?:【[^】]*】\s*)*)(?P<name>.*?)(?:\((?P<uin>\d+)\)|<(?P<email>[^<>\s]+@[^<>\s]+)>)?$"
+_EVENT_HINT = "撤回|拍了拍|加入|退出|移出|踢出|请出|离开|修改|邀请"
+_MEMBER_EVENTS = ("recall", "pat")  # notices QQ shows under a member's own name
+
+
+class QQTxtImporter(Importer):
+    name = "qq-txt"
+    platform = "qq"
+    tool = "QQ 消息管理器 (PC QQ before 9.7.25), 导出为文本文件"
+    detection = "first line 消息记录（此消息记录为文本格式…, or 消息分组:/消息对象: lines between 64 '=' separators"
+
+    def sniff(self, sample: Sample) -> bool:
+        if sample.first_line.startswith("消息记录（此消息记录为文本格式"):
+            return True
+        lines = sample.lines(12)
+        return SEPARATOR in lines and any(l.startswith("消息对象:") for l in lines)
+
+    def parse(self, path: Path, options: ParseOptions) -> Iterator[ParsedConversation]:
+        buf = _utf8_bytes(path)
+        lines, starts = _split_lines(buf)
+        for section in _sections(lines, path):
+            conv = _parse_section(buf, lines, starts, section, path, options)
+            if conv is not None:
+                yield conv
+
+
+def _utf8_bytes(path: Path) -> bytes:
+    """The file as UTF-8 bytes with LF line ends (the common case avoids a decode/encode)."""
+    data = path.read_bytes()
+    enc, bom = detect_encoding(data)
+    if enc == "utf-8":
+        raw = data[bom:]
+    elif enc:
+        raw = data[bom:].decode(enc).encode("utf-8")
+    else:
+        raise FormatError("not a text file (neither UTF-8, UTF-16 nor GB18030)", path=path)
+    if b"\r" in raw:
+        raw = raw.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+    return raw
+
+
+def _split_lines(buf: bytes) -> tuple[pa.LargeStringArray, np.ndarray]:
+    """Every line (with its newline) as a zero-copy Arrow array, and the byte offset of each."""
+    arr = np.frombuffer(buf, dtype=np.uint8)
+    newlines = np.flatnonzero(arr == 10)
+    ends = newlines + 1
+    if not len(ends) or ends[-1] != len(buf):
+        ends = np.append(ends, len(buf))
+    offsets = np.concatenate([[0], ends]).astype(np.int64)
+    lines = pa.Array.from_buffers(pa.large_string(), len(offsets) - 1,
+                                  [None, pa.py_buffer(offsets), pa.py_buffer(buf)])
+    try:
+        lines.validate(full=True)
+    except pa.ArrowInvalid:
+        raise FormatError("not valid UTF-8 text") from None
+    return lines, offsets
+
+
+class _Section:
+    def __init__(self, category: str | None, name: str | None, first: int, end: int):
+        self.category, self.name, self.first, self.end = category, name, first, end  # line range [first, end)
+
+
+def _sections(lines: pa.LargeStringArray, path: Path) -> list[_Section]:
+    """The conversations in the file: each 消息对象 block and the lines that follow it."""
+    stripped = pc.utf8_rtrim(lines, characters="\n")
+    objects = np.flatnonzero(pc.starts_with(stripped, "消息对象:").to_numpy(zero_copy_only=False))
+    n = len(lines)
+    if not len(objects):
+        head = [stripped[i].as_py() for i in range(min(n, 5))]
+        if not any(h and h.startswith("消息记录（此消息记录为文本格式") for h in head):
+            raise FormatError("no 消息对象: line: not a QQ 消息管理器 text export", path=path)
+        first = next(i for i in range(n) if (stripped[i].as_py() or "").startswith("消息记录（")) + 1
+        return [_Section(None, path.stem, first, n)]
+    sections = []
+    for k, o in enumerate(objects):
+        name = stripped[int(o)].as_py()[len("消息对象:"):].strip()
+        category = None
+        if o >= 2 and stripped[int(o) - 2].as_py().startswith("消息分组:"):
+            category = stripped[int(o) - 2].as_py()[len("消息分组:"):].strip()
+        first = int(o) + 1
+        if first < n and stripped[first].as_py() == SEPARATOR:
+            first += 1
+        end = int(objects[k + 1]) if k + 1 < len(objects) else n
+        if k + 1 < len(objects):  # the next block begins with ====, 消息分组:, ==== before its 消息对象:
+            for _ in range(3):
+                prev = stripped[end - 1].as_py() if end - 1 >= first else None
+                if prev is None or not (prev == SEPARATOR or prev.startswith("消息分组:")):
+                    break
+                end -= 1
+        sections.append(_Section(category, name, first, end))
+    return sections
+
+
+def _parse_section(buf: bytes, lines: pa.LargeStringArray, starts: np.ndarray, sec: _Section, path: Path,
+                   options: ParseOptions) -> ParsedConversation | None:
+    part = lines.slice(sec.first, sec.end - sec.first)
+    if len(part) == 0:
+        return None
+    fields = pc.extract_regex(part, HEADER_RE)
+    candidate = fields.is_valid().to_numpy(zero_copy_only=False)
+    blank = pc.equal(pc.utf8_rtrim(part, characters="\n\t "), "").to_numpy(zero_copy_only=False)
+    after_blank = np.concatenate([[True], blank[:-1]])  # a header starts the section or follows a blank line
+    candidate &= after_blank
+    who_all = pc.fill_null(pc.struct_field(fields, "who"), "")
+    sender = pc.extract_regex(who_all, SENDER_RE)
+    has_id = pc.or_(pc.not_equal(pc.struct_field(sender, "uin"), ""),
+                    pc.not_equal(pc.struct_field(sender, "email"), ""))
+    has_id = pc.fill_null(has_id, False).to_numpy(zero_copy_only=False)
+    # In a group every sender carries a QQ number or email: that keeps a content line that
+    # starts with a timestamp from being read as a header. Private chats have bare names.
+    ids_in_section = bool((candidate & has_id).any())
+    is_header = candidate & has_id if ids_in_section else candidate & (who_all.to_numpy(zero_copy_only=False) != "")
+    rows = np.flatnonzero(is_header)
+    if not len(rows):
+        if bool(np.all(blank)):
+            return None
+        raise FormatError("no message headers (YYYY-MM-DD H:MM:SS name(QQ号)) in this conversation",
+                          path=path, line=sec.first + 1)
+    first_content = int(np.flatnonzero(~blank)[0])
+    if first_content < rows[0]:
+        raise FormatError("text before the first message header", path=path, line=sec.first + first_content + 1)
+
+    head = fields.filter(pa.array(is_header))
+    line_numbers = rows + sec.first + 1
+    ts = _timestamps(head, line_numbers, path, options)
+
+    # Whole records [header start, next header start) are contiguous slices of the buffer.
+    rec_offsets = np.append(starts[rows + sec.first], starts[sec.end]).astype(np.int64)
+    records = pa.Array.from_buffers(pa.large_string(), len(rows),
+                                    [None, pa.py_buffer(rec_offsets), pa.py_buffer(buf)])
+    body = pc.replace_substring_regex(records, r"^[^\n]*\n?", "", max_replacements=1)
+    body = pc.utf8_rtrim(body, characters="\n")
+
+    who = sender.filter(pa.array(is_header))
+    uin = _null_if_empty(pc.struct_field(who, "uin"))
+    email = _null_if_empty(pc.struct_field(who, "email"))
+    name = pc.utf8_trim_whitespace(pc.struct_field(who, "name"))
+    title = pc.struct_field(who, "title")
+    name = pc.if_else(pc.equal(name, ""), pc.coalesce(uin, email, pa.scalar("")), name)
+    sender_id = pc.coalesce(uin, email)
+    if not ids_in_section:
+        sender_id = pc.binary_join_element_wise(pa.scalar(S.NAME_ID_PREFIX, pa.large_string()), name,
+                                                pa.scalar("", pa.large_string()))
+    n = len(rows)
+    table = _assemble(n, ts, sender_id, name, title, uin, body, line_numbers)
+    return ParsedConversation(platform="qq", name=sec.name, messages=table, native_id=None,
+                              is_group=not (sec.category and "好友" in sec.category) and ids_in_section)
+
+
+def _timestamps(head: pa.StructArray, line_numbers: np.ndarray, path: Path, options: ParseOptions) -> pa.Array:
+    """Header dates and clocks as UTC instants; an impossible date is an error at its line."""
+    def ints(field: str) -> np.ndarray:
+        return pc.cast(pc.struct_field(head, field), pa.int64()).to_numpy(zero_copy_only=False)
+
+    y, mo, d, h, mi, s = (ints(f) for f in ("y", "mo", "d", "h", "mi", "s"))
+    ap = pc.coalesce(_null_if_empty(pc.struct_field(head, "ap1")), _null_if_empty(pc.struct_field(head, "ap2")))
+    ap = pc.utf8_upper(pc.fill_null(ap, "")).to_numpy(zero_copy_only=False)
+    pm = (ap == "PM") | (ap == "下午")
+    am = (ap == "AM") | (ap == "上午")
+    twelve = pm | am
+    bad = (mo < 1) | (mo > 12) | (d < 1) | (d > 31) | (mi > 59) | (s > 59)
+    bad |= np.where(twelve, (h < 1) | (h > 12), h > 23)
+    hour = np.where(pm & (h < 12), h + 12, np.where(am & (h == 12), 0, h))
+    months = (y - 1970) * 12 + (mo - 1)
+    day0 = np.where(bad, 0, months).astype("datetime64[M]").astype("datetime64[D]")
+    days = day0 + np.where(bad, 0, d - 1).astype("timedelta64[D]")
+    bad |= days.astype("datetime64[M]") != day0  # day beyond the month's end (2月30日)
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise FormatError(f"impossible date or time in message header "
+                          f"({y[i]}-{mo[i]}-{d[i]} {h[i]}:{mi[i]:02d}:{s[i]:02d})", path=path,
+                          line=int(line_numbers[i]))
+    local = days.astype("datetime64[s]") + (hour * 3600 + mi * 60 + s).astype("timedelta64[s]")
+    index = pd.DatetimeIndex(local.astype("datetime64[us]"))
+    utc = index.tz_localize(options.tz, ambiguous=np.zeros(len(index), dtype=bool),
+                            nonexistent="shift_forward").tz_convert("UTC")
+    return pa.array(utc, S.TS_TYPE)
+
+
+def _assemble(n: int, ts: pa.Array, sender_id: pa.Array, name: pa.Array, title: pa.Array, uin: pa.Array,
+              body: pa.Array, line_numbers: np.ndarray) -> pa.Table:
+    kinds = kinds_from_text(body).to_numpy(zero_copy_only=False).astype(object)
+    sender_ids = sender_id.to_numpy(zero_copy_only=False).astype(object)
+    names = name.to_numpy(zero_copy_only=False).astype(object)
+    uins = uin.to_numpy(zero_copy_only=False).astype(object)
+    event_rows: dict[int, list[str]] = {}
+    extras: dict[int, str] = {}
+
+    system = np.isin(uins, SYSTEM_UINS)
+    hint = pc.fill_null(pc.match_substring_regex(body, _EVENT_HINT), False).to_numpy(zero_copy_only=False)
+    for i in np.flatnonzero(system | hint):
+        event = classify_event(body[int(i)].as_py())
+        if system[i]:
+            kinds[i] = event[0] if event else "system"
+            extras[int(i)] = f'{{"sender": "{names[i]}({uins[i]})"}}'
+            sender_ids[i] = None
+            names[i] = "系统消息"
+        elif event and event[0] in _MEMBER_EVENTS:
+            kinds[i] = event[0]
+        else:
+            continue
+        if event:
+            event_rows[int(i)] = event[1]
+    for i in np.flatnonzero(uins == ANONYMOUS_UIN):
+        sender_ids[i] = S.name_based_id(names[i])
+        extras[int(i)] = '{"anonymous": true}'
+    titles = title.to_numpy(zero_copy_only=False)
+    for i in np.flatnonzero(titles != ""):
+        t = re.findall(r"【([^】]*)】", titles[i])
+        if t and int(i) not in extras:
+            extras[int(i)] = '{"title": "' + "".join(t).replace("\\", "\\\\").replace('"', '\\"') + '"}'
+
+    at_rows = np.flatnonzero(pc.fill_null(pc.match_substring(body, "@"), False).to_numpy(zero_copy_only=False))
+    mentions = _list_array(n, {int(i): find_mentions(body[int(i)].as_py()) for i in at_rows})
+    event_members = _list_array(n, event_rows)
+    extra = [None] * n
+    for i, v in extras.items():
+        extra[i] = v
+    nulls = pa.nulls(n, pa.string())
+    return pa.table({
+        S.MSG_ID: nulls,
+        S.TS: ts,
+        S.SENDER_ID: pa.array(sender_ids, pa.string()),
+        S.SENDER_NAME: pa.array(names, pa.string()),
+        S.KIND: pa.array(kinds, pa.string()),
+        S.TEXT: body.cast(pa.string()),
+        S.REPLY_TO: nulls,
+        S.MENTIONS: mentions,
+        S.EVENT_MEMBERS: event_members,
+        S.QUOTE_SENDER: nulls,
+        S.QUOTE_TEXT: nulls,
+        S.QUOTE_TS: pa.nulls(n, S.TS_TYPE),
+        S.SOURCE_LINE: pa.array(line_numbers, pa.int64()),
+        S.EXTRA: pa.array(extra, pa.string()),
+    }, schema=S.PARSED_SCHEMA)
+
+
+def _null_if_empty(arr: pa.Array) -> pa.Array:
+    """Regex groups that did not take part in a match come back as "", not null."""
+    return pc.if_else(pc.equal(arr, ""), pa.scalar(None, arr.type), arr)
+
+
+def _list_array(n: int, values: dict[int, list[str]]) -> pa.Array:
+    """A list<string> column, empty except at the given rows, built without n Python lists."""
+    lengths = np.zeros(n, dtype=np.int32)
+    flat: list[str] = []
+    for i in sorted(values):
+        lengths[i] = len(values[i])
+        flat.extend(values[i])
+    offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int32)
+    return pa.ListArray.from_arrays(pa.array(offsets), pa.array(flat, pa.string()))
+
+
+IMPORTERS = [QQTxtImporter()]

@@ -1,0 +1,100 @@
+"""The typer app, its global options, shared option types and the error boundary."""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+
+from .. import __version__
+from ..errors import GrouplensError
+
+app = typer.Typer(
+    name="grouplens",
+    help="Weekly reviews of WeChat and QQ groups from their exported logs.\n\n"
+         "Start with: grouplens import EXPORTS_FOLDER, then grouplens groups.",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode="rich",
+    pretty_exceptions_enable=False,
+)
+
+stdout = Console(soft_wrap=False)
+stderr = Console(stderr=True)
+_state = {"debug": False}
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+# --- options shared by several commands ------------------------------------------------------
+StoreOpt = Annotated[str | None, typer.Option(
+    "--store", help="The store folder (default: $GROUPLENS_STORE, else ./grouplens-store).",
+    show_default=False)]
+GroupOpt = Annotated[str | None, typer.Option(
+    "--group", "-g", help="A group's name or id; may be left out when the store holds one group.",
+    show_default=False)]
+SinceOpt = Annotated[str | None, typer.Option("--since", help="First day to include (YYYY-MM-DD).",
+                                              show_default=False)]
+UntilOpt = Annotated[str | None, typer.Option("--until", help="Last day to include (YYYY-MM-DD).",
+                                              show_default=False)]
+TzOpt = Annotated[str, typer.Option("--tz", help="Time zone for exports' local times and for days.")]
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"grouplens {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Show the version and exit.")] = False,
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of errors.")] = False,
+) -> None:
+    _state["debug"] = debug
+
+
+def errors_to_exit(fn: F) -> F:
+    """Run a command, turning grouplens errors into one line on stderr and a non-zero exit."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except (typer.Exit, typer.Abort):
+            raise
+        except GrouplensError as e:
+            if _state["debug"]:
+                raise
+            stderr.print(f"[red]error:[/red] {_escape(str(e))}", highlight=False, soft_wrap=True)
+            raise typer.Exit(1) from None
+        except KeyboardInterrupt:
+            stderr.print("interrupted; nothing was changed", highlight=False)
+            raise typer.Exit(130) from None
+        except BrokenPipeError:
+            raise typer.Exit(0) from None
+        except Exception as e:  # a bug: say so in one line, without chat content in a traceback
+            if _state["debug"]:
+                raise
+            stderr.print(f"[red]internal error:[/red] {e.__class__.__name__}: {_escape(str(e))[:300]} "
+                         "(rerun with --debug for details)", highlight=False, soft_wrap=True)
+            raise typer.Exit(2) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _escape(text: str) -> str:
+    from rich.markup import escape
+    return escape(text)
+
+
+def main() -> None:
+    """The console-script entry point."""
+    try:
+        app()
+    except BrokenPipeError:  # `grouplens messages | head`
+        sys.stderr.close()
