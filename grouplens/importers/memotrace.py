@@ -1,3 +1,418 @@
-"""(being written)"""
+"""MemoTrace (WeChatMsg / 留痕) exports of Windows PC WeChat 3.x: the CSV and the TXT.
 
-IMPORTERS: list = []
+* ``memotrace-csv`` (``<remark>_utf8.csv``): the raw ``MSG`` rows, with WeChat's own (Type,
+  SubType) codes, epoch-second times and the sender's wxid, remark and nickname.
+* ``memotrace-txt`` (``<remark>.txt``): ``YYYY-MM-DD HH:MM:SS <name>`` then the content, then a
+  blank line; system notices are a single header-shaped line. Names only, HTML+JS escaped.
+
+Neither file names the group inside it, so the group is named after the file, as MemoTrace
+names its files after the group. Both exporters have written rows newest-first in some
+versions, so messages are always sorted by time. The raw-code helpers here are shared with
+the PyWxDump importer, which reads the same WeChat database.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import re
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from .. import schema as S
+from ..errors import FormatError
+from .base import (Importer, MessageRows, ParsedConversation, ParseOptions, Sample, from_epoch_seconds,
+                   parse_local_time)
+from .textutil import classify_event, find_mentions, read_text
+
+SYSTEM_NAME = "系统消息"
+
+# --- WeChat PC 3.x raw type codes (formats-wechat.md §1.1) -----------------------------------
+
+TYPE_TEXT, TYPE_APP, TYPE_SYSTEM = 1, 49, 10000
+_BASIC_KINDS = {1: "text", 3: "image", 34: "voice", 37: "system", 42: "card", 43: "video", 47: "sticker",
+                48: "location", 50: "call", 10002: "recall"}
+# Type 49 ("app message") sub-types; any other sub-type is some kind of shared card.
+_APP_KINDS = {0: "file", 1: "text", 3: "link", 4: "link", 5: "link", 6: "file", 8: "sticker", 17: "location",
+              19: "forward", 24: "link", 33: "link", 36: "link", 40: "forward", 50: "card", 51: "link",
+              53: "text", 57: "text", 62: "pat", 63: "link", 74: "file", 87: "text", 88: "link",
+              92: "link", 2000: "transfer", 2001: "red_packet", 2003: "red_packet"}
+QUOTE_SUBTYPE = 57
+# Type 10000 sub-types: the recall variants, the pat and the invitation.
+_SYSTEM_KINDS = {1: "recall", 5: "recall", 6: "recall", 33: "recall", 36: "recall", 57: "recall", 4: "pat",
+                 8000: "join"}
+
+# What MemoTrace's TXT writes for media, reused for CSV rows whose content is XML or empty, so a
+# group imported from both files reads the same.
+_KIND_PLACEHOLDERS = {"image": "[图片]", "voice": "[语音]", "video": "[视频]", "sticker": "[表情包]",
+                      "file": "[文件]", "link": "[链接]", "location": "[位置]", "card": "[名片]",
+                      "call": "[语音通话]", "forward": "[聊天记录]", "transfer": "[转账]", "red_packet": "[红包]",
+                      "pat": "[拍一拍]"}
+_APP_PLACEHOLDERS = {3: "[音乐分享]", 33: "[小程序]", 36: "[小程序]", 87: "[群公告]"}
+
+
+def kind_from_type_code(type_code: int, sub_type: int) -> str:
+    """The message kind of a raw WeChat PC 3.x (Type, SubType) pair; unknown codes are text."""
+    if type_code == TYPE_APP:
+        return _APP_KINDS.get(sub_type, "link")
+    if type_code == TYPE_SYSTEM:
+        return _SYSTEM_KINDS.get(sub_type, "system")
+    return _BASIC_KINDS.get(type_code, "text")
+
+
+def placeholder_for(type_code: int, sub_type: int) -> str | None:
+    """The bracketed placeholder MemoTrace shows for a non-text message, if it has one."""
+    if type_code == TYPE_APP and sub_type in _APP_PLACEHOLDERS:
+        return _APP_PLACEHOLDERS[sub_type]
+    return _KIND_PLACEHOLDERS.get(kind_from_type_code(type_code, sub_type))
+
+
+# --- WeChat system notices ------------------------------------------------------------------
+
+# WeChat writes a pat as `"A" 拍了拍 "B"` (either side may be 你/我/自己, a suffix may follow).
+# The shared classifier cuts an unquoted-suffix-less second name short, so names are re-read here.
+_PAT = re.compile(r'^\s*(?:"(?P<a>.+?)"|(?P<a_self>你|我))\s*拍了拍\s*(?:"(?P<b>.+?)"|(?P<b_self>你|我|自己))')
+# Markup PC WeChat leaves around notices (MemoTrace strips the same in its own writers).
+_NOTICE_MARKUP = re.compile(r'<!\[CDATA\[|\]\]>|\s*<a href="weixin://revoke_edit_click">重新编辑</a>|'
+                            r'</?(?:revokemsg|_wc_custom_link_|img|a)\b[^>]*>')
+
+
+def clean_notice(text: str) -> str:
+    """A system notice's text without the CDATA wrapper and link markup WeChat stores with it."""
+    return _NOTICE_MARKUP.sub("", text).strip()
+
+
+def notice_kind(text: str, fallback: str) -> tuple[str, list[str]]:
+    """The kind of a system notice and the members it concerns.
+
+    The text decides when it is a known notice (join, leave, rename, recall, pat); otherwise
+    ``fallback`` (the kind the export's type code gives) stands, with no members.
+    """
+    found = classify_event(text)
+    if found is None:
+        return fallback, []
+    kind, members = found
+    if kind == "pat":
+        m = _PAT.match(text)
+        if m:
+            members = [m["a"] or m["a_self"], m["b"] or m["b_self"]]
+    return kind, members
+
+
+# --- CSV reading shared by the WeChat CSV importers --------------------------------------------
+
+def iter_csv_records(text: str, path: Path, headers: tuple[tuple[str, ...], ...]
+                     ) -> Iterator[tuple[tuple[str, ...], int, dict[str, str]]]:
+    """Rows of a CSV export as ``(header, start_line, {column: value})``.
+
+    The first row must be one of ``headers``. ``start_line`` is the physical 1-based line where
+    the row begins (quoted fields may span lines). A row with the wrong number of fields, or a
+    quoted field cut off by the end of the file, is a FormatError naming its line.
+    """
+    reader = csv.reader(io.StringIO(text), strict=True)
+    header: tuple[str, ...] | None = None
+    while True:
+        start = reader.line_num + 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as e:
+            raise FormatError(f"malformed CSV row ({e})", path=path, line=start) from None
+        if not row:
+            continue
+        if header is None:
+            found = tuple(c.strip() for c in row)
+            if found not in headers:
+                raise FormatError("unexpected CSV header " + ",".join(row)[:120], path=path, line=start)
+            header = found
+            continue
+        if len(row) != len(header):
+            raise FormatError(f"CSV row has {len(row)} fields, the header has {len(header)}", path=path,
+                              line=start)
+        yield header, start, dict(zip(header, row))
+    if header is None:
+        raise FormatError("empty CSV file (no header)", path=path, line=1)
+
+
+def csv_int(record: dict[str, str], column: str, path: Path, line: int) -> int:
+    """An integer column of a CSV row; anything else is a FormatError naming the line."""
+    value = record[column].strip()
+    try:
+        return int(value)
+    except ValueError:
+        raise FormatError(f"{column} is not a number: {value[:40]!r}", path=path, line=line) from None
+
+
+# --- app-message XML -----------------------------------------------------------------------------
+
+_XML_LIMIT = 256 * 1024
+
+
+def _xml_root(text: str) -> ET.Element | None:
+    """The parsed XML of a message's content, or None when it is not (well-formed, small) XML."""
+    s = text.strip()
+    if not s.startswith("<") or len(s) > _XML_LIMIT:
+        return None
+    try:
+        return ET.fromstring(s)
+    except (ET.ParseError, ValueError, RecursionError):
+        return None
+
+
+def _xml_text(root: ET.Element, path: str) -> str:
+    node = root.find(path)
+    return (node.text or "").strip() if node is not None else ""
+
+
+# --- memotrace-csv -------------------------------------------------------------------------------
+
+CSV_HEADER = ("localId", "TalkerId", "Type", "SubType", "IsSender", "CreateTime", "Status", "StrContent",
+              "StrTime", "Remark", "NickName", "Sender")
+_CSV_HEADER_LINE = ",".join(CSV_HEADER)
+
+
+class MemoTraceCsv(Importer):
+    name = "memotrace-csv"
+    platform = "wechat"
+    tool = "MemoTrace / WeChatMsg (留痕)"
+    detection = ("The first line is MemoTrace's header localId,TalkerId,Type,SubType,IsSender,CreateTime,"
+                 "Status,StrContent,StrTime,Remark,NickName,Sender.")
+
+    def sniff(self, sample: Sample) -> bool:
+        return sample.first_line.strip() == _CSV_HEADER_LINE
+
+    def parse(self, path: Path, options: ParseOptions) -> Iterator[ParsedConversation]:
+        text = read_text(path)
+        messages = [_csv_message(record, line, path)
+                    for _, line, record in iter_csv_records(text, path, (CSV_HEADER,))]
+        messages.sort(key=lambda m: m["ts"])
+        rows = MessageRows()
+        for m in messages:
+            rows.add(**m)
+        yield ParsedConversation(platform=self.platform, name=_group_name_from_csv_path(path),
+                                 messages=rows.to_table(), native_id=None, is_group=_csv_is_group(messages))
+
+
+def _group_name_from_csv_path(path: Path) -> str:
+    stem = path.stem
+    return stem[: -len("_utf8")] if stem.endswith("_utf8") and len(stem) > len("_utf8") else stem
+
+
+def _csv_is_group(messages: list[dict[str, Any]]) -> bool:
+    """A private chat has every row signed by one of its two parties; a group has more, or notices."""
+    senders = {m["sender_id"] for m in messages}
+    return None in senders or len(senders) > 2
+
+
+def _csv_message(record: dict[str, str], line: int, path: Path) -> dict[str, Any]:
+    """The MessageRows.add arguments for one MemoTrace CSV row."""
+    type_code = csv_int(record, "Type", path, line)
+    sub_type = csv_int(record, "SubType", path, line)
+    epoch = csv_int(record, "CreateTime", path, line)
+    try:
+        ts = from_epoch_seconds(epoch)
+    except (OverflowError, OSError, ValueError):
+        raise FormatError(f"CreateTime out of range: {epoch}", path=path, line=line) from None
+    extra: dict[str, Any] = {"Type": type_code, "SubType": sub_type}
+    for column in ("localId", "TalkerId", "IsSender", "Status"):
+        value = record[column].strip()
+        extra[column] = int(value) if value.lstrip("-").isdigit() else value
+    content = record["StrContent"]
+    message: dict[str, Any] = {"ts": ts, "source_line": line, "extra": extra}
+
+    if type_code in (TYPE_SYSTEM, 10002):
+        text = clean_notice(content)
+        kind, members = notice_kind(text, kind_from_type_code(type_code, sub_type))
+        message.update(sender_id=None, sender_name=SYSTEM_NAME, kind=kind, text=text, event_members=members)
+        return message
+
+    wxid = record["Sender"].strip()
+    name = record["Remark"].strip() or record["NickName"].strip() or wxid or None
+    kind = kind_from_type_code(type_code, sub_type)
+    message.update(sender_id=wxid or (S.name_based_id(name) if name else None), sender_name=name, kind=kind)
+    if type_code == TYPE_TEXT:
+        message["text"] = content
+    elif type_code == TYPE_APP:
+        message.update(_app_message_fields(content, sub_type))
+    else:
+        is_markup = content.lstrip().startswith("<")
+        message["text"] = placeholder_for(type_code, sub_type) if is_markup or not content.strip() else content
+    if kind == "text":
+        message["mentions"] = find_mentions(message.get("text"))
+    return message
+
+
+def _app_message_fields(content: str, sub_type: int) -> dict[str, Any]:
+    """Text (and quote) of a Type 49 row. PC WeChat usually keeps this XML in CompressContent,
+    which MemoTrace does not export, so the row often has only its placeholder."""
+    placeholder = placeholder_for(TYPE_APP, sub_type)
+    root = _xml_root(content)
+    if root is None:
+        if content.strip() and not content.lstrip().startswith("<"):
+            return {"text": content}
+        return {"text": None if sub_type == QUOTE_SUBTYPE else placeholder}
+    title = _xml_text(root, ".//appmsg/title") or _xml_text(root, ".//title")
+    if sub_type == QUOTE_SUBTYPE:
+        fields: dict[str, Any] = {"text": title or None}
+        refer = root.find(".//refermsg")
+        if refer is not None:
+            fields["quote_sender"] = _xml_text(refer, "displayname") or _xml_text(refer, "chatusr") or None
+            quoted = _xml_text(refer, "content")
+            fields["quote_text"] = quoted if quoted and not quoted.startswith("<") else None
+            created = _xml_text(refer, "createtime")
+            if created.isdigit():
+                try:
+                    fields["quote_ts"] = from_epoch_seconds(int(created))
+                except (OverflowError, OSError, ValueError):
+                    pass
+        fields["mentions"] = find_mentions(title)
+        return fields
+    url = _xml_text(root, ".//appmsg/url") or _xml_text(root, ".//url")
+    text = (placeholder or "") + title
+    if url:
+        text = f"{text}\n{url}" if text else url
+    return {"text": text or placeholder}
+
+
+# --- memotrace-txt -------------------------------------------------------------------------------
+
+_TXT_HEADER = re.compile(r"^(\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}) (\S.*)$")
+_LINK_INDENT = " " * 12
+_TXT_PLACEHOLDER_KINDS = {"[图片]": "image", "[语音]": "voice", "[视频]": "video", "[表情包]": "sticker",
+                          "[文件]": "file", "[音乐分享]": "link"}
+_QUOTE_PREFIX = "引用:"
+_QUOTE_UNKNOWN = "引用:未知"
+# Layouts whose header lines look like MemoTrace's but are someone else's.
+_WEFLOW_NAME = re.compile(r"^'.*'$")  # WeFlow TXT quotes the sender: 2024-03-15 09:12:03 '老张'
+_BAKTOOL_REST = re.compile(r"^\| ")  # WechatBakTool: 2024-03-15 09:12:03 | 老张:早上好
+_QQ_SENDER = re.compile(r"(?:\(\d{5,}\)|<[^<>\s]+@[^<>\s]+>)$")  # classic QQ TXT: 小明(123456789)
+_JS_ESCAPE = re.compile(r"\\(.)", re.S)
+_JS_ESCAPES = {"n": "\n", "r": "\r", "t": "\t"}
+
+
+def unescape_display_name(name: str) -> str:
+    """A MemoTrace display name without its HTML+JS escaping (``Tom&amp;Jerry``, ``Kelly\\'s``).
+
+    MemoTrace HTML-escapes first and JS-escapes second, so the JS escapes are undone first.
+    """
+    return html.unescape(_JS_ESCAPE.sub(lambda m: _JS_ESCAPES.get(m[1], m[1]), name))
+
+
+class MemoTraceTxt(Importer):
+    name = "memotrace-txt"
+    platform = "wechat"
+    tool = "MemoTrace / WeChatMsg (留痕)"
+    detection = ("The first non-empty line is 'YYYY-MM-DD HH:MM:SS <name>' (not WeFlow's quoted 'name', "
+                 "not WechatBakTool's '| name:', not a QQ 'name(number)'), and later headers each follow a "
+                 "blank line, as MemoTrace's header/content/blank-line records do.")
+
+    def sniff(self, sample: Sample) -> bool:
+        lines = sample.text.split("\n")
+        if len(sample.head) >= 64 * 1024 and len(lines) > 1:
+            lines = lines[:-1]  # the sample may end inside a line
+        first = next((i for i, line in enumerate(lines) if line.strip()), None)
+        if first is None or not _TXT_HEADER.match(lines[first]):
+            return False
+        starts, stray = [], 0
+        for i in range(first, len(lines)):
+            if _TXT_HEADER.match(lines[i]):
+                if i == first or not lines[i - 1].strip():
+                    starts.append(i)
+                else:
+                    stray += 1
+        rests = [_TXT_HEADER.match(lines[i])[2] for i in starts]
+        if _WEFLOW_NAME.match(rests[0]) or any(_BAKTOOL_REST.match(r) for r in rests):
+            return False
+        if sum(1 for r in rests if _QQ_SENDER.search(r)) * 2 > len(rests):
+            return False
+        # Header-shaped lines right under another line are content; many of them means a
+        # one-line-per-message log (IRC and the like), not MemoTrace's records.
+        if stray * 5 > len(starts):
+            return False
+        # The record structure: after a header comes either a content line or the blank line
+        # that ends a one-line system notice.
+        complete = [i for i in starts if i + 1 < len(lines)]
+        return bool(complete) and (len(starts) >= 2 or len(lines) > first + 2)
+
+    def parse(self, path: Path, options: ParseOptions) -> Iterator[ParsedConversation]:
+        lines = read_text(path).split("\n")
+        if lines and lines[-1] == "":
+            lines.pop()  # the file's final newline
+        messages = _txt_messages(lines, path, options)
+        messages.sort(key=lambda m: m["ts"])
+        rows = MessageRows()
+        for m in messages:
+            rows.add(**m)
+        senders = {m["sender_id"] for m in messages}
+        yield ParsedConversation(platform=self.platform, name=path.stem, messages=rows.to_table(),
+                                 native_id=None, is_group=None in senders or len(senders) > 2)
+
+
+def _txt_record_starts(lines: list[str], path: Path) -> list[int]:
+    """Indexes of the lines that begin a record: header-shaped, at the start or after a blank line."""
+    first = next((i for i, line in enumerate(lines) if line.strip()), None)
+    if first is None:
+        raise FormatError("empty file", path=path)
+    if not _TXT_HEADER.match(lines[first]):
+        raise FormatError("expected a 'YYYY-MM-DD HH:MM:SS name' header line", path=path, line=first + 1)
+    return [i for i in range(first, len(lines))
+            if _TXT_HEADER.match(lines[i]) and (i == first or not lines[i - 1].strip())]
+
+
+def _txt_messages(lines: list[str], path: Path, options: ParseOptions) -> list[dict[str, Any]]:
+    starts = _txt_record_starts(lines, path)
+    messages = []
+    for n, start in enumerate(starts):
+        end = starts[n + 1] if n + 1 < len(starts) else len(lines)
+        header = _TXT_HEADER.match(lines[start])
+        assert header is not None
+        ts = parse_local_time(header[1], options.tz, path=path, line=start + 1)
+        body = lines[start + 1:end]
+        content = list(body)
+        while content and not content[-1].strip():
+            content.pop()
+        is_last = end == len(lines)
+        if not content and (len(body) <= 1 or is_last):
+            messages.append(_txt_notice(header[2], ts, start + 1))
+        else:
+            messages.append(_txt_said(unescape_display_name(header[2]), content, ts, start + 1))
+    return messages
+
+
+def _txt_notice(text: str, ts: datetime, line: int) -> dict[str, Any]:
+    kind, members = notice_kind(text, "system")
+    return {"ts": ts, "sender_id": None, "sender_name": SYSTEM_NAME, "kind": kind, "text": text,
+            "event_members": members, "source_line": line}
+
+
+def _txt_said(name: str, content: list[str], ts: datetime, line: int) -> dict[str, Any]:
+    """A member's message: a link card, a quote-reply, a placeholder or plain (multi-line) text."""
+    message: dict[str, Any] = {"ts": ts, "sender_id": S.name_based_id(name), "sender_name": name,
+                               "source_line": line}
+    if content and content[0].startswith(_LINK_INDENT + "[链接]"):
+        text = "\n".join(c[len(_LINK_INDENT):] if c.startswith(_LINK_INDENT) else c for c in content)
+        message.update(kind="link", text=text)
+        return message
+    quote_at = next((i for i in range(len(content) - 1, 0, -1) if content[i].startswith(_QUOTE_PREFIX)), None)
+    if quote_at is not None:
+        reply = "\n".join(content[:quote_at])
+        quoted = "\n".join(content[quote_at:])
+        if quoted == _QUOTE_UNKNOWN:
+            message["extra"] = {"quote": "未知"}
+        else:
+            sender, sep, quoted_text = quoted[len(_QUOTE_PREFIX):].partition(":")
+            message.update(quote_sender=sender if sep else None, quote_text=quoted_text if sep else sender)
+        message.update(kind="text", text=reply, mentions=find_mentions(reply))
+        return message
+    text = "\n".join(content)
+    kind = _TXT_PLACEHOLDER_KINDS.get(text.strip(), "text")
+    message.update(kind=kind, text=text, mentions=find_mentions(text) if kind == "text" else [])
+    return message
+
+
+IMPORTERS = [MemoTraceCsv(), MemoTraceTxt()]
