@@ -1,0 +1,324 @@
+"""MemoTrace (WeChatMsg / 留痕) CSV and TXT exports: what the importers read from the fixtures.
+
+Both fixtures are one Saturday of the same bakery members' group, exported twice. The CSV has
+34 rows; the TXT has 31 records, because MemoTrace's TXT writer skips transfers, red packets
+and locations.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from grouplens import schema as S
+from grouplens.errors import FormatError
+from grouplens.importers import detect, sniff
+from grouplens.importers.base import ParseOptions
+from grouplens.importers.memotrace import MemoTraceCsv, MemoTraceTxt, unescape_display_name
+
+SAMPLES = Path(__file__).parent.parent / "sample_logs"
+CSV_FILE = SAMPLES / "memotrace-csv" / "悦享烘焙万达店会员福利群_utf8.csv"
+TXT_FILE = SAMPLES / "memotrace-txt" / "悦享烘焙万达店会员福利群.txt"
+GROUP = "悦享烘焙万达店会员福利群"
+
+
+def utc(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=timezone.utc)
+
+
+def parse_one(importer, path: Path):
+    conversations = list(importer.parse(path, ParseOptions()))
+    assert len(conversations) == 1
+    return conversations[0]
+
+
+def rows_of(conversation) -> list[dict]:
+    return conversation.messages.to_pylist()
+
+
+@pytest.fixture(scope="module")
+def csv_rows():
+    return rows_of(parse_one(MemoTraceCsv(), CSV_FILE))
+
+
+@pytest.fixture(scope="module")
+def txt_rows():
+    return rows_of(parse_one(MemoTraceTxt(), TXT_FILE))
+
+
+# --- detection ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("path, name", [(CSV_FILE, "memotrace-csv"), (TXT_FILE, "memotrace-txt")])
+def test_fixture_is_detected_by_exactly_one_format(path, name):
+    assert detect(path).name == name
+    assert len(sniff(path)) == 1
+
+
+def write(tmp_path: Path, name: str, text: str, encoding: str = "utf-8") -> Path:
+    path = tmp_path / name
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+@pytest.mark.parametrize("text", [
+    # WeFlow TXT quotes the sender
+    "2026-01-15 09:12:03 '老张'\n早上好\n\n2026-01-15 09:12:40 '李四'\n[图片]\n",
+    # WechatBakTool
+    "2024-03-15 09:12:03 | 老张:早上好\n2024-03-15 09:12:40 | 李四:[图片]\n",
+    # classic QQ TXT, with its preamble
+    "消息记录（此消息记录为文本格式，不支持重新导入）\n\n" + "=" * 64 + "\n消息分组:我的群聊\n" + "=" * 64
+    + "\n消息对象:周末羽毛球交流群\n" + "=" * 64 + "\n\n2021-05-01 18:04:05 阿杰(123456789)\n欢迎\n\n",
+    # QQ-style headers even without the preamble
+    "2021-05-01 18:04:05 阿杰(123456789)\n欢迎\n\n2021-05-01 18:05:12 小林(987654321)\n好的\n\n",
+    # MemoTrace's AI-TXT: day banners, no per-message headers
+    "\n\n" + "*" * 20 + "2024-03-15" + "*" * 20 + "\n\n老张:早上好 带上电脑 \n",
+    # one line per message (IRC-like): headers are not separated by blank lines
+    "2024-03-15 09:12:03 <alice> hi\n2024-03-15 09:12:05 <bob> hello\n2024-03-15 09:12:09 <alice> ok\n",
+])
+def test_txt_sniff_leaves_look_alike_layouts_alone(tmp_path, text):
+    path = write(tmp_path, "chat.txt", text)
+    assert "memotrace-txt" not in [i.name for i in sniff(path)]
+
+
+def test_csv_sniff_needs_the_exact_header(tmp_path):
+    path = write(tmp_path, "x.csv", "localId,TalkerId,Type,SubType,IsSender,CreateTime,Status,StrContent\n1,2,3\n")
+    assert "memotrace-csv" not in [i.name for i in sniff(path)]
+
+
+# --- memotrace-csv -----------------------------------------------------------------------------
+
+def test_csv_group_is_named_after_the_file_without_utf8_suffix():
+    conversation = parse_one(MemoTraceCsv(), CSV_FILE)
+    assert conversation.platform == "wechat"
+    assert conversation.name == GROUP
+    assert conversation.native_id is None
+    assert conversation.is_group is True
+
+
+def test_csv_counts(csv_rows):
+    assert len(csv_rows) == 34
+    assert len({r[S.SENDER_ID] for r in csv_rows if r[S.SENDER_ID]}) == 12
+    kinds = Counter(r[S.KIND] for r in csv_rows)
+    assert kinds == {"text": 18, "image": 2, "sticker": 2, "voice": 1, "video": 1, "link": 1, "transfer": 1,
+                     "red_packet": 1, "location": 1, "file": 1, "join": 2, "recall": 1, "pat": 1, "leave": 1}
+    assert csv_rows[0][S.TS] == utc("2024-05-18T01:00:12")
+    assert csv_rows[-1][S.TS] == utc("2024-05-18T12:00:00")
+    assert all(r[S.MSG_ID] is None for r in csv_rows)  # MemoTrace exports no server ids
+
+
+def test_csv_sender_is_the_wxid_named_by_remark(csv_rows):
+    first = csv_rows[0]
+    assert first[S.SENDER_ID] == "wxid_zhou2023shop"
+    assert first[S.SENDER_NAME] == "悦享烘焙-店长小周"
+    kelly = next(r for r in csv_rows if r[S.SENDER_ID] == "wxid_kellymom2019")
+    assert kelly[S.SENDER_NAME] == "Kelly's_Mom"  # the sanitised remark, not the nickname
+
+
+def test_csv_keeps_multiline_text_and_physical_start_lines(csv_rows):
+    assert csv_rows[0][S.TEXT] == ("各位会员早上好☀️\n本周六会员日活动：\n1. 全场面包第二件半价\n2. 储值满300送50\n"
+                                   "活动时间：今天10:00-21:00，欢迎到店～")
+    assert csv_rows[0][S.SOURCE_LINE] == 2
+    # the image row's XML spans lines 7-13, so the next row starts on line 14
+    assert [r[S.SOURCE_LINE] for r in csv_rows[1:3]] == [7, 14]
+
+
+def test_csv_media_xml_becomes_a_placeholder(csv_rows):
+    image, voice = csv_rows[1], next(r for r in csv_rows if r[S.KIND] == "voice")
+    assert image[S.TEXT] == "[图片]"
+    assert voice[S.TEXT] == "[语音]"
+    assert json.loads(image[S.EXTRA]) == {"localId": 2032, "TalkerId": 58, "Type": 3, "SubType": 0,
+                                          "IsSender": 0, "Status": 2}
+
+
+def test_csv_system_rows_have_no_sender_and_name_their_members(csv_rows):
+    notices = [r for r in csv_rows if r[S.SENDER_ID] is None]
+    assert len(notices) == 5
+    assert all(r[S.SENDER_NAME] == "系统消息" for r in notices)
+    assert [(r[S.KIND], r[S.EVENT_MEMBERS]) for r in notices] == [
+        ("join", ["小鹿"]), ("join", ["晴天"]), ("recall", ["豆豆妈咪"]), ("pat", ["王丽华", "阿May🍞"]),
+        ("leave", ["优选好物-小王"])]
+
+
+def test_csv_quote_with_xml_content_fills_the_quote_columns(csv_rows):
+    quotes = [r for r in csv_rows if json.loads(r[S.EXTRA])["SubType"] == 57 and r[S.KIND] == "text"]
+    assert len(quotes) == 2
+    with_xml, without = quotes
+    assert with_xml[S.TEXT] == "10点第一炉，11点半第二炉"
+    assert with_xml[S.QUOTE_SENDER] == "Tom&Jerry"
+    assert with_xml[S.QUOTE_TEXT] == "今天的牛角包几点出炉？"
+    assert with_xml[S.QUOTE_TS] == utc("2024-05-18T01:20:33")
+    # PC WeChat keeps most quote XML in CompressContent, which MemoTrace does not export
+    assert without[S.TEXT] is None and without[S.QUOTE_SENDER] is None
+
+
+def test_csv_mentions_end_at_the_four_per_em_space(csv_rows):
+    mentioned = [r[S.MENTIONS] for r in csv_rows if r[S.MENTIONS]]
+    assert mentioned == [["王丽华"], ["小鹿"], ["阿May🍞"]]
+
+
+def test_csv_rows_written_newest_first_are_sorted_by_time(tmp_path):
+    lines = CSV_FILE.read_bytes().decode("utf-8-sig").split("\r\n")
+    simple = [ln for ln in lines[1:] if ln and ln.count(",") == 11 and '"' not in ln]
+    path = write(tmp_path, "倒序_utf8.csv", "\ufeff" + "\r\n".join([lines[0], *reversed(simple)]) + "\r\n")
+    rows = rows_of(parse_one(MemoTraceCsv(), path))
+    assert [r[S.TS] for r in rows] == sorted(r[S.TS] for r in rows)
+    assert rows[0][S.SOURCE_LINE] == len(simple) + 1
+
+
+def test_csv_private_chat_is_not_a_group(tmp_path):
+    header = "localId,TalkerId,Type,SubType,IsSender,CreateTime,Status,StrContent,StrTime,Remark,NickName,Sender"
+    body = ["1,7,1,0,0,1715994000,2,在吗,2024-05-18 09:00:00,老陈,陈建华,wxid_laochen1962",
+            "2,7,1,0,1,1715994060,2,在的,2024-05-18 09:01:00,店长小周,店长小周,wxid_zhou2023shop"]
+    path = write(tmp_path, "老陈_utf8.csv", "\r\n".join([header, *body]) + "\r\n")
+    conversation = parse_one(MemoTraceCsv(), path)
+    assert conversation.is_group is False
+    assert conversation.name == "老陈"
+
+
+def test_csv_truncated_inside_a_quoted_field_names_the_row(tmp_path):
+    data = CSV_FILE.read_bytes()
+    cut = data.index("aeskey".encode()) + 3  # inside the image row's quoted XML (line 7)
+    path = tmp_path / "cut_utf8.csv"
+    path.write_bytes(data[:cut])
+    with pytest.raises(FormatError) as err:
+        parse_one(MemoTraceCsv(), path)
+    assert err.value.line == 7
+
+
+def test_csv_row_with_missing_fields_names_its_line(tmp_path):
+    text = CSV_FILE.read_bytes().decode("utf-8-sig")
+    text = text.replace(",王姐（3栋）,王丽华,wxid_wj3dong\r\n", ",王姐（3栋）,王丽华\r\n", 1)  # line 14 loses Sender
+    path = write(tmp_path, "short_utf8.csv", text)
+    with pytest.raises(FormatError) as err:
+        parse_one(MemoTraceCsv(), path)
+    assert err.value.line == 14
+    assert "11 fields" in err.value.message
+
+
+def test_csv_non_numeric_time_names_its_line(tmp_path):
+    text = CSV_FILE.read_bytes().decode("utf-8-sig").replace(",1715994185,", ",2024-05-18,", 1)
+    path = write(tmp_path, "bad_utf8.csv", text)
+    with pytest.raises(FormatError) as err:
+        parse_one(MemoTraceCsv(), path)
+    assert err.value.line == 14
+
+
+def test_csv_with_another_header_is_rejected_on_line_1(tmp_path):
+    path = write(tmp_path, "x_utf8.csv", "a,b,c\r\n1,2,3\r\n")
+    with pytest.raises(FormatError) as err:
+        parse_one(MemoTraceCsv(), path)
+    assert err.value.line == 1
+
+
+# --- memotrace-txt -----------------------------------------------------------------------------
+
+def test_txt_group_is_named_after_the_file():
+    conversation = parse_one(MemoTraceTxt(), TXT_FILE)
+    assert (conversation.platform, conversation.name, conversation.native_id) == ("wechat", GROUP, None)
+    assert conversation.is_group is True
+
+
+def test_txt_counts(txt_rows):
+    assert len(txt_rows) == 31
+    assert len({r[S.SENDER_ID] for r in txt_rows if r[S.SENDER_ID]}) == 11
+    kinds = Counter(r[S.KIND] for r in txt_rows)
+    assert kinds == {"text": 18, "image": 2, "sticker": 2, "voice": 1, "video": 1, "link": 1, "file": 1,
+                     "join": 2, "recall": 1, "pat": 1, "leave": 1}
+    assert txt_rows[0][S.TS] == utc("2024-05-18T01:00:12")
+    assert txt_rows[-1][S.TS] == utc("2024-05-18T12:00:00")
+
+
+def test_txt_senders_are_unescaped_names_without_ids(txt_rows):
+    names = {r[S.SENDER_NAME] for r in txt_rows if r[S.SENDER_ID]}
+    assert {"Tom&Jerry", "Kelly's_Mom", "王姐（3栋）", "wxid_k2m9x7p1q8"} <= names
+    tom = next(r for r in txt_rows if r[S.SENDER_NAME] == "Tom&Jerry")
+    assert tom[S.SENDER_ID] == S.name_based_id("Tom&Jerry")
+
+
+def test_txt_notices_are_single_lines_without_sender(txt_rows):
+    notices = [r for r in txt_rows if r[S.SENDER_ID] is None]
+    assert [(r[S.SOURCE_LINE], r[S.KIND], r[S.EVENT_MEMBERS]) for r in notices] == [
+        (17, "join", ["小鹿"]), (25, "join", ["晴天"]), (37, "recall", ["豆豆妈咪"]),
+        (45, "pat", ["王丽华", "阿May🍞"]), (88, "leave", ["优选好物-小王"])]
+    assert notices[0][S.TEXT] == '"阿May🍞"邀请"小鹿"加入了群聊'
+
+
+def test_txt_quote_line_becomes_quote_columns(txt_rows):
+    quotes = [r for r in txt_rows if r[S.QUOTE_TEXT]]
+    assert [(r[S.TEXT], r[S.QUOTE_SENDER], r[S.QUOTE_TEXT]) for r in quotes] == [
+        ("10点第一炉，11点半第二炉", "Tom&Jerry", "今天的牛角包几点出炉？"),
+        ("可以的，到店报您的手机号就行", "Kelly's Mom", "请问储值卡可以给朋友用吗？朋友不在群里")]
+    assert all(r[S.QUOTE_TS] is None for r in quotes)
+
+
+def test_txt_link_card_keeps_title_and_url_without_indentation(txt_rows):
+    link = next(r for r in txt_rows if r[S.KIND] == "link")
+    assert link[S.TEXT] == ("[链接]:title:悦享烘焙｜五月会员日福利全攻略\ndescription:第二件半价、储值送礼、新品试吃，一文看懂\n"
+                            "url:https://mp.weixin.qq.com/s/Yx8kQ2mZ7pLw3VbN\nname:悦享烘焙")
+    assert link[S.SOURCE_LINE] == 47
+
+
+def test_txt_multiline_text_and_mentions(txt_rows):
+    assert txt_rows[-1][S.TEXT] == "今天活动到晚上9点结束，没来的姐妹抓紧～\n明天见！"
+    assert [r[S.MENTIONS] for r in txt_rows if r[S.MENTIONS]] == [["王丽华"], ["小鹿"], ["阿May🍞"]]
+
+
+def test_txt_and_csv_of_the_same_group_agree(csv_rows, txt_rows):
+    by_ts = {r[S.TS]: r for r in csv_rows}
+    for r in txt_rows:
+        twin = by_ts[r[S.TS]]
+        assert twin[S.KIND] == r[S.KIND]
+        assert twin[S.SENDER_NAME] == r[S.SENDER_NAME]
+        if r[S.KIND] != "link" and twin[S.TEXT] is not None:
+            assert twin[S.TEXT] == r[S.TEXT]
+
+
+def test_unescape_display_name_undoes_html_then_js_escaping():
+    assert unescape_display_name("Tom&amp;Jerry") == "Tom&Jerry"
+    assert unescape_display_name("Kelly\\'s_Mom") == "Kelly's_Mom"
+    assert unescape_display_name("&lt;小雨&gt; \\\"阿花\\\" a\\\\b") == '<小雨> "阿花" a\\b'
+
+
+def test_txt_header_shaped_content_line_stays_content(tmp_path):
+    text = ("2024-05-18 09:00:00 店长\n取货时间：\n2024-05-18 10:00:00 到店\n2024-13-45 25:00:00 不是时间\n\n"
+            "2024-05-18 09:01:00 老陈\n好的\n\n")
+    rows = rows_of(parse_one(MemoTraceTxt(), write(tmp_path, "群.txt", text)))
+    assert len(rows) == 2
+    assert rows[0][S.TEXT] == "取货时间：\n2024-05-18 10:00:00 到店\n2024-13-45 25:00:00 不是时间"
+
+
+def test_txt_impossible_date_in_a_header_is_an_error_with_its_line(tmp_path):
+    text = "2024-05-18 09:00:00 店长\n早\n\n2024-13-45 09:01:00 老陈\n好的\n\n"
+    with pytest.raises(FormatError) as err:
+        parse_one(MemoTraceTxt(), write(tmp_path, "群.txt", text))
+    assert err.value.line == 4
+
+
+def test_txt_not_starting_with_a_header_is_an_error(tmp_path):
+    with pytest.raises(FormatError) as err:
+        parse_one(MemoTraceTxt(), write(tmp_path, "群.txt", "\n聊天记录\n2024-05-18 09:00:00 店长\n早\n\n"))
+    assert err.value.line == 2
+
+
+def test_txt_unknown_quote_and_empty_message_and_reverse_order(tmp_path):
+    text = ("2024-05-18 09:05:00 老陈\n[图片]\n\n"
+            "2024-05-18 09:04:00 &lt;小雨&gt;\n收到\n引用:未知\n\n"
+            "2024-05-18 09:03:00 店长\n\n\n"
+            "2024-05-18 09:02:00 你撤回了一条消息\n\n")
+    rows = rows_of(parse_one(MemoTraceTxt(), write(tmp_path, "群.txt", text)))
+    assert [r[S.TS].minute for r in rows] == [2, 3, 4, 5]
+    recall, empty, quote, image = rows
+    assert (recall[S.KIND], recall[S.EVENT_MEMBERS], recall[S.SENDER_ID]) == ("recall", ["你"], None)
+    assert (empty[S.SENDER_NAME], empty[S.TEXT]) == ("店长", "")
+    assert (quote[S.SENDER_NAME], quote[S.TEXT], quote[S.QUOTE_TEXT]) == ("<小雨>", "收到", None)
+    assert json.loads(quote[S.EXTRA]) == {"quote": "未知"}
+    assert image[S.KIND] == "image"
+
+
+def test_txt_empty_file_is_an_error(tmp_path):
+    with pytest.raises(FormatError):
+        parse_one(MemoTraceTxt(), write(tmp_path, "群.txt", "\n\n"))
