@@ -16,7 +16,6 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-_HASH_KEY = "grouplens-msgid1"  # 16 bytes: part of the id definition, never change it
 _HEX = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
 _UNSAFE = re.compile(r"[^0-9A-Za-z_.@-]")
 
@@ -47,6 +46,52 @@ def _hex_ids(hashes: np.ndarray) -> pa.Array:
     return pa.Array.from_buffers(pa.string(), n, [None, pa.py_buffer(offsets), pa.py_buffer(out.tobytes())])
 
 
+_M1 = np.uint64(0x9E3779B97F4A7C15)
+_M2 = np.uint64(0xBF58476D1CE4E5B9)
+_M3 = np.uint64(0x94D049BB133111EB)
+_TAIL_MASKS = np.array([0] + [(1 << (8 * k)) - 1 for k in range(1, 8)] + [0xFFFFFFFFFFFFFFFF], dtype=np.uint64)
+
+
+def _mix(h: np.ndarray) -> np.ndarray:
+    """splitmix64's finaliser: spreads every input bit over the whole word."""
+    h = (h ^ (h >> np.uint64(30))) * _M2
+    h = (h ^ (h >> np.uint64(27))) * _M3
+    return h ^ (h >> np.uint64(31))
+
+
+def hash_strings(arr: pa.Array) -> np.ndarray:
+    """A 64-bit hash of each string's UTF-8 bytes (nulls hash like ""), computed without Python loops.
+
+    Strings are read eight bytes at a time; each step is a few numpy operations over the strings
+    that still have bytes left. The definition is ours and fixed: message ids depend on it.
+    """
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    arr = pc.fill_null(arr, "").cast(pa.large_string())
+    n = len(arr)
+    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int64)[arr.offset: arr.offset + n + 1]
+    data = arr.buffers()[2]
+    raw = np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(0, np.uint8)
+    padded = np.concatenate([raw, np.zeros(8, np.uint8)])
+    words = np.ndarray(shape=(max(len(padded) - 7, 1),), dtype="<u8", buffer=padded, strides=(1,))
+    starts = offsets[:-1]
+    lengths = np.diff(offsets)
+    h = _mix(lengths.astype(np.uint64) * _M1 + np.uint64(0x243F6A8885A308D3))
+    rows = np.arange(n)
+    k = 0
+    while len(rows):
+        left = lengths[rows] - k
+        live = left > 0
+        if not live.all():
+            rows, left = rows[live], left[live]
+            if not len(rows):
+                break
+        w = words[starts[rows] + k] & _TAIL_MASKS[np.minimum(left, 8)]
+        h[rows] = _mix((h[rows] ^ w) * _M1)
+        k += 8
+    return h
+
+
 def content_ids(ts: pa.Array, sender: pa.Array, text: pa.Array) -> pa.Array:
     """Deterministic message ids from (ts, sender, text, occurrence of that key in the input).
 
@@ -58,19 +103,14 @@ def content_ids(ts: pa.Array, sender: pa.Array, text: pa.Array) -> pa.Array:
     n = len(ts)
     if n == 0:
         return pa.array([], pa.string())
-    micros = pc.cast(pc.cast(ts, pa.timestamp("us", tz="UTC")), pa.int64())
-    key = pc.binary_join_element_wise(
-        pc.cast(micros, pa.string()), pc.fill_null(sender, ""), pc.fill_null(text, ""), "\x1f")
-    values = key.to_numpy(zero_copy_only=False)
-    hashes = pd.util.hash_array(values, encoding="utf8", hash_key=_HASH_KEY, categorize=False)
+    micros = pc.cast(pc.cast(ts, pa.timestamp("us", tz="UTC")), pa.int64()).to_numpy(zero_copy_only=False)
+    hashes = _mix(hash_strings(text) ^ _mix(hash_strings(sender) + micros.astype(np.uint64) * _M3))
     ids = _hex_ids(hashes)
     if not pd.Series(hashes).duplicated().any():
         return ids
     occurrence = pd.Series(hashes).groupby(hashes, sort=False).cumcount().to_numpy()
     repeated = np.flatnonzero(occurrence > 0)
-    if len(repeated):
-        patched = ids.to_pylist()
-        for i in repeated:
-            patched[i] = f"{patched[i]}.{occurrence[i]}"
-        ids = pa.array(patched, pa.string())
-    return ids
+    patched = ids.to_pylist()
+    for i in repeated:
+        patched[i] = f"{patched[i]}.{occurrence[i]}"
+    return pa.array(patched, pa.string())

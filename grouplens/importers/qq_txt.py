@@ -45,13 +45,19 @@ SEPARATOR = "=" * 64
 SYSTEM_UINS = ("10000", "1000000")
 ANONYMOUS_UIN = "80000000"
 
-_DATE = r"(?P<y>\d{4})[-/](?P<mo>\d{1,2})[-/](?P<d>\d{1,2})"
-_CLOCK = (r"(?:(?P<ap1>上午|下午|AM|PM|am|pm)\s*)?(?P<h>\d{1,2}):(?P<mi>\d{2}):(?P<s>\d{2})"
-          r"(?:\s*(?P<ap2>AM|PM|am|pm|上午|下午))?")
-# The date and time at the start of a line; the rest is the sender.
-HEADER_RE = rf"^{_DATE}\s+{_CLOCK}(?:\s+(?P<who>[^\n]*?))?\s*\n?$"
-# The sender: optional 【title】 prefixes, the name, and the last (QQ号) or <email>.
-SENDER_RE = r"^(?P<title>(?:【[^】]*】\s*)*)(?P<name>.*?)(?:\((?P<uin>\d+)\)|<(?P<email>[^<>\s]+@[^<>\s]+)>)?$"
+# A line that may be a header starts with a date; only those lines are looked at closely.
+_DATE_START = r"^\d{4}[-/]\d{1,2}[-/]\d{1,2}\s"
+DATE_RE = r"^(?P<y>\d{4})[-/](?P<mo>\d{1,2})[-/](?P<d>\d{1,2})$"
+TIME_RE = r"^(?P<h>\d{1,2}):(?P<mi>\d{2}):(?P<s>\d{2})(?P<ap>AM|PM|am|pm|上午|下午)?$"
+_CLOCK_MARK = "AM|PM|am|pm|上午|下午"
+# 12-hour clocks put the marker before (上午 8:00:00) or after (8:00:00 PM) the time: move it to
+# the end of the time token so every header splits into date, time and sender at its spaces.
+_MOVE_MARK = (r"^(\S+)\s+(?:(上午|下午|AM|PM|am|pm)\s*)?(\d{1,2}:\d{2}:\d{2})"
+              r"(?:\s*(AM|PM|am|pm|上午|下午)(\s|$))?", r"\1 \3\2\4\5")
+UIN_RE = r"\((?P<uin>\d+)\)$"
+EMAIL_RE = r"<(?P<email>[^<>\s]+@[^<>\s]+)>$"
+_ID_SUFFIX = r"\s*(?:\(\d+\)|<[^<>\s]+@[^<>\s]+>)$"
+TITLE_RE = r"^(?P<title>(?:【[^】]*】\s*)+)(?P<name>.*)$"
 _EVENT_HINT = "撤回|拍了拍|加入|退出|移出|踢出|请出|离开|修改|邀请"
 _MEMBER_EVENTS = ("recall", "pat")  # notices QQ shows under a member's own name
 
@@ -89,6 +95,8 @@ def _utf8_bytes(path: Path) -> bytes:
         raise FormatError("not a text file (neither UTF-8, UTF-16 nor GB18030)", path=path)
     if b"\r" in raw:
         raw = raw.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+    if not raw.endswith(b"\n"):
+        raw += b"\n"
     return raw
 
 
@@ -150,21 +158,18 @@ def _parse_section(buf: bytes, lines: pa.LargeStringArray, starts: np.ndarray, s
     part = lines.slice(sec.first, sec.end - sec.first)
     if len(part) == 0:
         return None
-    fields = pc.extract_regex(part, HEADER_RE)
-    candidate = fields.is_valid().to_numpy(zero_copy_only=False)
     blank = pc.equal(pc.utf8_rtrim(part, characters="\n\t "), "").to_numpy(zero_copy_only=False)
     after_blank = np.concatenate([[True], blank[:-1]])  # a header starts the section or follows a blank line
-    candidate &= after_blank
-    who_all = pc.fill_null(pc.struct_field(fields, "who"), "")
-    sender = pc.extract_regex(who_all, SENDER_RE)
-    has_id = pc.or_(pc.not_equal(pc.struct_field(sender, "uin"), ""),
-                    pc.not_equal(pc.struct_field(sender, "email"), ""))
-    has_id = pc.fill_null(has_id, False).to_numpy(zero_copy_only=False)
+    maybe = pc.match_substring_regex(part, _DATE_START).to_numpy(zero_copy_only=False) & after_blank
+    head, rows = _read_headers(part, np.flatnonzero(maybe), named_senders_only=False)
     # In a group every sender carries a QQ number or email: that keeps a content line that
     # starts with a timestamp from being read as a header. Private chats have bare names.
-    ids_in_section = bool((candidate & has_id).any())
-    is_header = candidate & has_id if ids_in_section else candidate & (who_all.to_numpy(zero_copy_only=False) != "")
-    rows = np.flatnonzero(is_header)
+    has_id = pc.is_valid(head.sender_id).to_numpy(zero_copy_only=False)
+    ids_in_section = bool(has_id.any())
+    keep = has_id if ids_in_section else (pc.not_equal(head.name, "").to_numpy(zero_copy_only=False))
+    if not keep.all():
+        head = head.filter(keep)
+        rows = rows[keep]
     if not len(rows):
         if bool(np.all(blank)):
             return None
@@ -174,41 +179,77 @@ def _parse_section(buf: bytes, lines: pa.LargeStringArray, starts: np.ndarray, s
     if first_content < rows[0]:
         raise FormatError("text before the first message header", path=path, line=sec.first + first_content + 1)
 
-    head = fields.filter(pa.array(is_header))
     line_numbers = rows + sec.first + 1
     ts = _timestamps(head, line_numbers, path, options)
 
-    # Whole records [header start, next header start) are contiguous slices of the buffer.
+    # Whole records [header start, next header start) are contiguous slices of the buffer; every
+    # record holds a newline (the buffer ends with one), so splitting once leaves the body.
     rec_offsets = np.append(starts[rows + sec.first], starts[sec.end]).astype(np.int64)
     records = pa.Array.from_buffers(pa.large_string(), len(rows),
                                     [None, pa.py_buffer(rec_offsets), pa.py_buffer(buf)])
-    body = pc.replace_substring_regex(records, r"^[^\n]*\n?", "", max_replacements=1)
+    body = pc.list_element(pc.split_pattern(records, "\n", max_splits=1), 1)
     body = pc.utf8_rtrim(body, characters="\n")
 
-    who = sender.filter(pa.array(is_header))
-    uin = _null_if_empty(pc.struct_field(who, "uin"))
-    email = _null_if_empty(pc.struct_field(who, "email"))
-    name = pc.utf8_trim_whitespace(pc.struct_field(who, "name"))
-    title = pc.struct_field(who, "title")
-    name = pc.if_else(pc.equal(name, ""), pc.coalesce(uin, email, pa.scalar("")), name)
-    sender_id = pc.coalesce(uin, email)
+    sender_id = head.sender_id
     if not ids_in_section:
-        sender_id = pc.binary_join_element_wise(pa.scalar(S.NAME_ID_PREFIX, pa.large_string()), name,
-                                                pa.scalar("", pa.large_string()))
+        sender_id = pc.binary_join_element_wise(pa.scalar(S.NAME_ID_PREFIX), head.name, pa.scalar(""))
+    name, title, uin = head.name, head.title, head.uin
     n = len(rows)
     table = _assemble(n, ts, sender_id, name, title, uin, body, line_numbers)
     return ParsedConversation(platform="qq", name=sec.name, messages=table, native_id=None,
                               is_group=not (sec.category and "好友" in sec.category) and ids_in_section)
 
 
-def _timestamps(head: pa.StructArray, line_numbers: np.ndarray, path: Path, options: ParseOptions) -> pa.Array:
-    """Header dates and clocks as UTC instants; an impossible date is an error at its line."""
-    def ints(field: str) -> np.ndarray:
-        return pc.cast(pc.struct_field(head, field), pa.int64()).to_numpy(zero_copy_only=False)
+class _Headers:
+    """The fields of the header lines of one conversation, as Arrow arrays."""
 
-    y, mo, d, h, mi, s = (ints(f) for f in ("y", "mo", "d", "h", "mi", "s"))
-    ap = pc.coalesce(_null_if_empty(pc.struct_field(head, "ap1")), _null_if_empty(pc.struct_field(head, "ap2")))
-    ap = pc.utf8_upper(pc.fill_null(ap, "")).to_numpy(zero_copy_only=False)
+    def __init__(self, date: pa.StructArray, clock: pa.StructArray, name: pa.Array, title: pa.Array,
+                 uin: pa.Array, sender_id: pa.Array):
+        self.date, self.clock, self.name, self.title, self.uin, self.sender_id = date, clock, name, title, uin, sender_id
+
+    def filter(self, mask: np.ndarray) -> "_Headers":
+        m = pa.array(mask)
+        return _Headers(*(a.filter(m) for a in (self.date, self.clock, self.name, self.title, self.uin,
+                                                self.sender_id)))
+
+
+def _read_headers(part: pa.Array, candidates: np.ndarray, named_senders_only: bool) -> tuple[_Headers, np.ndarray]:
+    """Read date, time and sender from the candidate lines; returns those that are headers."""
+    text = pc.utf8_rtrim(part.take(pa.array(candidates, pa.int64())), characters="\n\r\t ").cast(pa.string())
+    if pc.any(pc.match_substring_regex(text, _CLOCK_MARK)).as_py():
+        text = pc.replace_substring_regex(text, *_MOVE_MARK)
+    pieces = pc.split_pattern(pc.binary_join_element_wise(text, pa.scalar("  "), pa.scalar("")), " ", max_splits=2)
+    date = pc.extract_regex(pc.list_element(pieces, 0), DATE_RE)
+    clock = pc.extract_regex(pc.list_element(pieces, 1), TIME_RE)
+    ok = pc.and_(date.is_valid(), clock.is_valid()).to_numpy(zero_copy_only=False)
+    who = pc.utf8_trim_whitespace(pc.list_element(pieces, 2))
+    if not ok.all():
+        m = pa.array(ok)
+        date, clock, who, candidates = date.filter(m), clock.filter(m), who.filter(m), candidates[ok]
+    uin = _null_if_empty(pc.struct_field(pc.extract_regex(who, UIN_RE), "uin"))
+    sender_id = uin
+    if pc.any(pc.ends_with(who, ">")).as_py():
+        email = _null_if_empty(pc.struct_field(pc.extract_regex(who, EMAIL_RE), "email"))
+        sender_id = pc.coalesce(uin, email)
+    name = pc.utf8_trim_whitespace(pc.replace_substring_regex(who, _ID_SUFFIX, ""))
+    title = pa.nulls(len(name), pa.string())
+    if pc.any(pc.starts_with(name, "【")).as_py():
+        parts = pc.extract_regex(name, TITLE_RE)
+        titled = parts.is_valid()
+        title = pc.if_else(titled, pc.struct_field(parts, "title"), title)
+        name = pc.if_else(titled, pc.utf8_trim_whitespace(pc.struct_field(parts, "name")), name)
+    name = pc.if_else(pc.equal(name, ""), pc.fill_null(sender_id, ""), name)  # "(24681357)": the id is the name
+    return _Headers(date, clock, name, title, uin, sender_id), candidates
+
+
+def _timestamps(head: _Headers, line_numbers: np.ndarray, path: Path, options: ParseOptions) -> pa.Array:
+    """Header dates and clocks as UTC instants; an impossible date is an error at its line."""
+    def ints(arr: pa.StructArray, field: str) -> np.ndarray:
+        return pc.cast(pc.struct_field(arr, field), pa.int64()).to_numpy(zero_copy_only=False)
+
+    y, mo, d = (ints(head.date, f) for f in ("y", "mo", "d"))
+    h, mi, s = (ints(head.clock, f) for f in ("h", "mi", "s"))
+    ap = pc.utf8_upper(pc.struct_field(head.clock, "ap")).to_numpy(zero_copy_only=False)
     pm = (ap == "PM") | (ap == "下午")
     am = (ap == "AM") | (ap == "上午")
     twelve = pm | am
@@ -259,7 +300,7 @@ def _assemble(n: int, ts: pa.Array, sender_id: pa.Array, name: pa.Array, title: 
         sender_ids[i] = S.name_based_id(names[i])
         extras[int(i)] = '{"anonymous": true}'
     titles = title.to_numpy(zero_copy_only=False)
-    for i in np.flatnonzero(titles != ""):
+    for i in np.flatnonzero(pd.notna(titles)):
         t = re.findall(r"【([^】]*)】", titles[i])
         if t and int(i) not in extras:
             extras[int(i)] = '{"title": "' + "".join(t).replace("\\", "\\\\").replace('"', '\\"') + '"}'
