@@ -322,3 +322,13 @@ def test_txt_unknown_quote_and_empty_message_and_reverse_order(tmp_path):
 def test_txt_empty_file_is_an_error(tmp_path):
     with pytest.raises(FormatError):
         parse_one(MemoTraceTxt(), write(tmp_path, "群.txt", "\n\n"))
+
+
+def test_txt_cut_inside_a_character_is_a_format_error_with_its_line(tmp_path):
+    data = TXT_FILE.read_bytes()
+    cut = data.index("请问生日蛋糕".encode()) + 1  # line 12, inside 请
+    path = tmp_path / "群.txt"
+    path.write_bytes(data[:cut])
+    with pytest.raises(FormatError) as err:
+        parse_one(MemoTraceTxt(), path)
+    assert err.value.line == 12

@@ -27,7 +27,7 @@ from .. import schema as S
 from ..errors import FormatError
 from .base import (Importer, MessageRows, ParsedConversation, ParseOptions, Sample, from_epoch_seconds,
                    parse_local_time)
-from .textutil import classify_event, find_mentions, read_text
+from .textutil import classify_event, decode_bytes, find_mentions
 
 SYSTEM_NAME = "系统消息"
 
@@ -101,6 +101,23 @@ def notice_kind(text: str, fallback: str) -> tuple[str, list[str]]:
         if m:
             members = [m["a"] or m["a_self"], m["b"] or m["b_self"]]
     return kind, members
+
+
+# --- reading files ---------------------------------------------------------------------------------
+
+def read_export_text(path: Path) -> str:
+    """A whole export as text (``textutil.decode_bytes``), with undecodable bytes as a FormatError.
+
+    ``decode_bytes`` lets UnicodeDecodeError through for a UTF-8 file cut inside a character, or
+    one that declares UTF-8 with a BOM and then holds other bytes; that is reported here with
+    the line the bad byte is on.
+    """
+    data = path.read_bytes()
+    try:
+        return decode_bytes(data, path)
+    except UnicodeDecodeError as e:
+        line = data[:e.start].count(b"\n") + 1 if e.encoding.startswith("utf-8") else None
+        raise FormatError(f"not valid {e.encoding} text: {e.reason}", path=path, line=line) from None
 
 
 # --- CSV reading shared by the WeChat CSV importers --------------------------------------------
@@ -187,7 +204,7 @@ class MemoTraceCsv(Importer):
         return sample.first_line.strip() == _CSV_HEADER_LINE
 
     def parse(self, path: Path, options: ParseOptions) -> Iterator[ParsedConversation]:
-        text = read_text(path)
+        text = read_export_text(path)
         messages = [_csv_message(record, line, path)
                     for _, line, record in iter_csv_records(text, path, (CSV_HEADER,))]
         messages.sort(key=lambda m: m["ts"])
@@ -340,7 +357,7 @@ class MemoTraceTxt(Importer):
         return bool(complete) and (len(starts) >= 2 or len(lines) > first + 2)
 
     def parse(self, path: Path, options: ParseOptions) -> Iterator[ParsedConversation]:
-        lines = read_text(path).split("\n")
+        lines = read_export_text(path).split("\n")
         if lines and lines[-1] == "":
             lines.pop()  # the file's final newline
         messages = _txt_messages(lines, path, options)

@@ -20,8 +20,8 @@ from typing import Any
 from .. import schema as S
 from ..errors import FormatError
 from .base import Importer, MessageRows, ParsedConversation, ParseOptions, Sample, parse_local_time
-from .memotrace import SYSTEM_NAME, csv_int, iter_csv_records, notice_kind
-from .textutil import decode_bytes, find_mentions, kind_from_text, read_text
+from .memotrace import SYSTEM_NAME, csv_int, iter_csv_records, notice_kind, read_export_text
+from .textutil import find_mentions, kind_from_text
 
 CSV_HEADER = ("id", "MsgSvrID", "type_name", "is_sender", "talker", "room_name", "msg", "src", "CreateTime")
 OLD_CSV_HEADER = ("id", "MsgSvrID", "type_name", "is_sender", "talker", "room_name", "content", "CreateTime")
@@ -68,7 +68,7 @@ class PyWxDumpCsv(Importer):
 
     def parse(self, path: Path, options: ParseOptions) -> Iterator[ParsedConversation]:
         users = read_users(path.parent / USERS_FILE)
-        text = read_text(path)
+        text = read_export_text(path)
         chats: dict[str, MessageRows] = {}
         for header, line, record in iter_csv_records(text, path, (CSV_HEADER, OLD_CSV_HEADER)):
             room = record["room_name"].strip()
@@ -170,7 +170,7 @@ def read_users(path: Path) -> dict[str, dict[str, Any]]:
     if not path.is_file():
         return {}
     try:
-        data = json.loads(decode_bytes(path.read_bytes(), path))
+        data = json.loads(read_export_text(path))
     except json.JSONDecodeError as e:
         raise FormatError(f"{USERS_FILE} is not valid JSON ({e.msg})", path=path, line=e.lineno) from None
     except RecursionError:
