@@ -444,7 +444,8 @@ def _refer_quote(contents: dict[str, Any], tz: ZoneInfo, path: Path) -> _Quote |
     sender, name = _str_field(refer, "sender"), clean_text(_str_field(refer, "senderName")).strip()
     t, st = type_codes(refer)
     refer_contents = refer.get("contents") if isinstance(refer.get("contents"), dict) else {}
-    text = _strip_trailing_blank_lines(clean_text(_str_field(refer, "content"))) or media_placeholder(t, st, refer_contents)
+    content = _strip_trailing_blank_lines(clean_text(_str_field(refer, "content")))
+    text = content or media_placeholder(t, st, refer_contents)
     when = None
     if time_text := _str_field(refer, "time"):
         try:
