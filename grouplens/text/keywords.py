@@ -1,0 +1,201 @@
+"""Keywords: the words that characterise a group, a week or a member.
+
+Two methods over pre-segmented messages (``Segmenter.message_tokens``):
+
+- ``tfidf``: the "documents" are the units being compared (the groups, the weeks, the
+  members), each the concatenation of its messages' words. A term scores high for a unit when
+  the unit uses it often and few other units use it, so what rises is what is *distinctive*
+  of that week or that member, not what every week says. Term frequencies are sublinear
+  (1 + log count) so that one member repeating a word forty times does not drown the rest.
+  With a single unit (one group, ``by=None``) there is nothing to compare against, so the
+  inverse document frequency is taken over the unit's messages instead: words that recur in
+  many messages score lower than words concentrated in a few.
+- ``textrank``: PageRank over a graph whose nodes are words and whose edges join words that
+  occur within ``window`` words of each other in one message (weighted by how often). It finds
+  central words of one unit without reference to others.
+
+Either way a term needs at least ``min_count`` occurrences in a unit to be a keyword of it:
+a word said once is an accident, not a topic.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from typing import Literal
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+from scipy import sparse
+from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
+
+from .. import schema
+from ..errors import UsageError
+
+# Columns of the keywords table (besides the unit's own columns: schema.GROUP_ID,
+# schema.SENDER_ID, PERIOD).
+PERIOD = "period"  # ISO week label, "2024-W14"
+TERM = "term"
+SCORE = "score"
+COUNT = "count"  # occurrences of the term in the unit
+RANK = "rank"  # 1 = the unit's top keyword
+METHOD = "method"
+
+DEFAULT_TZ = "Asia/Shanghai"
+Unit = Literal["group", "week", "member"]
+Method = Literal["tfidf", "textrank"]
+UNITS: dict[str, str] = {"group": schema.GROUP_ID, "week": PERIOD, "member": schema.SENDER_ID}
+METHODS: tuple[str, ...] = ("tfidf", "textrank")
+
+
+def iso_week_labels(ts: pd.Series, tz: str = DEFAULT_TZ) -> pd.Series:
+    """ISO week labels like ``2024-W14`` for UTC instants, by the calendar of ``tz``."""
+    ts = pd.to_datetime(ts)
+    if ts.dt.tz is None:
+        ts = ts.dt.tz_localize("UTC")
+    iso = ts.dt.tz_convert(tz).dt.isocalendar()
+    labels = iso["year"].astype(str) + "-W" + iso["week"].astype(str).str.zfill(2)
+    return labels.where(ts.notna())
+
+
+def keywords(
+    messages: pd.DataFrame,
+    tokens: pd.Series,
+    by: Unit | Sequence[Unit] | None = "group",
+    top: int = 10,
+    method: Method = "tfidf",
+    *,
+    tz: str = DEFAULT_TZ,
+    min_count: int = 2,
+    window: int = 5,
+) -> pd.DataFrame:
+    """The ``top`` keywords of each unit, best first.
+
+    Args:
+        messages: a messages table; needs the columns ``by`` names (``schema.GROUP_ID``,
+            ``schema.SENDER_ID``, or ``schema.TS`` for weeks).
+        tokens: each message's words (a Series of lists, index-aligned with ``messages``),
+            as ``Segmenter.message_tokens`` gives them.
+        by: the unit: ``"group"``, ``"week"`` (ISO week in ``tz``), ``"member"``, several of
+            them (``("group", "week")``: each group's weeks), or None for all messages as one.
+        top: keywords per unit.
+        method: ``"tfidf"`` or ``"textrank"`` (see the module docstring).
+        min_count: fewest occurrences of a term in a unit for it to count.
+        window: TextRank's co-occurrence window, in words.
+
+    Returns:
+        One row per (unit, keyword): the unit's columns (``schema.GROUP_ID``, ``PERIOD``,
+        ``schema.SENDER_ID``), then ``TERM``, ``SCORE``, ``COUNT``, ``RANK``, ``METHOD``;
+        ordered by unit, then rank. Units without a qualifying term have no rows.
+    """
+    unit_columns = _unit_columns(by)
+    if method not in METHODS:
+        raise UsageError(f"unknown keyword method {method!r}; use one of: {', '.join(METHODS)}")
+    if top < 1 or min_count < 1 or window < 2:
+        raise UsageError("top and min_count must be at least 1, window at least 2")
+
+    units = _unit_keys(messages, unit_columns, tz)
+    words = tokens.reindex(messages.index)
+    has_words = words.map(lambda w: isinstance(w, list) and len(w) > 0)
+    keep = has_words & units.notna().all(axis=1)
+    units, words = units[keep], words[keep]
+    columns = [*unit_columns, TERM, SCORE, COUNT, RANK, METHOD]
+    if len(units) == 0:
+        return pd.DataFrame(columns=columns)
+
+    unit_code = units.groupby(unit_columns, sort=True).ngroup() if unit_columns else pd.Series(0, index=units.index)
+    unit_table = units.groupby(unit_code).first() if unit_columns else pd.DataFrame(index=[0])
+    if method == "tfidf":
+        scored = _tfidf(words, unit_code)
+    else:
+        scored = _textrank(words, unit_code, window)
+    scored = scored[scored[COUNT] >= min_count]
+    scored = scored.sort_values(["unit", SCORE, COUNT, TERM], ascending=[True, False, False, True])
+    scored = scored.groupby("unit", sort=False).head(top)
+    scored[RANK] = scored.groupby("unit", sort=False).cumcount() + 1
+    scored[METHOD] = method
+    result = unit_table.loc[scored["unit"]].reset_index(drop=True)
+    for column in (TERM, SCORE, COUNT, RANK, METHOD):
+        result[column] = scored[column].to_numpy()
+    result[COUNT] = result[COUNT].astype("int64")
+    result[RANK] = result[RANK].astype("int64")
+    return result[columns]
+
+
+def _unit_columns(by: Unit | Sequence[Unit] | None) -> list[str]:
+    if by is None:
+        return []
+    names = [by] if isinstance(by, str) else list(by)
+    for name in names:
+        if name not in UNITS:
+            raise UsageError(f"cannot take keywords by {name!r}; use group, week or member")
+    return [UNITS[name] for name in dict.fromkeys(names)]
+
+
+def _unit_keys(messages: pd.DataFrame, unit_columns: list[str], tz: str) -> pd.DataFrame:
+    """Each message's unit, one column per unit dimension."""
+    keys = pd.DataFrame(index=messages.index)
+    for column in unit_columns:
+        source = schema.TS if column == PERIOD else column
+        if source not in messages:
+            raise UsageError(f"keywords by this unit need a {source!r} column")
+        keys[column] = iso_week_labels(messages[schema.TS], tz) if column == PERIOD else messages[column]
+    return keys
+
+
+def _identity(words: list[str]) -> list[str]:
+    return words
+
+
+def _tfidf(words: pd.Series, unit_code: pd.Series) -> pd.DataFrame:
+    """Every (unit, term) with its TF-IDF weight and count; see the module docstring."""
+    counter = CountVectorizer(analyzer=_identity, lowercase=False)
+    per_message = counter.fit_transform(words.tolist())  # messages x terms
+    n_units = int(unit_code.max()) + 1
+    # Sum message rows into unit rows with one sparse product (units x messages) @ (messages x terms).
+    membership = sparse.csr_matrix(
+        (np.ones(len(unit_code)), (unit_code.to_numpy(), np.arange(len(unit_code)))),
+        shape=(n_units, len(unit_code)),
+    )
+    counts = (membership @ per_message).tocsr()
+    weighting = TfidfTransformer(sublinear_tf=True, smooth_idf=True, norm="l2")
+    if n_units >= 2:
+        scores = weighting.fit_transform(counts)
+    else:  # one unit: document frequencies over its messages
+        weighting.fit(per_message)
+        scores = weighting.transform(counts)
+    coo = scores.tocoo()
+    vocabulary = counter.get_feature_names_out()
+    return pd.DataFrame({
+        "unit": coo.row,
+        TERM: vocabulary[coo.col],
+        SCORE: coo.data,
+        COUNT: np.asarray(counts[coo.row, coo.col]).ravel(),
+    })
+
+
+def _textrank(words: pd.Series, unit_code: pd.Series, window: int) -> pd.DataFrame:
+    """Every (unit, term) with its PageRank in the unit's co-occurrence graph, and its count."""
+    frames = []
+    for unit, unit_words in words.groupby(unit_code, sort=True):
+        counts: Counter[str] = Counter()
+        edges: Counter[tuple[str, str]] = Counter()
+        for message in unit_words:
+            counts.update(message)
+            for i, a in enumerate(message):
+                for b in message[i + 1:i + window]:
+                    if a != b:
+                        edges[(a, b) if a < b else (b, a)] += 1
+        graph = nx.Graph()
+        graph.add_nodes_from(counts)
+        graph.add_weighted_edges_from((a, b, w) for (a, b), w in edges.items())
+        rank = nx.pagerank(graph, weight="weight")
+        terms = list(counts)
+        frames.append(pd.DataFrame({
+            "unit": unit,
+            TERM: terms,
+            SCORE: [rank[t] for t in terms],
+            COUNT: [counts[t] for t in terms],
+        }))
+    return pd.concat(frames, ignore_index=True)
