@@ -332,3 +332,20 @@ def test_txt_cut_inside_a_character_is_a_format_error_with_its_line(tmp_path):
     with pytest.raises(FormatError) as err:
         parse_one(MemoTraceTxt(), path)
     assert err.value.line == 12
+
+
+def test_csv_notices_stored_as_markup_are_read_as_text(tmp_path):
+    header = "localId,TalkerId,Type,SubType,IsSender,CreateTime,Status,StrContent,StrTime,Remark,NickName,Sender"
+    notices = [
+        (57, '<sysmsg type="revokemsg"><revokemsg><session>1@chatroom</session><msgid>1</msgid>'
+             '<replacemsg><![CDATA["老张" 撤回了一条消息]]></replacemsg></revokemsg></sysmsg>'),
+        (57, '<![CDATA[你撤回了一条消息 <a href="weixin://revoke_edit_click">重新编辑</a>]]>'),
+        (4, '<sysmsg type="pat"><pat><fromusername>wxid_a</fromusername><pattedusername>wxid_b</pattedusername>'
+            '<template><![CDATA["${wxid_a}" 拍了拍 "${wxid_b}"]]></template></pat></sysmsg>'),
+    ]
+    rows = [header] + [f'{i},58,10000,{sub},0,{1715994000 + i},4,"{xml.replace(chr(34), chr(34) * 2)}",'
+                       f'2024-05-18 09:00:0{i},,,' for i, (sub, xml) in enumerate(notices)]
+    path = write(tmp_path, "群_utf8.csv", "\r\n".join(rows) + "\r\n")
+    got = [(r[S.KIND], r[S.TEXT], r[S.EVENT_MEMBERS]) for r in rows_of(parse_one(MemoTraceCsv(), path))]
+    assert got == [("recall", '"老张" 撤回了一条消息', ["老张"]), ("recall", "你撤回了一条消息", ["你"]),
+                   ("pat", '"wxid_a" 拍了拍 "wxid_b"', ["wxid_a", "wxid_b"])]

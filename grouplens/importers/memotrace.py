@@ -34,8 +34,9 @@ SYSTEM_NAME = "系统消息"
 # --- WeChat PC 3.x raw type codes (formats-wechat.md §1.1) -----------------------------------
 
 TYPE_TEXT, TYPE_APP, TYPE_SYSTEM = 1, 49, 10000
+TYPE_REVOKE_4X = 10002  # how WeChat 4.x tools code a recall
 _BASIC_KINDS = {1: "text", 3: "image", 34: "voice", 37: "system", 42: "card", 43: "video", 47: "sticker",
-                48: "location", 50: "call", 10002: "recall"}
+                48: "location", 50: "call", TYPE_REVOKE_4X: "recall"}
 # Type 49 ("app message") sub-types; any other sub-type is some kind of shared card.
 _APP_KINDS = {0: "file", 1: "text", 3: "link", 4: "link", 5: "link", 6: "file", 8: "sticker", 17: "location",
               19: "forward", 24: "link", 33: "link", 36: "link", 40: "forward", 50: "card", 51: "link",
@@ -71,6 +72,27 @@ def placeholder_for(type_code: int, sub_type: int) -> str | None:
     return _KIND_PLACEHOLDERS.get(kind_from_type_code(type_code, sub_type))
 
 
+# --- message XML ----------------------------------------------------------------------------------
+
+_XML_LIMIT = 256 * 1024
+
+
+def _xml_root(text: str) -> ET.Element | None:
+    """The parsed XML of a message's content, or None when it is not (well-formed, small) XML."""
+    s = text.strip()
+    if not s.startswith("<") or len(s) > _XML_LIMIT:
+        return None
+    try:
+        return ET.fromstring(s)
+    except (ET.ParseError, ValueError, RecursionError):
+        return None
+
+
+def _xml_text(root: ET.Element, path: str) -> str:
+    node = root.find(path)
+    return (node.text or "").strip() if node is not None else ""
+
+
 # --- WeChat system notices ------------------------------------------------------------------
 
 # WeChat writes a pat as `"A" 拍了拍 "B"` (either side may be 你/我/自己, a suffix may follow).
@@ -79,11 +101,22 @@ _PAT = re.compile(r'^\s*(?:"(?P<a>.+?)"|(?P<a_self>你|我))\s*拍了拍\s*(?:"(
 # Markup PC WeChat leaves around notices (MemoTrace strips the same in its own writers).
 _NOTICE_MARKUP = re.compile(r'<!\[CDATA\[|\]\]>|\s*<a href="weixin://revoke_edit_click">重新编辑</a>|'
                             r'</?(?:revokemsg|_wc_custom_link_|img|a)\b[^>]*>')
+# Newer clients store some notices as <sysmsg> XML whose text is in one of these elements; a
+# pat's template names people as ${wxid}.
+_NOTICE_TEXT_PATHS = (".//replacemsg", ".//template", ".//plain", ".//content")
+_TEMPLATE_VAR = re.compile(r"\$\{([^}]*)\}")
 
 
 def clean_notice(text: str) -> str:
-    """A system notice's text without the CDATA wrapper and link markup WeChat stores with it."""
-    return _NOTICE_MARKUP.sub("", text).strip()
+    """A system notice's readable text: without the CDATA wrapper and link markup WeChat stores
+    with it, and taken out of its <sysmsg> XML when it has been stored as XML."""
+    s = text.strip()
+    root = _xml_root(s)
+    if root is not None:
+        s = next((found for p in _NOTICE_TEXT_PATHS if (found := _xml_text(root, p))),
+                 "".join(root.itertext()).strip())
+        s = _TEMPLATE_VAR.sub(r"\1", s)
+    return _NOTICE_MARKUP.sub("", s).strip()
 
 
 def notice_kind(text: str, fallback: str) -> tuple[str, list[str]]:
@@ -165,27 +198,6 @@ def csv_int(record: dict[str, str], column: str, path: Path, line: int) -> int:
         raise FormatError(f"{column} is not a number: {value[:40]!r}", path=path, line=line) from None
 
 
-# --- app-message XML -----------------------------------------------------------------------------
-
-_XML_LIMIT = 256 * 1024
-
-
-def _xml_root(text: str) -> ET.Element | None:
-    """The parsed XML of a message's content, or None when it is not (well-formed, small) XML."""
-    s = text.strip()
-    if not s.startswith("<") or len(s) > _XML_LIMIT:
-        return None
-    try:
-        return ET.fromstring(s)
-    except (ET.ParseError, ValueError, RecursionError):
-        return None
-
-
-def _xml_text(root: ET.Element, path: str) -> str:
-    node = root.find(path)
-    return (node.text or "").strip() if node is not None else ""
-
-
 # --- memotrace-csv -------------------------------------------------------------------------------
 
 CSV_HEADER = ("localId", "TalkerId", "Type", "SubType", "IsSender", "CreateTime", "Status", "StrContent",
@@ -242,7 +254,7 @@ def _csv_message(record: dict[str, str], line: int, path: Path) -> dict[str, Any
     content = record["StrContent"]
     message: dict[str, Any] = {"ts": ts, "source_line": line, "extra": extra}
 
-    if type_code in (TYPE_SYSTEM, 10002):
+    if type_code in (TYPE_SYSTEM, TYPE_REVOKE_4X):
         text = clean_notice(content)
         kind, members = notice_kind(text, kind_from_type_code(type_code, sub_type))
         message.update(sender_id=None, sender_name=SYSTEM_NAME, kind=kind, text=text, event_members=members)

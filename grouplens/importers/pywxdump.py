@@ -20,7 +20,7 @@ from typing import Any
 from .. import schema as S
 from ..errors import FormatError
 from .base import Importer, MessageRows, ParsedConversation, ParseOptions, Sample, parse_local_time
-from .memotrace import SYSTEM_NAME, csv_int, iter_csv_records, notice_kind, read_export_text
+from .memotrace import SYSTEM_NAME, clean_notice, csv_int, iter_csv_records, notice_kind, read_export_text
 from .textutil import find_mentions, kind_from_text
 
 CSV_HEADER = ("id", "MsgSvrID", "type_name", "is_sender", "talker", "room_name", "msg", "src", "CreateTime")
@@ -113,9 +113,10 @@ def _message(record: dict[str, str], msg: str, src: Any, users: dict[str, dict[s
     }
     notice_fallback = _notice_fallback(type_name, msg)
     if notice_fallback is not None:
-        kind, members = notice_kind(msg, notice_fallback)
+        text = clean_notice(msg)  # PyWxDump keeps a notice's raw StrContent, markup and all
+        kind, members = notice_kind(text, notice_fallback)
         extra["talker"] = talker
-        message.update(sender_id=None, sender_name=SYSTEM_NAME, kind=kind, event_members=members)
+        message.update(sender_id=None, sender_name=SYSTEM_NAME, kind=kind, text=text, event_members=members)
         return message
 
     if talker in _NOT_A_MEMBER or not talker:
@@ -143,7 +144,7 @@ def _notice_fallback(type_name: str, msg: str) -> str | None:
         return _NOTICE_KINDS[type_name]
     if _RECALL_TYPE.match(type_name):
         return "recall"
-    if _UNKNOWN_TYPE.match(type_name) and notice_kind(msg, "")[0]:
+    if _UNKNOWN_TYPE.match(type_name) and notice_kind(clean_notice(msg), "")[0]:
         return "system"
     return None
 
