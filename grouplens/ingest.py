@@ -181,12 +181,35 @@ def _import_one(tx: Transaction, path: Path, named: bool, forced, group: str | N
     return result
 
 
+def import_conversations(store: Store | str | Path | None, conversations: list[ParsedConversation], *,
+                         source: str, group: str | None = None) -> ImportReport:
+    """Import already-parsed conversations (e.g. built in Python) as if read from ``source``."""
+    st = store if isinstance(store, Store) else open_store(store, create=True)
+    with st.lock():
+        tx = st.transaction()
+        result = FileResult(path=source, status="error", format="python")
+        try:
+            _stage_conversations(tx, conversations, source, group, result)
+            report = ImportReport(tx.import_id, str(st.path), [result])
+            tx.commit({"files": [asdict(result)], "totals": report.totals()})
+        except BaseException:
+            tx.abort()
+            raise
+    return report
+
+
 def _import_conversations(tx: Transaction, path: Path, imp, group: str | None, options: ParseOptions,
                           result: FileResult) -> None:
-    staged: list[tuple[GroupInfo, pa.Table]] = []
     conversations = list(imp.parse(path, options))  # the whole file parses before anything is staged
     if not conversations:
         raise FormatError("no messages found", path=path)
+    _stage_conversations(tx, conversations, str(path), group, result)
+
+
+def _stage_conversations(tx: Transaction, conversations: list[ParsedConversation], source: str,
+                         group: str | None, result: FileResult) -> None:
+    staged: list[tuple[GroupInfo, pa.Table]] = []
+    path = source
     for conv in conversations:
         info = _resolve_group(tx, conv, group)
         table = finalize_messages(conv.messages, group_name=conv.name or info.name, platform=conv.platform,

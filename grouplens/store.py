@@ -45,7 +45,7 @@ STORE_ENV = "GROUPLENS_STORE"
 DEFAULT_STORE = "grouplens-store"
 MARKER = "grouplens-store.json"
 STORE_FORMAT = 1
-LOCK_WAIT_SECONDS = float(os.environ.get("GROUPLENS_LOCK_WAIT", "600"))
+LOCK_WAIT_ENV = "GROUPLENS_LOCK_WAIT"  # seconds an import waits for another one (default 600)
 _PARQUET_OPTIONS = {"compression": "zstd", "row_group_size": 256 * 1024}
 
 
@@ -245,7 +245,7 @@ class Store:
             if on_wait:
                 on_wait()
             try:
-                lock.acquire(timeout=LOCK_WAIT_SECONDS if wait is None else wait)
+                lock.acquire(timeout=float(os.environ.get(LOCK_WAIT_ENV, "600")) if wait is None else wait)
             except Timeout:
                 raise StoreBusyError("another grouplens import is writing to this store; try again when it "
                                      "has finished", path=self.path) from None
@@ -288,7 +288,7 @@ class Transaction:
         self._staged_rosters: dict[str, list[Path]] = {}
         self._staged_ids: dict[str, list[pa.Array]] = {}
         self._seq = 0
-        self.summary: dict[str, Any] = {}
+        self.committed = False  # past the commit point: the staged files must reach the store
 
     def known_ids(self, group_id: str) -> pa.Array:
         parts = [self.store.existing_ids(group_id), *self._staged_ids.get(group_id, [])]
@@ -361,12 +361,15 @@ class Transaction:
         journal = self.store.path / "imports" / "pending" / f"{self.import_id}.json"
         journal.parent.mkdir(parents=True, exist_ok=True)
         _write_json_atomic(journal, record)  # the commit point
+        self.committed = True
         _apply_moves(self.store.path, self.import_id, moves)
         _finish_journal(self.store.path, journal, record)
         shutil.rmtree(self.dir, ignore_errors=True)
 
     def abort(self) -> None:
-        shutil.rmtree(self.dir, ignore_errors=True)
+        """Drop what was staged, unless the commit point was passed (then recovery finishes it)."""
+        if not self.committed:
+            shutil.rmtree(self.dir, ignore_errors=True)
 
 
 def _apply_moves(root: Path, import_id: str, moves: list[str]) -> None:

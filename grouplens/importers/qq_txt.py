@@ -170,14 +170,12 @@ def _parse_section(buf: bytes, lines: pa.LargeStringArray, starts: np.ndarray, s
     if not keep.all():
         head = head.filter(keep)
         rows = rows[keep]
-    if not len(rows):
-        if bool(np.all(blank)):
-            return None
-        raise FormatError("no message headers (YYYY-MM-DD H:MM:SS name(QQ号)) in this conversation",
-                          path=path, line=sec.first + 1)
+    if bool(np.all(blank)):
+        return None
     first_content = int(np.flatnonzero(~blank)[0])
-    if first_content < rows[0]:
-        raise FormatError("text before the first message header", path=path, line=sec.first + first_content + 1)
+    if not len(rows) or first_content < rows[0]:
+        raise FormatError("expected a message header (YYYY-MM-DD H:MM:SS name(QQ号)) after a blank line",
+                          path=path, line=sec.first + first_content + 1)
 
     line_numbers = rows + sec.first + 1
     ts = _timestamps(head, line_numbers, path, options)

@@ -40,7 +40,11 @@ def decode_bytes(data: bytes, path: Path | str) -> str:
     enc, bom = detect_encoding(data)
     if not enc:
         raise FormatError("not a text file (neither UTF-8, UTF-16 nor GB18030)", path=path)
-    text = data[bom:].decode(enc)
+    try:
+        text = data[bom:].decode(enc)
+    except UnicodeDecodeError as e:  # a file cut inside a character, or bad bytes after a BOM
+        line = data[bom:bom + e.start].count(b"\n") + 1
+        raise FormatError(f"invalid {enc} bytes (a damaged or truncated file)", path=path, line=line) from None
     if looks_binary(text):
         raise FormatError("not a text file (binary content)", path=path)
     if "\r" in text:
@@ -156,7 +160,7 @@ def _split_names(s: str) -> list[str]:
 _EVENTS: list[tuple[str, re.Pattern[str], tuple[int, ...]]] = [
     # (kind, full-match pattern, groups that name the members the event is about)
     ("recall", re.compile(f"^{_NAME}\\s*撤回了(?:一条消息|一条成员消息|.*的消息)$"), (1,)),
-    ("pat", re.compile(f"^{_NAME}\\s*拍了拍\\s*{_NAME}(?:\\s*的.*|\\s*\\S{{0,16}})?$"), (1, 2)),
+    ("pat", re.compile(f"^{_NAME}\\s*(?:拍了拍|戳了戳)\\s*{_NAME}(?:\\s+的.*|\\s+\\S{{1,16}})?$"), (1, 2)),
     ("join", re.compile(f"^{_NAME}\\s*通过扫描{_NAME}分享的二维码加入群聊.*$"), (1,)),
     ("join", re.compile(f"^{_NAME}\\s*通过扫描二维码加入群聊.*$"), (1,)),
     ("join", re.compile(f"^{_NAME}\\s*邀请\\s*(.+?)\\s*加入了?(?:本群|群聊)(?:[，,。].*)?$"), (2,)),
