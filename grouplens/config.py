@@ -197,7 +197,7 @@ def load_config(path: Path | None = None) -> Config:
     except UnicodeDecodeError:
         raise UsageError("config file is not UTF-8 text", path=path) from None
     except tomllib.TOMLDecodeError as e:
-        message, line = _toml_error(e)
+        message, line = _toml_error(e, raw.decode("utf-8-sig"))
         raise UsageError(f"not valid TOML: {message}", path=path, line=line) from None
     return config_from_dict(data, path)
 
@@ -294,11 +294,12 @@ def _coerce(value: Any, tp: Any, where: str, path: Path | None, base: Path) -> A
 _TOML_AT = re.compile(r"\s*\(at line (\d+), column \d+\)\s*$|\s*\(at end of document\)\s*$")
 
 
-def _toml_error(e: tomllib.TOMLDecodeError) -> tuple[str, int | None]:
-    """tomllib's message without its position suffix, and the line it names."""
+def _toml_error(e: tomllib.TOMLDecodeError, document: str) -> tuple[str, int | None]:
+    """tomllib's message without its position suffix, and the line it names (the last line
+    when the error is at the end of the document, e.g. an unclosed list)."""
     text = str(e)
     m = _TOML_AT.search(text)
     if not m:
         return text, getattr(e, "lineno", None)
-    line = int(m.group(1)) if m.group(1) else None
+    line = int(m.group(1)) if m.group(1) else max(1, len(document.rstrip("\n").split("\n")))
     return text[: m.start()], line

@@ -85,6 +85,11 @@ _LATIN = re.compile(r"[A-Za-z]")
 # Laughter and fillers in any length: 哈哈哈哈, 嗯嗯嗯, hhhh, 2333, 666.
 _FILLER = re.compile(r"^(?:[哈呵嘿嘻嗯哦噢啊呀哇呜额呃]{2,}|h{2,}|(?:ha){2,}|2333+|6{2,})$", re.I)
 
+# Counts and ordinals: 一天, 两次, 三点, 第一, 十几个 say how much, not what about.
+_NUMERAL_WORD = re.compile(r"^第?[0-9一二三四五六七八九十百千万亿两几半零〇]+[天次个点号年月日周岁分秒块元斤位条遍份]?$")
+# jieba's HMM glues a sentence-final particle onto an unknown word (有用吗); the word is the stem.
+_TRAILING_PARTICLE = re.compile(r"(?<=..)[吗呢吧呀啊哦嘛啦]$")
+
 # Single characters that name a topic in the groups grouplens serves (health, parenting,
 # retail, study); every other lone character is a function word, a verb or a fragment.
 SINGLE_CHAR_WORDS: frozenset[str] = frozenset(
@@ -98,7 +103,7 @@ def _is_word(token: str) -> bool:
     if _HAN.search(token):
         if len(token) == 1:
             return token in SINGLE_CHAR_WORDS
-        return not _FILLER.match(token)
+        return not (_FILLER.match(token) or _NUMERAL_WORD.match(token))
     if _LATIN.search(token):
         return len(token) >= 2 and not _FILLER.match(token)
     return False  # numbers, punctuation, symbols
@@ -183,7 +188,7 @@ class Segmenter:
         cache: dict[str, list[str]] = {}  # chat repeats itself: 收到, 打卡, 早
         out: list[list[str]] = []
         for text in texts:
-            if not text:
+            if not isinstance(text, str) or not text:  # None, or NaN from a pandas str column
                 out.append([])
                 continue
             words = cache.get(text)
@@ -210,7 +215,7 @@ class Segmenter:
         for token in self._cut(cleaned):
             word = keep.get(token, "")
             if word == "":
-                lowered = token.strip().lower()
+                lowered = _TRAILING_PARTICLE.sub("", token.strip().lower())
                 word = keep[token] = (
                     lowered if lowered and lowered not in self.stopwords and _is_word(lowered) else None
                 )
