@@ -21,7 +21,6 @@ import json
 import os
 import secrets
 import shutil
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -88,7 +87,7 @@ class Store:
         marker = self.path / MARKER
         if not marker.exists():
             if not create:
-                raise StoreError(f"no grouplens store here; run 'grouplens import PATH' first or pass --store",
+                raise StoreError("no grouplens store here; run 'grouplens import PATH' first or pass --store",
                                  path=self.path)
             if self.path.exists() and any(self.path.iterdir()):
                 raise StoreError("folder is not empty and not a grouplens store; choose another --store",

@@ -20,7 +20,7 @@ from typing import Any
 from .. import schema as S
 from ..errors import FormatError
 from .base import Importer, MessageRows, ParsedConversation, ParseOptions, Sample, parse_local_time
-from .memotrace import SYSTEM_NAME, clean_notice, csv_int, iter_csv_records, notice_kind, read_export_text
+from .wechat_common import SYSTEM_NAME, clean_notice, csv_int, iter_csv_records, notice_kind, read_export_text
 from .textutil import find_mentions, kind_from_text
 
 CSV_HEADER = ("id", "MsgSvrID", "type_name", "is_sender", "talker", "room_name", "msg", "src", "CreateTime")
