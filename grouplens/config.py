@@ -139,7 +139,7 @@ class TemplateConfig:
 
     min_days: int = 3
     min_chars: int = 15
-    similarity: float = 0.8
+    similarity: float = 0.7
     max_hour_spread: float | None = None
     tz: str = "Asia/Shanghai"
 

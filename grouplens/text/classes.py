@@ -234,7 +234,7 @@ BUILTIN_RULES: dict[str, ClassRule] = {
             r"^[\W_]*早[呀啊哇鸭安~～！!，,。]",
             r"^[\W_]*嗨",
             r"(?<![A-Za-z])(?:hi|hey|morning)(?![A-Za-z])",
-            r"新人报到|报到[！!~～]|^[\W_]*报到",
+            r"新人报到|报到[！!~～]|" + _WHOLE.format("报到"),
         ),
         exclude_patterns=(r"你好(?=像|好|厉害|棒|美|帅|可爱|聪明|牛)",),
     ),
