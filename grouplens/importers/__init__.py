@@ -10,11 +10,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import FormatError, UnknownFormatError
-from . import chatlab, chatlog, irc, memotrace, pywxdump, qce, qq_txt, roster
+from . import (chatlab, chatlog, echotrace, irc, memotrace, onebot, pywxdump, qce, qce_txt, qq_mht, qq_txt, roster,
+               wechat_android, wechat_ios, wechatbaktool, weflow)
 from .base import SNIFF_BYTES, Importer, ParseOptions, ParsedConversation, Sample
 from .textutil import decode_sample
 
-_FAMILIES = (qq_txt, qce, memotrace, pywxdump, chatlog, chatlab, irc)
+_FAMILIES = (qq_txt, qq_mht, qce, qce_txt, onebot, memotrace, pywxdump, chatlog, chatlab, weflow, echotrace,
+             wechat_ios, wechatbaktool, wechat_android, irc)
 IMPORTERS: tuple[Importer, ...] = tuple(i for m in _FAMILIES for i in m.IMPORTERS)
 # Files that hold no messages of their own but are read by an importer (PyWxDump's users.json).
 SIDECARS: tuple[Importer, ...] = tuple(i for m in _FAMILIES for i in getattr(m, "SIDECARS", ()))
