@@ -10,7 +10,12 @@ from grouplens import schema
 from grouplens.config import Config, TemplateConfig, config_from_dict
 from grouplens.errors import UsageError
 from grouplens.text.classes import (
-    CLASS_NAMES, OPERATOR_TEMPLATE, class_rules, classify_messages, find_templates, template_key,
+    CLASS_NAMES,
+    OPERATOR_TEMPLATE,
+    class_rules,
+    classify_messages,
+    find_templates,
+    template_key,
 )
 
 T0 = pd.Timestamp("2024-04-01 00:30", tz="UTC")  # 08:30 in Shanghai, a Monday

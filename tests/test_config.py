@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from grouplens.config import ClassConfig, Config, TemplateConfig, TextConfig, load_config
+from grouplens.config import ClassConfig, Config, TextConfig, load_config
 from grouplens.errors import UsageError
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -83,7 +83,7 @@ def strip_noise(text: str | None) -> str:
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _LATIN = re.compile(r"[A-Za-z]")
 # Laughter and fillers in any length: 哈哈哈哈, 嗯嗯嗯, hhhh, 2333, 666.
-_FILLER = re.compile(r"^(?:[哈呵嘿嘻嗯哦噢啊呀哇呜额呃]{2,}|h{2,}|(?:ha){2,}|2333+|6{2,})$", re.I)
+_FILLER = re.compile(r"^(?:[哈呵嘿嘻嗯哦噢啊呀哇呜额呃]{2,}|h{2,}|(?:ha){2,}|2333+|6{2,})$", re.IGNORECASE)
 
 # Counts and ordinals: 一天, 两次, 三点, 第一, 十几个 say how much, not what about.
 _NUMERAL_WORD = re.compile(r"^第?[0-9一二三四五六七八九十百千万亿两几半零〇]+[天次个点号年月日周岁分秒块元斤位条遍份]?$")
@@ -92,9 +92,7 @@ _TRAILING_PARTICLE = re.compile(r"(?<=..)[吗呢吧呀啊哦嘛啦]$")
 
 # Single characters that name a topic in the groups grouplens serves (health, parenting,
 # retail, study); every other lone character is a function word, a verb or a fragment.
-SINGLE_CHAR_WORDS: frozenset[str] = frozenset(
-    "药 病 癌 痛 疼 血 钱 课 书 娃 猫 狗 茶 酒 车 房 饭 菜 奶 肉 鱼 蛋 鞋 票 税 股 币 猪 牛 羊 虾 米 面 糖 盐 油 烟 医 奖".split()
-)
+SINGLE_CHAR_WORDS: frozenset[str] = frozenset("药病癌痛疼血钱课书娃猫狗茶酒车房饭菜奶肉鱼蛋鞋票税股币猪牛羊虾米面糖盐油烟医奖")
 
 
 def _is_word(token: str) -> bool:
