@@ -70,6 +70,21 @@ def test_role_proportions_follow_the_key_person_rule(seed: int) -> None:
     assert roles["silent"] / 300 > 0.5
 
 
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_a_few_key_people_carry_the_conversation(seed: int) -> None:
+    g = simulate_group(members=200, weeks=4, seed=seed)
+    counts = g.message_counts()
+    people = [m for m in g.members if not m.tags & {"operator", "shill", "advertiser"}]
+
+    def mean(role: str) -> float:
+        said = [counts[m.index] for m in people if m.role == role]
+        return sum(said) / len(said)
+
+    assert mean("thinker") > mean("critic") > 1.5 * mean("onlooker") > 0
+    top5 = sum(sorted((counts[m.index] for m in people), reverse=True)[:5])
+    assert top5 > 0.25 * sum(counts[m.index] for m in people)
+
+
 def test_function_accounts_are_tagged_onlookers_and_operators_run_the_group(group: SimulatedGroup) -> None:
     for m in group.members:
         assert m.tags <= set(TAGS)
@@ -275,7 +290,8 @@ def test_truth_json_describes_every_member_and_week(group: SimulatedGroup, writt
     truth = json.loads(written["truth"].read_text(encoding="utf-8"))
     assert truth["seed"] == 7 and truth["group"]["name"] == group.name
     assert truth["params"]["scenario"] == "healthy" and truth["params"]["onlooker_share"] == [0.34, 0.44]
-    assert 0.34 <= truth["rates"]["critic_engagement"] / 1.0 <= 0.8
+    assert truth["rates"] and all(truth["params"][name][0] <= value <= truth["params"][name][1]
+                                  for name, value in truth["rates"].items())
     assert [w["stage"] for w in truth["stages"]] == list(group.stages) and len(truth["stages"]) == 4
     assert truth["messages"]["total"] == len(group.messages)
     assert sum(w["messages"] for w in truth["weekly"]) == len(group.messages)

@@ -173,7 +173,10 @@ def build_cast(members: int, sizes: CastSizes, params: SimParams, rates: Rates, 
     for m in thinkers + critics:
         m.talk_weight = 1.5 if "kol" in m.tags else 1.0
     for m in onlookers:
-        m.talk_weight = rng.lognormvariate(0.0, 0.9) * (6.0 if "kol" in m.tags else 1.0)
+        # Some onlookers speak more than others, but none as much as a thinker or critic; an
+        # expert onlooker (a KOL) mostly answers questions, which answer() prefers KOLs for.
+        weight = min(3.0, max(0.2, rng.lognormvariate(0.0, 0.6)))
+        m.talk_weight = weight * (2.0 if "kol" in m.tags else 1.0)
     for m in shills:
         m.talk_weight = 1.0
     if thinkers and rng.random() < 0.4:  # a trusted member helps moderate

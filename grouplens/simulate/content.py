@@ -67,6 +67,9 @@ class Content:
     def crowd(self) -> str:
         return self.rng.choice(T.CROWD_LINES)
 
+    def ack(self) -> str:
+        return self.rng.choice(T.ACKS)
+
     def follow_up_question(self, s: str) -> str:
         return self.rng.choice(("请问{s}具体怎么做？", "{s}有没有资料推荐？", "想问一下，{s}适合新手吗？")).format(s=s)
 

@@ -25,6 +25,7 @@ from .params import STAGE_PROFILES, Rates, SimParams, StageProfile
 DAY = 86400
 NEVER = 1 << 62
 FIRST_SECOND_AFTER_QUARREL = 6 * 3600  # bystanders leave from 6:00 the next day on
+ACK_RATE = 0.3  # chance a post's author answers a reply to it: key people keep a thread going
 # Relative activity by hour of day: quiet at night, a lunch bump, the evening peak.
 WEEKDAY_HOURS = (0.3, 0.15, 0.08, 0.05, 0.05, 0.1, 0.4, 1.0, 1.6, 1.8, 1.7, 1.6, 2.0, 1.6, 1.3, 1.3, 1.4,
                  1.5, 1.8, 2.4, 2.8, 3.0, 2.4, 1.2)
@@ -153,6 +154,7 @@ class Generator:
         self.p_speakers = [i for i in self.speakers_all if here(i)]
         self.p_thinkers = [i for i in self.p_speakers if cast[i].role == "thinker"]
         self.p_critics = [i for i in self.p_speakers if cast[i].role == "critic"]
+        self.p_key = self.p_thinkers + self.p_critics
         self.p_onlookers = [i for i in self.p_speakers if cast[i].role == "onlooker"]
         self.p_cum = list(accumulate(cast[i].talk_weight for i in self.p_onlookers))
         self.p_kols = [i for i in self.p_speakers if self.kol[i]]
@@ -298,7 +300,7 @@ class Generator:
                 reply = self.emit(t2, opponent, self.at(author, t2) + content.defense(), _I["defense"], root)
                 if reply >= 0:
                     thread.append(reply)
-            self.crowd(root, thread, t, t + 600, author, 0, prof)
+            self.crowd(root, thread, t, t + 600, author, 0, s, prof)
             return
         author = rng.choice(self.p_thinkers)
         root = self.emit(t, author, content.topic(s), _I["topic"])
@@ -327,7 +329,7 @@ class Generator:
                     critic = rng.choice(self.p_critics)  # a second critic takes over
             if rounds >= 3 and rng.random() < rates.fight_rate:
                 cur = self.quarrel(cur, author, critic, thread)
-        self.crowd(root, thread, t, cur + 600, author, rounds, prof)
+        self.crowd(root, thread, t, cur + 600, author, rounds, s, prof)
 
     def quarrel(self, t: int, a: int, b: int, thread: list[int]) -> int:
         """An open fight: sharp words, an operator's call to calm down, bystanders who leave."""
@@ -351,7 +353,7 @@ class Generator:
                     self.leave_after_quarrel((t // DAY + 1) * DAY, i)
         return t
 
-    def crowd(self, root: int, thread: list[int], t0: int, t1: int, author: int, rounds: int,
+    def crowd(self, root: int, thread: list[int], t0: int, t1: int, author: int, rounds: int, subject: str,
               prof: StageProfile) -> None:
         """Onlookers drawn in by a post: more by a debate, many more and more varied by a KOL's post."""
         if root < 0 or not self.p_onlookers:
@@ -373,12 +375,16 @@ class Generator:
                 target = next((m for m in reversed(thread) if ts[m] < tr), root)
             r = rng.random()
             if r < 0.12:
-                q = self.emit(tr, who, content.follow_up_question(content.subject()), _I["question"], target)
+                q = self.emit(tr, who, content.follow_up_question(subject), _I["question"], target)
                 if q >= 0:
                     self.answer(q, tr, who, prof, prefer=author)
                 continue
             text = content.crowd() if rounds and r < 0.5 else content.agree()
-            self.emit(tr, who, self.at(self.sender[target], tr) + text, _I["crowd" if rounds else "agree"], target)
+            said = self.emit(tr, who, self.at(self.sender[target], tr) + text, _I["crowd" if rounds else "agree"],
+                             target)
+            if said >= 0 and target == root and rng.random() < ACK_RATE:  # the author thanks the support
+                ta = tr + self.delay()
+                self.emit(ta, author, self.at(who, ta) + content.ack(), _I["ack"], said)
 
     def member_question(self, t: int, prof: StageProfile, help_desk: bool) -> None:
         rng, content = self.rng, self.content
@@ -411,7 +417,7 @@ class Generator:
             who = rng.choice(kols)
             ta, text = t + 20 + int(rng.expovariate(1 / (1.5 * self.reply_mean))), content.expert_answer()
         else:
-            who = prefer if prefer >= 0 and prefer != asker and rng.random() < 0.5 else self.anyone_but(asker)
+            who = prefer if prefer >= 0 and prefer != asker and rng.random() < 0.7 else self.anyone_but(asker)
             ta, text = t + self.delay(), content.answer()
         if who < 0:
             return
@@ -431,7 +437,7 @@ class Generator:
         rng = self.rng
         prev = -1
         for _ in range(1 + poisson(rng, 1.0)):
-            who = rng.choice(self.p_speakers) if self.p_speakers and rng.random() < 0.15 else self.onlooker()
+            who = rng.choice(self.p_key) if self.p_key and rng.random() < 0.2 else self.onlooker()
             if who < 0:
                 return
             text, greeting = self.content.chat((t // 3600) % 24)

@@ -19,7 +19,7 @@ SYSTEM = -1  # sender of platform notices (系统消息)
 
 # Why a message was said: the generator's own label, kept for measuring detectors.
 INTENTS: tuple[str, ...] = (
-    "topic", "objection", "defense", "quarrel", "agree", "crowd", "chat", "greeting", "question",
+    "topic", "objection", "defense", "quarrel", "agree", "crowd", "ack", "chat", "greeting", "question",
     "answer", "thanks", "ad", "shill", "briefing", "card", "notice", "welcome", "warning",
     "join", "leave", "removal", "recall",
 )

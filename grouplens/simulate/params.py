@@ -72,7 +72,7 @@ class SimParams:
 
     Counts of people (thinkers, KOLs, operator assistants, shills) are drawn as integers;
     shares are fractions of ``members``; rates are per day unless named otherwise. ``activity``
-    multiplies every conversation rate: ``SimParams(activity=25)`` with ``members=500`` and
+    multiplies every conversation rate: ``SimParams(activity=32)`` with ``members=500`` and
     ``weeks=52`` gives about a million messages.
     """
 
@@ -95,11 +95,11 @@ class SimParams:
     formatted_name_share: Range = (0.3, 0.6)  # members whose card already follows the group's format
     # --- conversation rates ---
     topics_per_day: Range = (4.0, 9.0)  # discussions thinkers start (critics start a few too)
-    questions_per_day: Range = (3.0, 8.0)
-    chats_per_day: Range = (4.0, 12.0)
-    critic_engagement: Range = (0.45, 0.8)  # chance a critic objects to a thinker's post
-    exchange_rounds: Range = (1.5, 3.0)  # mean objection/defence rounds once a critic engages
-    crowd_per_topic: Range = (2.0, 5.0)  # mean onlooker replies to a discussion without a debate
+    questions_per_day: Range = (2.0, 6.0)
+    chats_per_day: Range = (3.0, 8.0)
+    critic_engagement: Range = (0.5, 0.85)  # chance a critic objects to a thinker's post
+    exchange_rounds: Range = (2.0, 3.5)  # mean objection/defence rounds once a critic engages
+    crowd_per_topic: Range = (1.0, 3.0)  # mean onlooker replies to a discussion without a debate
     kol_reply_boost: Range = (2.0, 3.5)  # how many times more replies a KOL's post draws
     answer_rate: Range = (0.7, 0.9)  # chance a question is answered at all (an active group)
     staff_answer_share: Range = (0.3, 0.6)  # of answered questions, the share staff answer first
