@@ -59,11 +59,15 @@ def _mix(h: np.ndarray) -> np.ndarray:
     return h ^ (h >> np.uint64(31))
 
 
-def hash_strings(arr: pa.Array) -> np.ndarray:
-    """A 64-bit hash of each string's UTF-8 bytes (nulls hash like ""), computed without Python loops.
+_LONG = 256  # bytes: longer strings are hashed one by one with blake2b
 
-    Strings are read eight bytes at a time; each step is a few numpy operations over the strings
-    that still have bytes left. The definition is ours and fixed: message ids depend on it.
+
+def hash_strings(arr: pa.Array) -> np.ndarray:
+    """A 64-bit hash of each string's UTF-8 bytes (nulls hash like ""), mostly without Python loops.
+
+    Strings up to 256 bytes (nearly all chat messages) are read eight bytes at a time, each step
+    a few numpy operations over the strings that still have bytes left; longer ones are hashed
+    one by one with blake2b. The definition is ours and fixed: message ids depend on it.
     """
     if isinstance(arr, pa.ChunkedArray):
         arr = arr.combine_chunks()
@@ -77,7 +81,8 @@ def hash_strings(arr: pa.Array) -> np.ndarray:
     starts = offsets[:-1]
     lengths = np.diff(offsets)
     h = _mix(lengths.astype(np.uint64) * _M1 + np.uint64(0x243F6A8885A308D3))
-    rows = np.arange(n)
+    long_rows = np.flatnonzero(lengths > _LONG)
+    rows = np.flatnonzero(lengths <= _LONG) if len(long_rows) else np.arange(n)
     k = 0
     while len(rows):
         left = lengths[rows] - k
@@ -89,6 +94,11 @@ def hash_strings(arr: pa.Array) -> np.ndarray:
         w = words[starts[rows] + k] & _TAIL_MASKS[np.minimum(left, 8)]
         h[rows] = _mix((h[rows] ^ w) * _M1)
         k += 8
+    if len(long_rows):
+        view = memoryview(raw)
+        digests = [int.from_bytes(hashlib.blake2b(view[starts[i]:starts[i] + lengths[i]], digest_size=8).digest(),
+                                  "little") for i in long_rows]
+        h[long_rows] = _mix(h[long_rows] ^ np.array(digests, dtype=np.uint64))
     return h
 
 
