@@ -212,7 +212,8 @@ def _stage_conversations(tx: Transaction, conversations: list[ParsedConversation
     path = source
     for conv in conversations:
         info = _resolve_group(tx, conv, group)
-        table = finalize_messages(conv.messages, group_name=conv.name or info.name, platform=conv.platform,
+        messages = adopt_known_ids(conv.messages, tx.group_history(info.group_id, [S.SENDER_ID, S.SENDER_NAME]))
+        table = finalize_messages(messages, group_name=conv.name or info.name, platform=conv.platform,
                                   source_file=str(path), import_id=tx.import_id)
         staged.append((info, table))
         result.warnings.extend(conv.warnings)
@@ -294,6 +295,31 @@ def _resolve_group(tx: Transaction, conv: ParsedConversation, group: str | None)
         return same[0]
     gid = group_id_for(conv.platform, None, conv.name)
     return pending.get(gid) or GroupInfo(gid, conv.name, conv.platform, None, [conv.name] if conv.name else [])
+
+
+def adopt_known_ids(parsed: pa.Table, history: pa.Table) -> pa.Table:
+    """Senders an export knows only by name take the id of the member who used that name.
+
+    A format without ids (MemoTrace TXT, QCE TXT) keys senders as ``name:<name>``. When the group
+    already holds messages from a format with ids, and exactly one member id used that name,
+    the message is that member's, so both exports describe the same people (and the same
+    messages get the same derived ids).
+    """
+    sender = parsed.column(S.SENDER_ID)
+    by_name = pc.fill_null(pc.starts_with(sender, S.NAME_ID_PREFIX), False)
+    if history.num_rows == 0 or not pc.any(by_name).as_py():
+        return parsed
+    known = history.filter(pc.invert(pc.fill_null(pc.starts_with(history.column(S.SENDER_ID), S.NAME_ID_PREFIX),
+                                                  True)))
+    ids_by_name: dict[str, set[str]] = {}
+    for name, mid in set(zip(known.column(S.SENDER_NAME).to_pylist(), known.column(S.SENDER_ID).to_pylist())):
+        if name:
+            ids_by_name.setdefault(name, set()).add(mid)
+    unique = {S.name_based_id(n): next(iter(ids)) for n, ids in ids_by_name.items() if len(ids) == 1}
+    if not unique:
+        return parsed
+    mapped = [unique.get(v, v) if v else v for v in sender.to_pylist()]
+    return parsed.set_column(parsed.schema.get_field_index(S.SENDER_ID), S.SENDER_ID, pa.array(mapped, pa.string()))
 
 
 def finalize_messages(parsed: pa.Table, *, group_name: str | None, platform: str, source_file: str,

@@ -226,3 +226,22 @@ def test_each_import_is_journalled(tmp_path: Path, store_path: Path) -> None:
     report = import_paths(store_path, [qq_export(tmp_path / "a.txt", WEEK1)])
     journal = json.loads((store_path / "imports" / f"{report.import_id}.json").read_text("utf-8"))
     assert journal["status"] == "done" and journal["totals"]["added"] == 3
+
+
+def test_a_name_only_export_adopts_the_ids_of_members_who_used_those_names(tmp_path: Path, store_path: Path) -> None:
+    from datetime import datetime, timezone
+
+    from grouplens.importers import ParsedConversation
+    from grouplens.importers.base import MessageRows
+    from grouplens.ingest import import_conversations
+
+    import_paths(store_path, [qq_export(tmp_path / "w1.txt", WEEK1, group="甲群")])
+    rows = MessageRows()  # the same week exported by a tool that knows only names, plus a newcomer
+    for when, who, text in [(datetime(2024, 3, 4, 1, 0, tzinfo=timezone.utc), "张三", "早上好"),
+                            (datetime(2024, 3, 4, 1, 1, tzinfo=timezone.utc), "李四", "早"),
+                            (datetime(2024, 3, 4, 1, 2, tzinfo=timezone.utc), "新人", "大家好")]:
+        rows.add(ts=when, sender_id=S.name_based_id(who), sender_name=who, kind="text", text=text)
+    report = import_conversations(store_path, [ParsedConversation("qq", "甲群", rows.to_table())], source="names")
+    assert report.totals()["added"] == 1 and report.totals()["duplicates"] == 2
+    df = open_store(store_path).messages()
+    assert sorted(df[S.SENDER_ID].unique()) == ["10001", "10002", "name:新人"]
