@@ -15,7 +15,15 @@ from grouplens.errors import UsageError
 from grouplens.importers import ParseOptions, detect, get
 from grouplens.importers.textutil import classify_event
 from grouplens.simulate import (
-    INTENTS, ROLES, STAGES, SYSTEM, TAGS, SimParams, SimulatedGroup, simulate_group, write_simulation,
+    INTENTS,
+    ROLES,
+    STAGES,
+    SYSTEM,
+    TAGS,
+    SimParams,
+    SimulatedGroup,
+    simulate_group,
+    write_simulation,
 )
 from grouplens.simulate.export import SEPARATOR
 from grouplens.simulate.params import stage_schedule
@@ -24,11 +32,11 @@ HEADER = re.compile(r"^(\d{4})-(\d{2})-(\d{2}) (\d{1,2}):(\d{2}):(\d{2}) (.+)\((
 AD_CONTACT = re.compile(r"https?://|加V|加微信|微信同号|(?<!\d)1[35789]\d{9}(?!\d)")
 AD_WORD = re.compile(r"代购|优惠|招代理|代发|兼职|免费领取|特价|清仓|包治百病|根治")
 OBJECTION_WORDS = re.compile(r"不同意|其实|但是|未必|保留意见|不同意见|不太同意")
-I = {name: code for code, name in enumerate(INTENTS)}
+CODE = {name: code for code, name in enumerate(INTENTS)}
 
 
 def intent_of(group: SimulatedGroup, name: str) -> list[int]:
-    return [i for i, code in enumerate(group.messages.intent) if code == I[name]]
+    return [i for i, code in enumerate(group.messages.intent) if code == CODE[name]]
 
 
 @pytest.fixture(scope="module")
@@ -212,7 +220,7 @@ def test_some_questions_go_unanswered_and_most_are_answered(group: SimulatedGrou
     assert 0 < len(group.questions) - len(answered) < len(answered)
     for q in answered:
         assert group.messages.reply_to[q.answer] == q.message
-        assert group.messages.intent[q.answer] == I["answer"]
+        assert group.messages.intent[q.answer] == CODE["answer"]
 
 
 def test_mentions_name_members_as_they_were_called_at_the_time(group: SimulatedGroup) -> None:
@@ -245,7 +253,7 @@ def test_in_an_ad_takeover_ads_dominate_the_ad_weeks_and_the_dead_weeks_are_quie
     g = simulate_group(members=200, weeks=12, seed=5, params=SimParams(scenario="ad-takeover"))
     week = [t // (7 * 86400) for t in g.messages.ts]
     said = Counter(w for w, s in zip(week, g.messages.sender) if s != SYSTEM)
-    ads = Counter(w for w, code in zip(week, g.messages.intent) if code == I["ad"])
+    ads = Counter(w for w, code in zip(week, g.messages.intent) if code == CODE["ad"])
     ad_weeks = [w for w, s in enumerate(g.stages) if s == "ad-dominated"]
     active_weeks = [w for w, s in enumerate(g.stages) if s == "active"]
     assert sum(ads[w] for w in ad_weeks) > 0.4 * sum(said[w] for w in ad_weeks)
@@ -334,6 +342,7 @@ def test_the_qq_txt_importer_reads_every_message_as_generated(group: SimulatedGr
     ({"params": SimParams(scenario="boom")}, "healthy, declining, ad-takeover"),
     ({"params": SimParams(theme="games")}, "health, retail, course"),
     ({"params": SimParams(critic_share=(0.5, 0.1))}, "critic_share"),
+    ({"members": 20, "params": SimParams(shills=(30, 30))}, "raise --members"),
 ])
 def test_settings_that_cannot_work_are_usage_errors(kwargs: dict, words: str) -> None:
     with pytest.raises(UsageError, match=re.escape(words)):

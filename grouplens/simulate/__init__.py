@@ -19,7 +19,17 @@ from .content import Content
 from .engine import Generator
 from .export import write_simulation
 from .model import INTENTS, SYSTEM, TIMEZONE, SimMember, SimMessages, SimulatedGroup
-from .params import ROLES, SCENARIOS, STAGES, TAGS, Rates, SimParams, draw_rates, stage_schedule, validate
+from .params import (
+    ROLES,
+    SCENARIOS,
+    STAGES,
+    TAGS,
+    Rates,
+    SimParams,
+    draw_rates,
+    stage_schedule,
+    validate,
+)
 from .themes import THEMES
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
+from ..errors import UsageError
 from .model import SimMember
 from .params import AD_TAKEOVER_ADVERTISER_FACTOR, STAGE_PROFILES, Rates, SimParams
 from .themes import GIVEN, NICKNAMES, SURNAMES, Theme
@@ -110,12 +111,12 @@ def draw_sizes(members: int, params: SimParams, rates: Rates, rng: random.Random
     function_accounts = (0 if owner_is_thinker else 1) + assistants + shills + advertisers
     onlookers = max(round(members * rng.uniform(*params.onlooker_share)), function_accounts + 3)
     kols = rng.randint(*params.kols)
+    if thinkers + critics + onlookers > members:  # shares set so high that nobody is left to be silent
+        onlookers = members - thinkers - critics
+        if onlookers < function_accounts:
+            raise UsageError(f"{members} members cannot hold {thinkers} thinkers, {critics} critics and "
+                             f"{function_accounts} operator, shill and advertiser accounts; raise --members")
     silent = members - thinkers - critics - onlookers
-    if silent < 0:  # only for groups near MIN_MEMBERS: fewer critics, then fewer onlookers
-        critics = max(2, critics + silent)
-        silent = members - thinkers - critics - onlookers
-        onlookers += min(0, silent)
-        silent = max(0, silent)
     return CastSizes(thinkers, critics, onlookers, silent, kols, assistants, shills, advertisers,
                      owner_is_thinker)
 
@@ -139,52 +140,47 @@ def build_cast(members: int, sizes: CastSizes, params: SimParams, rates: Rates, 
         cast.append(m)
         return m
 
-    def person_name(formatted_share: float) -> str:
+    def person_name() -> str:
         base = names.base()
-        return names.formatted(base) if rng.random() < formatted_share else base
+        return names.formatted(base) if rng.random() < rates.formatted_name_share else base
 
     # The owner, brand assistants and the people the group was built around arrive first.
     thinker_titles = theme.thinker_titles
-    owner_brand = None
     if not sizes.owner_is_thinker:
-        owner_brand = add("onlooker", {"operator"}, rng.choice((f"{brand}官方", f"{brand}-运营", f"{brand}社群")),
+        add("onlooker", {"operator"}, rng.choice((f"{brand}官方", f"{brand}-运营", f"{brand}社群")),
                           "群主", creation_s)
     thinkers = []
     for i in range(sizes.thinkers):
         owner = sizes.owner_is_thinker and i == 0
         name = names.formatted(names.real_name()) + (rng.choice(thinker_titles) if rng.random() < 0.6 else "")
         thinkers.append(add("thinker", set(), name, "群主" if owner else "成员", creation_s if owner else -1))
-    for i in range(sizes.assistants):
+    for _ in range(sizes.assistants):
         label = rng.choice(("小助手", "客服", "运营", "班长", "小秘书"))
         add("onlooker", {"operator"}, f"{brand}{label}-{rng.choice(('小美', '小雅', '小安', '小悦', '小K'))}",
             "管理员", creation_s + rng.randint(30, 600))
-    critics = [add("critic", set(), person_name(rates.formatted_name_share)) for _ in range(sizes.critics)]
-    shills = [add("onlooker", {"shill"}, person_name(rates.formatted_name_share)) for _ in range(sizes.shills)]
-    advertisers = [add("onlooker", {"advertiser"},
-                       rng.choice(SPAM_NAMES) if rng.random() < 0.5 else names.base())
-                   for _ in range(sizes.advertisers)]
+    critics = [add("critic", set(), person_name()) for _ in range(sizes.critics)]
+    for _ in range(sizes.shills):
+        add("onlooker", {"shill"}, person_name())
+    for _ in range(sizes.advertisers):
+        add("onlooker", {"advertiser"}, rng.choice(SPAM_NAMES) if rng.random() < 0.5 else names.base())
     function_count = sum(1 for m in cast if m.role == "onlooker")
-    onlookers = [add("onlooker", set(), person_name(rates.formatted_name_share))
+    onlookers = [add("onlooker", set(), person_name())
                  for _ in range(sizes.onlookers - function_count)]
     for _ in range(sizes.silent):
-        add("silent", set(), person_name(rates.formatted_name_share))
+        add("silent", set(), person_name())
 
     _pick_kols(sizes.kols, thinkers, critics, onlookers, rng)
-    for m in thinkers + critics:
-        m.talk_weight = 1.5 if "kol" in m.tags else 1.0
     for m in onlookers:
         # Some onlookers speak more than others, but none as much as a thinker or critic; an
         # expert onlooker (a KOL) mostly answers questions, which answer() prefers KOLs for.
         weight = min(3.0, max(0.2, rng.lognormvariate(0.0, 0.6)))
         m.talk_weight = weight * (2.0 if "kol" in m.tags else 1.0)
-    for m in shills:
-        m.talk_weight = 1.0
     if thinkers and rng.random() < 0.4:  # a trusted member helps moderate
         helper = rng.choice([m for m in thinkers + critics if m.list_role == "成员"] or thinkers)
         if helper.list_role == "成员":
             helper.list_role = "管理员"
 
-    _draw_joins(cast, owner_brand, params, rates, stages, creation_s, rng)
+    _draw_joins(cast, rates, stages, creation_s, rng)
     _draw_quits(cast, rates, stages, end_s, rng)
     _draw_renames(cast, names, rates, end_s, rng)
     cast.sort(key=lambda m: (m.join_s, m.index))
@@ -206,8 +202,8 @@ def _pick_kols(k: int, thinkers: list[SimMember], critics: list[SimMember], onlo
                 break
 
 
-def _draw_joins(cast: list[SimMember], owner_brand: SimMember | None, params: SimParams, rates: Rates,
-                stages: tuple[str, ...], creation_s: int, rng: random.Random) -> None:
+def _draw_joins(cast: list[SimMember], rates: Rates, stages: tuple[str, ...], creation_s: int,
+                rng: random.Random) -> None:
     """Join times: the core cast on the first day, the rest by each week's stage."""
     join_weights = [STAGE_PROFILES[s].joins for s in stages]
     ad_weights = [STAGE_PROFILES[s].ads for s in stages]

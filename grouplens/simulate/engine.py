@@ -181,7 +181,7 @@ class Generator:
     # --- membership -------------------------------------------------------------------------
     def membership(self, lo: int, hi: int, prof: StageProfile) -> None:
         """Join notices (with the operators' welcome) and notices of voluntary leaves."""
-        rng, cast = self.rng, self.cast
+        cast = self.cast
         joiners = sorted((m.join_s, m.index) for m in cast if lo <= m.join_s < hi and m.list_role != "群主")
         for t, i in joiners:
             self.emit(t, SYSTEM, f"{self.first_name[i]}加入本群。", _I["join"])
@@ -192,7 +192,7 @@ class Generator:
             if closes:
                 self.welcome(t, batch, prof)
                 batch = []
-        for i, m in enumerate(cast):
+        for i in range(len(cast)):
             if self.left_how[i] == "quit" and lo <= self.left[i] < hi and not self.leave_noticed[i]:
                 self.leave_noticed[i] = True
                 self.emit(self.left[i], SYSTEM, f"{self.name_at(i, self.left[i])}退出了本群。", _I["leave"])

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import schema as S
-from .model import INTENT, SYSTEM, SimulatedGroup, TIMEZONE
+from .model import INTENT, SYSTEM, TIMEZONE, SimulatedGroup
 
 SEPARATOR = "=" * 64
 TITLE = "消息记录（此消息记录为文本格式，不支持重新导入）"

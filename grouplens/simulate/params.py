@@ -8,8 +8,10 @@ the same kind, and ``truth.json`` records both the ranges and the values drawn.
 from __future__ import annotations
 
 import random
+from bisect import bisect
 from dataclasses import asdict, dataclass, fields
 from datetime import date
+from itertools import accumulate
 from typing import Any
 
 from ..errors import UsageError
@@ -185,15 +187,11 @@ def validate(params: SimParams, members: int, weeks: int) -> None:
 
 def stage_schedule(scenario: str, weeks: int) -> tuple[str, ...]:
     """The group's true lifecycle stage in each week: "new" first, then the scenario's stages."""
-    stages = ["new"]
     later = SCENARIO_STAGES[scenario]
+    ends = list(accumulate(share for _, share in later))  # where each stage ends, as a share of the rest
     rest = weeks - 1
+    stages = ["new"]
     for w in range(rest):
         position = (w + 0.5) / rest  # where this week falls in the rest of the group's life
-        cumulative = 0.0
-        for stage, share in later:
-            cumulative += share
-            if position < cumulative:
-                break
-        stages.append(stage)
+        stages.append(later[min(bisect(ends, position), len(later) - 1)][0])
     return tuple(stages)
