@@ -5,6 +5,7 @@ silent members; KOLs, operator accounts, shills, advertisers; a lifecycle scenar
 drawn from ``SimParams`` for the seed; the same arguments always give the same group.
 ``write_simulation`` writes it as a classic QQ TXT export, a member list CSV and truth.json.
 
+    >>> from pathlib import Path
     >>> group = simulate_group(members=300, weeks=8, seed=1)
     >>> paths = write_simulation(Path("out"), group)
 """
@@ -55,7 +56,7 @@ def simulate_group(members: int = 300, weeks: int = 8, seed: int = 1,
     creation_s = rate_rng.randint(9 * 3600, 11 * 3600)
 
     sizes = draw_sizes(members, params, rates, cast_rng)
-    cast = build_cast(members, sizes, params, rates, theme, brand, stages, creation_s, cast_rng)
+    cast = build_cast(members, sizes, rates, theme, brand, stages, creation_s, cast_rng)
     messages, questions = Generator(cast, Content(theme, brand, talk_rng), params, rates, stages, start,
                                     talk_rng).run()
 

@@ -121,9 +121,8 @@ def draw_sizes(members: int, params: SimParams, rates: Rates, rng: random.Random
                      owner_is_thinker)
 
 
-def build_cast(members: int, sizes: CastSizes, params: SimParams, rates: Rates, theme: Theme,
-               brand: str, stages: tuple[str, ...], creation_s: int,
-               rng: random.Random) -> list[SimMember]:
+def build_cast(members: int, sizes: CastSizes, rates: Rates, theme: Theme, brand: str,
+               stages: tuple[str, ...], creation_s: int, rng: random.Random) -> list[SimMember]:
     """Every member with role, tags, names, QQ number, join time and voluntary leave time.
 
     The list is ordered by join time and each member's ``index`` is its position.

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import schema as S
-from .model import INTENT, SYSTEM, TIMEZONE, SimulatedGroup
+from .model import INTENT, LIST_ROLES, SYSTEM, TIMEZONE, SimulatedGroup
 
 SEPARATOR = "=" * 64
 TITLE = "消息记录（此消息记录为文本格式，不支持重新导入）"
@@ -88,7 +88,7 @@ def _header_tags(group: SimulatedGroup) -> list[tuple[str, str, float]]:
 
 def member_list_csv(group: SimulatedGroup) -> str:
     """The member list at export time (QQ 群成员管理 style): owner, admins, then by join time."""
-    order = {"群主": 0, "管理员": 1, "成员": 2}
+    order = {role: rank for rank, role in enumerate(LIST_ROLES)}
     current = sorted(group.current_members(), key=lambda m: (order[m.list_role], m.join_s))
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\r\n")

@@ -24,7 +24,6 @@ INTENTS: tuple[str, ...] = (
     "join", "leave", "removal", "recall",
 )
 INTENT = {name: code for code, name in enumerate(INTENTS)}
-SYSTEM_INTENTS = frozenset(INTENT[i] for i in ("join", "leave", "removal", "recall"))
 
 LIST_ROLES = ("群主", "管理员", "成员")  # 身份 in a QQ member list
 
