@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -19,6 +19,8 @@ SAMPLES = Path(__file__).parent.parent / "sample_logs"
 CSV_FILE = SAMPLES / "chatlog-csv" / "45812376901@chatroom_2024-03-18_2024-03-18.csv"
 GROUPED_CSV_FILE = SAMPLES / "chatlog-csv" / "all_2024-03-19_2024-03-19.csv"
 JSON_FILE = SAMPLES / "chatlog-json" / "chatlog_2024-03-20.json"
+TEXT_FILE = SAMPLES / "chatlog-text" / "心内科患者交流群_2024-03-21.txt"
+MULTI_TEXT_FILE = SAMPLES / "chatlog-text-multi" / "all_2024-03-22_2024-03-23.txt"
 GROUP_ID = "45812376901@chatroom"
 CSV_HEADER = "Time,SenderName,Sender,TalkerName,Talker,Content\n"
 
@@ -58,7 +60,8 @@ def write(tmp_path: Path, text: str, name: str = "export.csv") -> Path:
 # --- detection ---------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("path, fmt", [(CSV_FILE, "chatlog-csv"), (GROUPED_CSV_FILE, "chatlog-csv"),
-                                       (JSON_FILE, "chatlog-json")])
+                                       (JSON_FILE, "chatlog-json"), (TEXT_FILE, "chatlog-text"),
+                                       (MULTI_TEXT_FILE, "chatlog-text")])
 def test_fixtures_are_detected_by_exactly_one_importer(path, fmt):
     assert detect(path).name == fmt
     assert len(sniff(path)) == 1
@@ -365,3 +368,158 @@ def test_json_nested_too_deeply_is_a_format_error(tmp_path):
     path = write(tmp_path, "[" * 100_000 + "]" * 100_000, "c.json")
     with pytest.raises(FormatError):
         parse(path, chatlog.ChatlogJsonImporter())
+
+
+# --- plain text ----------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def text_rows() -> list[dict]:
+    (conversation,) = parse(TEXT_FILE, chatlog.ChatlogTextImporter())
+    return rows_of(conversation)
+
+
+def test_text_without_talker_marks_is_one_group_named_after_the_file_without_its_date():
+    (conversation,) = parse(TEXT_FILE, chatlog.ChatlogTextImporter())
+    assert (conversation.platform, conversation.name, conversation.native_id, conversation.is_group) == \
+        ("wechat", "心内科患者交流群", None, True)
+    assert conversation.messages.schema == S.PARSED_SCHEMA
+
+
+def test_text_counts_messages_senders_and_notices(text_rows):
+    assert len(text_rows) == 23
+    assert len({r[S.SENDER_ID] for r in text_rows if r[S.SENDER_ID]}) == 11
+    notices = [(r[S.KIND], r[S.EVENT_MEMBERS]) for r in text_rows if r[S.SENDER_ID] is None]
+    assert notices == [("join", ["钱叔叔"]), ("recall", ["养生小美"]), ("leave", ["养生小美"]),
+                       ("pat", ["钱叔叔", "护士小周"])]
+    assert {r[S.SENDER_NAME] for r in text_rows if r[S.SENDER_ID] is None} == {"系统消息"}
+
+
+def test_text_clock_times_take_their_date_from_the_file_name(text_rows):
+    assert text_rows[0][S.TS] == utc(2024, 3, 20, 23, 45, 10)
+    assert text_rows[-1][S.TS] == utc(2024, 3, 21, 13, 0, 0)
+
+
+def test_text_date_option_wins_over_the_file_name():
+    (conversation,) = parse(TEXT_FILE, chatlog.ChatlogTextImporter(), date=date(2024, 5, 2))
+    assert conversation.messages.column(S.TS)[0].as_py() == utc(2024, 5, 1, 23, 45, 10)
+
+
+def test_text_kinds_come_from_chatlog_placeholders(text_rows):
+    assert Counter(r[S.KIND] for r in text_rows) == Counter(
+        text=12, image=1, file=1, voice=1, transfer=1, forward=1, sticker=1, link=1, join=1, recall=1, leave=1, pat=1)
+
+
+def test_text_records_start_on_their_header_line_and_keep_multiline_content(text_rows):
+    assert [r[S.SOURCE_LINE] for r in text_rows[:6]] == [1, 4, 7, 10, 13, 17]
+    assert text_rows[4][S.TEXT] == "#打卡 第15天\n血压 126/80，心率 70，药已吃"
+    forward = next(r for r in text_rows if r[S.KIND] == "forward")
+    assert forward[S.TEXT].split("\n") == ["[合并转发|护士长-李静和心内科-王医生的聊天记录]", "  心内科-王医生 2024-03-20 21:02",
+                                           "  义诊需要两台血压计、一台血糖仪", "", "  护士长-李静 2024-03-20 21:05",
+                                           "  好的，我找设备科借"]
+    assert text_rows[text_rows.index(forward) + 1][S.SOURCE_LINE] == 66
+
+
+def test_text_quote_becomes_quote_columns_dated_from_the_file(text_rows):
+    (reply,) = [r for r in text_rows if r[S.QUOTE_TEXT]]
+    assert reply[S.SENDER_ID] == "wxid_wangys_0921"
+    assert reply[S.TEXT] == "低压92偏高，先别紧张，连续测一周，每天早晚各一次，下周门诊带记录来。"
+    assert (reply[S.QUOTE_SENDER], reply[S.QUOTE_TEXT]) == ("wxid_zhaody77", "这是我今早的血压，低压有点高")
+    assert reply[S.QUOTE_TS] == utc(2024, 3, 21, 0, 36, 10)
+
+
+def test_text_senders_me_and_bare_wxid(text_rows):
+    mine = [(r[S.SENDER_ID], r[S.SENDER_NAME], r[S.KIND]) for r in text_rows if r[S.EXTRA].get("is_self")]
+    assert mine == [("name:我", "我", "file"), ("name:我", "我", "text")]
+    bare = next(r for r in text_rows if r[S.SENDER_ID] == "wxid_k9m2n4p6q8")
+    assert bare[S.SENDER_NAME] == "wxid_k9m2n4p6q8"
+    named = next(r for r in text_rows if r[S.SENDER_ID] == "wxid_zhangay1960")
+    assert named[S.SENDER_NAME] == "张阿姨(高血压)"
+
+
+def test_text_mentions_and_announcement(text_rows):
+    assert [r[S.MENTIONS] for r in text_rows if r[S.MENTIONS]] == [["钱叔叔"], ["wxid_k9m2n4p6q8"]]
+    assert (text_rows[0][S.KIND], text_rows[0][S.EXTRA]) == ("text", {"announcement": True})
+    assert all(r[S.MSG_ID] is None for r in text_rows)
+
+
+def test_multi_talker_text_yields_groups_by_mark_and_private_chats_by_sender():
+    group, sugar, private = parse(MULTI_TEXT_FILE, chatlog.ChatlogTextImporter())
+    assert [(c.name, c.native_id, c.is_group, c.messages.num_rows) for c in (group, sugar, private)] == [
+        ("心内科患者交流群", GROUP_ID, True, 4), ("内分泌科·控糖交流群（1群）", "38211904557@chatroom", True, 3),
+        ("刘先生家属", "wxid_liujs2023", False, 4)]
+    assert [(r[S.SENDER_ID], r[S.SENDER_NAME]) for r in rows_of(private)] == [
+        ("wxid_liujs2023", "刘先生家属"), ("name:我", "运营助手-小安"), ("wxid_liujs2023", "刘先生家属"),
+        ("wxid_liujs2023", "刘先生家属")]
+    assert [(r[S.KIND], r[S.EVENT_MEMBERS]) for r in rows_of(sugar) if r[S.SENDER_ID] is None] == [
+        ("rename", ["糖友小王"])]
+
+
+def test_multi_talker_month_day_times_take_the_year_from_the_file_name():
+    group = parse(MULTI_TEXT_FILE, chatlog.ChatlogTextImporter())[0]
+    rows = rows_of(group)
+    assert [r[S.TS] for r in (rows[0], rows[-1])] == [utc(2024, 3, 22, 0, 0, 0), utc(2024, 3, 23, 1, 15, 0)]
+    assert rows[-1][S.QUOTE_TS] == utc(2024, 3, 22, 0, 0, 0)
+    assert rows[-1][S.QUOTE_SENDER] == "wxid_lijing88"
+
+
+def test_text_with_full_dates_needs_no_date(tmp_path):
+    path = write(tmp_path, "老陈(wxid_chenlao58) 2023-12-31 23:59:00\n新年快乐\n\n"
+                           "张阿姨(wxid_zhangay1960) 2024-01-01 00:00:30\n同乐同乐\n\n", "跨年.txt")
+    assert detect(path).name == "chatlog-text"
+    (conversation,) = parse(path, chatlog.ChatlogTextImporter())
+    assert conversation.messages.column(S.TS).to_pylist() == [utc(2023, 12, 31, 15, 59, 0), utc(2023, 12, 31, 16, 0, 30)]
+    assert conversation.is_group is False
+
+
+def test_text_header_shaped_line_inside_content_needs_a_blank_line_before_it(tmp_path):
+    path = write(tmp_path, "老陈(wxid_chenlao58) 2024-03-18 09:00:00\n门诊时间：\n周三 14:00:00\n\n", "x.txt")
+    (row,) = rows_of(parse(path, chatlog.ChatlogTextImporter())[0])
+    assert row[S.TEXT] == "门诊时间：\n周三 14:00:00"
+
+
+def test_a_memotrace_or_weflow_txt_is_not_taken_for_chatlog_text(tmp_path):
+    for text in ("2024-03-15 09:12:03 老张\n早上好\n\n", "2024-03-15 09:12:03 '老张'\n早上好\n",
+                 "老张 (2024-03-15 09:12:03):早上好\n"):
+        assert not chatlog.ChatlogTextImporter().sniff(take_sample(write(tmp_path, text, "x.txt")))
+
+
+# --- plain text errors ----------------------------------------------------------------------------
+
+def test_text_clock_times_without_a_date_ask_for_date(tmp_path):
+    path = write(tmp_path, "\n老陈(wxid_chenlao58) 09:00:00\n早\n\n", "心内科患者交流群.txt")
+    with pytest.raises(FormatError, match="--date") as e:
+        parse(path, chatlog.ChatlogTextImporter())
+    assert e.value.line == 2
+    (conversation,) = parse(path, chatlog.ChatlogTextImporter(), date=date(2024, 3, 21))
+    assert conversation.messages.column(S.TS)[0].as_py() == utc(2024, 3, 21, 1, 0, 0)
+
+
+def test_text_impossible_header_date_names_its_line(tmp_path):
+    path = write(tmp_path, "老陈(wxid_chenlao58) 03-18 09:00:00\n早\n\n老陈(wxid_chenlao58) 02-30 09:00:00\n早\n\n",
+                 "群_2024-03-18.txt")
+    with pytest.raises(FormatError, match="impossible") as e:
+        parse(path, chatlog.ChatlogTextImporter())
+    assert e.value.line == 4
+
+
+def test_text_impossible_date_in_the_file_name_is_rejected(tmp_path):
+    path = write(tmp_path, "老陈(wxid_chenlao58) 09:00:00\n早\n\n", "群_2024-13-01.txt")
+    with pytest.raises(FormatError, match="file name"):
+        parse(path, chatlog.ChatlogTextImporter())
+
+
+def test_text_that_does_not_start_with_a_header_is_rejected_at_that_line(tmp_path):
+    path = write(tmp_path, "\n\n聊天记录\n老陈(wxid_chenlao58) 09:00:00\n早\n", "群_2024-03-18.txt")
+    with pytest.raises(FormatError) as e:
+        parse(path, chatlog.ChatlogTextImporter())
+    assert e.value.line == 3
+
+
+def test_text_truncated_inside_a_character_names_its_line(tmp_path):
+    data = TEXT_FILE.read_bytes()
+    cut = data.index("纳豆".encode()) + 1  # inside the first character of line 39
+    path = tmp_path / "心内科患者交流群_2024-03-21.txt"
+    path.write_bytes(data[:cut])
+    with pytest.raises(FormatError) as e:
+        parse(path, chatlog.ChatlogTextImporter())
+    assert e.value.line == 39

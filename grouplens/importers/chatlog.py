@@ -1,18 +1,29 @@
-"""sjzar/chatlog exports: the CSV and JSON answers of its HTTP API (``/api/v1/chatlog``).
+"""sjzar/chatlog exports: the plain-text, CSV and JSON answers of its HTTP API (``/api/v1/chatlog``).
 
 chatlog reads a decrypted WeChat 3.x/4.x database and serves a time range of one or more
-talkers (groups or private chats) at once, so one file may hold several conversations; both
-importers yield one conversation per talker, in the order the talkers first appear.
+talkers (groups or private chats) at once, so one file may hold several conversations; every
+importer yields one conversation per talker, in the order the talkers first appear.
+
+Plain text (the default answer, saved by the user): records ``SenderName(wxid) <time>`` (or
+``wxid <time>`` without a name, ``我 <time>`` / ``name(我) <time>`` for the exporting user,
+``系统消息 <time>`` for WeChat's notices), the content, and a blank line. A query for several
+talkers adds ``[TalkerName(Talker)] `` before the time, but only for chat rooms: unmarked records
+of such a file are private chats, filed under their sender. The time is ``HH:MM:SS`` for a
+one-day query, ``MM-DD HH:MM:SS`` within a year and ``YYYY-MM-DD HH:MM:SS`` otherwise; the
+missing date (or year) comes from ``--date`` or from the first ``YYYY-MM-DD`` in the file name.
+A file without talker marks is one conversation named after the file, with the dates chatlog
+users keep in the name (``<group>_<start>_<end>``) dropped.
 
 CSV (``format=csv``): Go ``encoding/csv`` (UTF-8, LF), header
 ``Time,SenderName,Sender,TalkerName,Talker,Content``. Some versions write the same columns in
 another order (``Talker,TalkerName,Time,…`` for the all-talkers export) or add ``MessageID``
-(the message's seq), so columns are found by name. Content is chatlog's plain text: media as
-placeholders (``![图片](url)``, ``[链接|title](url)``, ``[转账|发送 ￥88.00](memo)``…) and a
-quote as ``> name(wxid) MM-DD hh:mm:ss`` + ``> text`` lines before the reply. The CSV does
-not mark the exporting user's own messages: chatlog leaves their Sender and SenderName empty,
-so an empty Sender is read as "me" — sender_id ``name:我`` (the id other WeChat tools that
-print 我 lead to) and sender_name ``我``.
+(the message's seq), so columns are found by name. The CSV does not mark the exporting user's
+own messages: chatlog leaves their Sender and SenderName empty, so an empty Sender is read as
+"me" — sender_id ``name:我`` (the id other WeChat tools that print 我 lead to) and sender_name ``我``.
+
+Both text layouts carry chatlog's plain-text content: media as placeholders (``![图片](url)``,
+``[链接|title](url)``, ``[转账|发送 ￥88.00](memo)``…) and a quote as ``> name(wxid) MM-DD hh:mm:ss``
++ ``> text`` lines before the reply.
 
 JSON (``format=json``): one array of chatlog's Message objects
 (``seq, time, talker, talkerName, isChatRoom, sender, senderName, isSelf, type, subType,
@@ -28,7 +39,7 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -86,6 +97,7 @@ _PACKED = 1 << 32  # WeChat 4.x packs (subType << 32) | type into one number
 class _Talker:
     name: str | None
     is_group: bool
+    native_id: str | None
     rows: MessageRows = field(default_factory=MessageRows)
 
 
@@ -95,10 +107,11 @@ class _Conversations:
     def __init__(self) -> None:
         self._talkers: dict[str, _Talker] = {}
 
-    def rows(self, talker: str, name: str | None, is_group: bool) -> MessageRows:
+    def rows(self, talker: str, name: str | None, is_group: bool, *, is_native: bool = True) -> MessageRows:
+        """The rows of conversation ``talker``; ``is_native`` says the key is the export's own id for it."""
         entry = self._talkers.get(talker)
         if entry is None:
-            entry = self._talkers[talker] = _Talker(name or None, is_group)
+            entry = self._talkers[talker] = _Talker(name or None, is_group, talker if is_native else None)
         elif not entry.name and name:
             entry.name = name
         return entry.rows
@@ -106,7 +119,7 @@ class _Conversations:
     def parsed(self) -> Iterator[ParsedConversation]:
         for talker, entry in self._talkers.items():
             yield ParsedConversation(platform="wechat", name=entry.name or talker, messages=entry.rows.to_table(),
-                                     native_id=talker, is_group=entry.is_group)
+                                     native_id=entry.native_id, is_group=entry.is_group)
 
 
 def _strip_trailing_blank_lines(text: str) -> str:
@@ -278,27 +291,202 @@ class ChatlogCsvImporter(Importer):
         if sender == SYSTEM_SENDER:
             rows.add(ts=ts, text=content, msg_id=msg_id, source_line=line, **_system_fields(content))
             return
-        extra: dict[str, Any] = {}
         if sender:
-            sender_id, name = sender, sender_name or sender
+            sender_id, name, is_self = sender, sender_name or sender, False
         else:
-            sender_id, name = SELF_ID, sender_name or SELF_NAME
-            extra["is_self"] = True
-        sent_local = ts.astimezone(options.tz).replace(tzinfo=None)
-        quote = split_quote(content, sent_local, options.tz, path=path, line=line)
-        body = quote.reply if quote else content
-        kind = placeholder_kind(body)
-        event_members: list[str] = []
-        if kind == "text" and (event := event_of(body)) and event[0] == "pat":
-            kind, event_members = event  # WeChat 4.x pats carry the patting member as sender
-        if _ANNOUNCEMENT.match(body):
-            extra["announcement"] = True
-        if quote and quote.sender_name:
-            extra["quote_sender_name"] = quote.sender_name
-        rows.add(ts=ts, sender_id=sender_id, sender_name=name, kind=kind, text=body, msg_id=msg_id,
-                 mentions=find_mentions(body), event_members=event_members,
-                 quote_sender=quote.sender if quote else None, quote_text=quote.text if quote else None,
-                 quote_ts=quote.ts if quote else None, source_line=line, extra=extra or None)
+            sender_id, name, is_self = SELF_ID, sender_name or SELF_NAME, True
+        _add_plain_message(rows, ts=ts, sender_id=sender_id, name=name, is_self=is_self, content=content,
+                           msg_id=msg_id, options=options, path=path, line=line)
+
+
+def _add_plain_message(rows: MessageRows, *, ts: datetime, sender_id: str, name: str, is_self: bool, content: str,
+                       msg_id: str | None, options: ParseOptions, path: Path, line: int) -> None:
+    """Add a member's message given as chatlog plain text (CSV Content, or a text record's body):
+    its quote split off, its kind read from chatlog's placeholders."""
+    extra: dict[str, Any] = {"is_self": True} if is_self else {}
+    sent_local = ts.astimezone(options.tz).replace(tzinfo=None)
+    quote = split_quote(content, sent_local, options.tz, path=path, line=line)
+    body = quote.reply if quote else content
+    kind = placeholder_kind(body)
+    event_members: list[str] = []
+    if kind == "text" and (event := event_of(body)) and event[0] == "pat":
+        kind, event_members = event  # WeChat 4.x pats carry the patting member as sender
+    if _ANNOUNCEMENT.match(body):
+        extra["announcement"] = True
+    if quote and quote.sender_name:
+        extra["quote_sender_name"] = quote.sender_name
+    rows.add(ts=ts, sender_id=sender_id, sender_name=name, kind=kind, text=body, msg_id=msg_id,
+             mentions=find_mentions(body), event_members=event_members,
+             quote_sender=quote.sender if quote else None, quote_text=quote.text if quote else None,
+             quote_ts=quote.ts if quote else None, source_line=line, extra=extra or None)
+
+
+# --- plain text ----------------------------------------------------------------------------------
+
+# A record's header: "SenderName(wxid) ", or a bare "wxid "/"我 "/"系统消息 ", then the talker when
+# several were queried ("[TalkerName(Talker)] "), then the time in the query's format.
+_TEXT_HEADER = re.compile(
+    r"(?:(?P<name>\S.*?)\((?P<id>[^()\s]+)\)|(?P<bare>[^\s()]+))"
+    r" (?:\[(?:(?P<talker_name>.*?)\((?P<talker>[^()\s]+)\)|(?P<talker_bare>[^\[\]()\s]+))\] )?"
+    r"(?:(?:(?P<year>\d{4})-)?(?P<month>\d\d)-(?P<day>\d\d) )?(?P<clock>\d\d):(?P<minute>\d\d):(?P<second>\d\d)")
+_ENDS_WITH_CLOCK = re.compile(r"\d\d:\d\d:\d\d$")
+_DATE_IN_NAME = re.compile(r"(\d{4})-(\d\d)-(\d\d)")
+# How chatlog users name saved answers: "<talker or group>_<start>_<end>" (dates dropped from the group name).
+_TRAILING_DATES = re.compile(r"(?:[_\- ]\d{4}-\d\d-\d\d)+$")
+
+
+def text_header(line: str) -> re.Match[str] | None:
+    """The header of a chatlog plain-text record, if ``line`` is one (cheap reject first)."""
+    if not line or line[0].isspace() or not _ENDS_WITH_CLOCK.search(line):
+        return None
+    return _TEXT_HEADER.fullmatch(line)
+
+
+def query_date(path: Path, options: ParseOptions) -> date | None:
+    """The day chatlog was asked about: ``--date``, else the first YYYY-MM-DD in the file name."""
+    if options.date is not None:
+        return options.date
+    m = _DATE_IN_NAME.search(path.name)
+    if m is None:
+        return None
+    try:
+        return date(int(m[1]), int(m[2]), int(m[3]))
+    except ValueError:
+        raise FormatError(f"impossible date {m[0]!r} in the file name; pass --date", path=path) from None
+
+
+def _record_time(head: re.Match[str], day: date | None, options: ParseOptions, path: Path, line: int) -> datetime:
+    """A header's local time as UTC; short forms take the missing date (or year) from ``day``."""
+    if head["year"]:
+        year, month, dom = int(head["year"]), int(head["month"]), int(head["day"])
+    elif day is None:
+        raise FormatError("times carry no date (chatlog drops it for a one-day or one-year query); "
+                          "pass --date YYYY-MM-DD or keep the date in the file name", path=path, line=line)
+    elif head["month"]:
+        year, month, dom = day.year, int(head["month"]), int(head["day"])
+    else:
+        year, month, dom = day.year, day.month, day.day
+    try:
+        wall = datetime(year, month, dom, int(head["clock"]), int(head["minute"]), int(head["second"]))
+    except ValueError:
+        raise FormatError(f"impossible time in header {head[0]!r}", path=path, line=line) from None
+    return local_to_utc(wall, options.tz)
+
+
+@dataclass(frozen=True)
+class _TextRecord:
+    line: int
+    head: re.Match[str]
+    body: str
+
+    @property
+    def talker(self) -> str | None:
+        return self.head["talker"] or self.head["talker_bare"]
+
+    @property
+    def is_member(self) -> bool:
+        """Written by a member other than the exporting user (so their id names a private chat)."""
+        h = self.head
+        return h["bare"] not in (SYSTEM_SENDER, SELF_NAME) and h["id"] != SELF_NAME
+
+
+def text_records(text: str, path: Path) -> list[_TextRecord]:
+    """The records of a chatlog plain-text answer: a header line at the start or after a blank
+    line, then the content up to the next such header (trailing blank lines dropped)."""
+    lines = text.split("\n")
+    first = next((i for i, line in enumerate(lines) if line.strip()), None)
+    if first is None:
+        raise FormatError("empty file", path=path)
+    if text_header(lines[first]) is None:
+        raise FormatError("expected a chatlog header 'SenderName(wxid) time'", path=path, line=first + 1)
+    starts = [i for i in range(first, len(lines))
+              if (i == first or not lines[i - 1].strip()) and text_header(lines[i])]
+    records = []
+    for n, start in enumerate(starts):
+        end = starts[n + 1] if n + 1 < len(starts) else len(lines)
+        head = text_header(lines[start])
+        assert head is not None
+        body = _strip_trailing_blank_lines(clean_text("\n".join(lines[start + 1:end])))
+        records.append(_TextRecord(start + 1, head, body))
+    return records
+
+
+def _talker_keys(records: list[_TextRecord], default: str) -> list[str]:
+    """Which conversation each record belongs to.
+
+    A multi-talker answer marks group records with "[TalkerName(Talker)]" but not private ones
+    (chatlog prints it only for chat rooms): a private record belongs to the chat with its
+    sender, and the exporting user's own private messages to the nearest such chat before them
+    (or after them, at the start of the file). Without any marks, everything is ``default``.
+    """
+    if not any(r.talker for r in records):
+        return [default] * len(records)
+    keys = [r.talker or ((r.head["id"] or r.head["bare"]) if r.is_member else None) for r in records]
+    resolved: list[str | None] = list(keys)
+    before: str | None = None
+    for i, r in enumerate(records):
+        if r.talker is None and keys[i]:
+            before = keys[i]
+        resolved[i] = resolved[i] or before
+    after: str | None = None
+    for i in reversed(range(len(records))):
+        if records[i].talker is None and keys[i]:
+            after = keys[i]
+        resolved[i] = resolved[i] or after or default
+    return [k or default for k in resolved]
+
+
+def _looks_like_wechat_id(name: str) -> bool:
+    return name.endswith("@chatroom") or name.startswith("wxid_")
+
+
+class ChatlogTextImporter(Importer):
+    name = "chatlog-text"
+    platform = "wechat"
+    tool = "sjzar/chatlog (HTTP API /api/v1/chatlog, default plain text)"
+    detection = ("the first non-empty line is a header 'SenderName(wxid) [Talker] time' (or '我 time' / "
+                 "'系统消息 time') ending in HH:MM:SS, MM-DD HH:MM:SS or YYYY-MM-DD HH:MM:SS, with a content line after it")
+
+    def sniff(self, sample: Sample) -> bool:
+        lines = sample.text.lstrip("\n").split("\n", 2)
+        return len(lines) >= 2 and text_header(lines[0][:512]) is not None and bool(lines[1].strip())
+
+    def parse(self, path: Path, options: ParseOptions) -> Iterator[ParsedConversation]:
+        records = text_records(read_text(path), path)
+        day = query_date(path, options)
+        stem = _TRAILING_DATES.sub("", path.stem) or path.stem
+        keys = _talker_keys(records, stem)
+        conversations = _Conversations()
+        for key, record in zip(keys, records):
+            rows = conversations.rows(key, *self._talker_of(record, key, stem, records),
+                                      is_native=key != stem or _looks_like_wechat_id(stem))
+            ts = _record_time(record.head, day, options, path, record.line)
+            h = record.head
+            if h["bare"] == SYSTEM_SENDER:
+                rows.add(ts=ts, text=record.body, source_line=record.line, **_system_fields(record.body))
+                continue
+            is_self = h["bare"] == SELF_NAME or h["id"] == SELF_NAME
+            if is_self:
+                sender_id, name = SELF_ID, h["name"] or SELF_NAME
+            else:
+                sender_id = h["id"] or h["bare"]
+                name = h["name"] or sender_id
+            _add_plain_message(rows, ts=ts, sender_id=sender_id, name=name, is_self=is_self, content=record.body,
+                               msg_id=None, options=options, path=path, line=record.line)
+        yield from conversations.parsed()
+
+    @staticmethod
+    def _talker_of(record: _TextRecord, key: str, stem: str, records: list[_TextRecord]) -> tuple[str | None, bool]:
+        """(name, is_group) of the conversation ``key``: the talker mark's, else a private chat's
+        sender, else the file's (a group when it has notices or more than two speakers)."""
+        if record.talker:
+            return record.head["talker_name"] or record.talker, True
+        if key != stem:
+            return (record.head["name"] if record.is_member else None), False
+        if key.endswith("@chatroom"):
+            return key, True
+        speakers = {r.head["id"] or r.head["bare"] for r in records}
+        return key, SYSTEM_SENDER in speakers or len(speakers) > 2
 
 
 # --- JSON ---------------------------------------------------------------------------------------
@@ -457,4 +645,4 @@ def _refer_quote(contents: dict[str, Any], tz: ZoneInfo, path: Path) -> _Quote |
     return _Quote(sender or name or None, name or None, text or None, when, "")
 
 
-IMPORTERS = [ChatlogCsvImporter(), ChatlogJsonImporter()]
+IMPORTERS = [ChatlogCsvImporter(), ChatlogJsonImporter(), ChatlogTextImporter()]
