@@ -26,7 +26,7 @@ from .errors import FormatError, GrouplensError, UsageError
 from .ids import content_ids, group_id_for
 from .importers import ParsedConversation, ParseOptions
 from .importers.roster import platform_of_ids
-from .importers.textutil import clean_array
+from .importers.textutil import INVISIBLE_PATTERN, clean_array
 from .quotes import resolve_quotes
 from .store import GroupInfo, Store, Transaction, open_store
 
@@ -328,14 +328,18 @@ def finalize_messages(parsed: pa.Table, *, group_name: str | None, platform: str
     t = parsed.cast(S.PARSED_SCHEMA)
     n = t.num_rows
     for col in (S.TEXT, S.SENDER_NAME, S.QUOTE_TEXT, S.QUOTE_SENDER):
-        t = t.set_column(t.schema.get_field_index(col), col, clean_array(t.column(col).combine_chunks()))
+        values = t.column(col).combine_chunks()
+        if values.null_count < n and pc.any(pc.match_substring_regex(values, INVISIBLE_PATTERN)).as_py():
+            t = t.set_column(t.schema.get_field_index(col), col, clean_array(values))
     ids = t.column(S.MSG_ID).combine_chunks()
     if ids.null_count:
         sender = pc.coalesce(t.column(S.SENDER_ID), t.column(S.SENDER_NAME)).combine_chunks()
         derived = content_ids(t.column(S.TS).combine_chunks(), sender, t.column(S.TEXT).combine_chunks())
         ids = pc.coalesce(ids, derived) if ids.null_count < n else derived
     t = t.set_column(t.schema.get_field_index(S.MSG_ID), S.MSG_ID, ids)
-    t = t.take(pc.sort_indices(t, [(S.TS, "ascending")]))  # stable: equal times keep export order
+    micros = pc.cast(t.column(S.TS), pa.int64()).to_numpy(zero_copy_only=False)
+    if n > 1 and (np.diff(micros) < 0).any():  # exports are usually in order already
+        t = t.take(pc.sort_indices(t, [(S.TS, "ascending")]))  # stable: equal times keep export order
     t = (t.append_column(S.GROUP_NAME, pa.array([group_name] * n, pa.string()))
           .append_column(S.PLATFORM, pa.array([platform] * n, pa.string()))
           .append_column(S.SOURCE_FILE, pa.array([source_file] * n, pa.string()))

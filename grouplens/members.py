@@ -85,11 +85,12 @@ def derive_members(group_id: str, messages: pd.DataFrame, roster: pd.DataFrame |
     for mid, names in history.items():
         latest_name[mid] = max(names, key=lambda n: n["last_seen"])[S.NAME]
 
-    roster_by_id = roster.set_index(S.MEMBER_ID) if roster is not None else None
+    roster_by_id = roster.set_index(S.MEMBER_ID).to_dict("index") if roster is not None else {}
+    events_by_id = ev.to_dict("index") if ev is not None else {}
+    stats_by_id = stats.to_dict("index")
     out: dict[str, list] = {f.name: [] for f in S.MEMBERS_SCHEMA}
     for mid in ids:
-        r = roster_by_id.loc[mid] if roster_by_id is not None and mid in roster_by_id.index else None
-        e = ev.loc[mid] if ev is not None and mid in ev.index else None
+        r, e, s = roster_by_id.get(mid), events_by_id.get(mid), stats_by_id.get(mid)
         name = latest_name.get(mid)
         if name is None and r is not None and isinstance(r[S.NAME], str):
             name = r[S.NAME]
@@ -100,7 +101,6 @@ def derive_members(group_id: str, messages: pd.DataFrame, roster: pd.DataFrame |
         last_join = e["last_join"] if e is not None else pd.NaT
         last_leave = e["last_leave"] if e is not None else pd.NaT
         left = last_leave if not pd.isna(last_leave) and (pd.isna(last_join) or last_leave >= last_join) else None
-        s = stats.loc[mid] if mid in stats.index else None
         out[S.GROUP_ID].append(group_id)
         out[S.MEMBER_ID].append(mid)
         out[S.NAME].append(name)

@@ -26,6 +26,7 @@ Arrow's regex kernels. Only the few system notices and @mentions are looked at i
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -180,13 +181,7 @@ def _parse_section(buf: bytes, lines: pa.LargeStringArray, starts: np.ndarray, s
     line_numbers = rows + sec.first + 1
     ts = _timestamps(head, line_numbers, path, options)
 
-    # Whole records [header start, next header start) are contiguous slices of the buffer; every
-    # record holds a newline (the buffer ends with one), so splitting once leaves the body.
-    rec_offsets = np.append(starts[rows + sec.first], starts[sec.end]).astype(np.int64)
-    records = pa.Array.from_buffers(pa.large_string(), len(rows),
-                                    [None, pa.py_buffer(rec_offsets), pa.py_buffer(buf)])
-    body = pc.list_element(pc.split_pattern(records, "\n", max_splits=1), 1)
-    body = pc.utf8_rtrim(body, characters="\n")
+    body = pc.utf8_rtrim(_bodies(buf, starts, rows + sec.first, sec.end), characters="\n")
 
     sender_id = head.sender_id
     if not ids_in_section:
@@ -272,60 +267,85 @@ def _timestamps(head: _Headers, line_numbers: np.ndarray, path: Path, options: P
 
 def _assemble(n: int, ts: pa.Array, sender_id: pa.Array, name: pa.Array, title: pa.Array, uin: pa.Array,
               body: pa.Array, line_numbers: np.ndarray) -> pa.Table:
-    kinds = kinds_from_text(body).to_numpy(zero_copy_only=False).astype(object)
-    sender_ids = sender_id.to_numpy(zero_copy_only=False).astype(object)
-    names = name.to_numpy(zero_copy_only=False).astype(object)
-    uins = uin.to_numpy(zero_copy_only=False).astype(object)
-    event_rows: dict[int, list[str]] = {}
+    """The parsed table; the few rows that are notices, anonymous or titled are patched in Python."""
+    kinds: dict[int, str] = {}
+    ids: dict[int, str | None] = {}
+    names: dict[int, str] = {}
     extras: dict[int, str] = {}
+    event_rows: dict[int, list[str]] = {}
 
-    system = np.isin(uins, SYSTEM_UINS)
+    system = pc.fill_null(pc.is_in(uin, value_set=pa.array(SYSTEM_UINS)), False).to_numpy(zero_copy_only=False)
     hint = pc.fill_null(pc.match_substring_regex(body, _EVENT_HINT), False).to_numpy(zero_copy_only=False)
-    for i in np.flatnonzero(system | hint):
-        event = classify_event(body[int(i)].as_py())
+    for i in map(int, np.flatnonzero(system | hint)):
+        event = classify_event(body[i].as_py())
         if system[i]:
             kinds[i] = event[0] if event else "system"
-            extras[int(i)] = f'{{"sender": "{names[i]}({uins[i]})"}}'
-            sender_ids[i] = None
-            names[i] = "系统消息"
+            extras[i] = json.dumps({"sender": f"{name[i].as_py()}({uin[i].as_py()})"}, ensure_ascii=False)
+            ids[i], names[i] = None, "系统消息"
         elif event and event[0] in _MEMBER_EVENTS:
             kinds[i] = event[0]
         else:
             continue
         if event:
-            event_rows[int(i)] = event[1]
-    for i in np.flatnonzero(uins == ANONYMOUS_UIN):
-        sender_ids[i] = S.name_based_id(names[i])
-        extras[int(i)] = '{"anonymous": true}'
-    titles = title.to_numpy(zero_copy_only=False)
-    for i in np.flatnonzero(pd.notna(titles)):
-        t = re.findall(r"【([^】]*)】", titles[i])
-        if t and int(i) not in extras:
-            extras[int(i)] = '{"title": "' + "".join(t).replace("\\", "\\\\").replace('"', '\\"') + '"}'
-
+            event_rows[i] = event[1]
+    anonymous = pc.fill_null(pc.equal(uin, ANONYMOUS_UIN), False).to_numpy(zero_copy_only=False)
+    for i in map(int, np.flatnonzero(anonymous)):
+        ids[i] = S.name_based_id(name[i].as_py())
+        extras[i] = '{"anonymous": true}'
+    for i in map(int, np.flatnonzero(pc.is_valid(title).to_numpy(zero_copy_only=False))):
+        found = re.findall(r"【([^】]*)】", title[i].as_py())
+        if found and i not in extras:
+            extras[i] = json.dumps({"title": "".join(found)}, ensure_ascii=False)
     at_rows = np.flatnonzero(pc.fill_null(pc.match_substring(body, "@"), False).to_numpy(zero_copy_only=False))
     mentions = _list_array(n, {int(i): find_mentions(body[int(i)].as_py()) for i in at_rows})
-    event_members = _list_array(n, event_rows)
-    extra = [None] * n
-    for i, v in extras.items():
-        extra[i] = v
     nulls = pa.nulls(n, pa.string())
     return pa.table({
         S.MSG_ID: nulls,
         S.TS: ts,
-        S.SENDER_ID: pa.array(sender_ids, pa.string()),
-        S.SENDER_NAME: pa.array(names, pa.string()),
-        S.KIND: pa.array(kinds, pa.string()),
+        S.SENDER_ID: _patch(sender_id.cast(pa.string()), ids),
+        S.SENDER_NAME: _patch(name.cast(pa.string()), names),
+        S.KIND: _patch(kinds_from_text(body), kinds),
         S.TEXT: body.cast(pa.string()),
         S.REPLY_TO: nulls,
         S.MENTIONS: mentions,
-        S.EVENT_MEMBERS: event_members,
+        S.EVENT_MEMBERS: _list_array(n, event_rows),
         S.QUOTE_SENDER: nulls,
         S.QUOTE_TEXT: nulls,
         S.QUOTE_TS: pa.nulls(n, S.TS_TYPE),
         S.SOURCE_LINE: pa.array(line_numbers, pa.int64()),
-        S.EXTRA: pa.array(extra, pa.string()),
+        S.EXTRA: _patch(nulls, extras),
     }, schema=S.PARSED_SCHEMA)
+
+
+def _patch(arr: pa.Array, changes: dict[int, str | None]) -> pa.Array:
+    """``arr`` with the given rows replaced (a handful of rows, so no Python pass over all)."""
+    if not changes:
+        return arr
+    rows = sorted(changes)
+    mask = np.zeros(len(arr), dtype=bool)
+    mask[rows] = True
+    return pc.replace_with_mask(arr, pa.array(mask), pa.array([changes[i] for i in rows], arr.type))
+
+
+def _bodies(buf: bytes, starts: np.ndarray, header_lines: np.ndarray, end_line: int) -> pa.LargeStringArray:
+    """The text after each header line up to the next header, as one Arrow array.
+
+    Dropping the header lines' bytes from the section leaves the bodies back to back, so one
+    vectorised copy gives the array's data and the offsets follow from the header lengths.
+    """
+    first, end = int(starts[header_lines[0]]), int(starts[end_line])
+    section = np.frombuffer(buf, dtype=np.uint8)[first:end]
+    head_start = starts[header_lines] - first
+    head_end = starts[header_lines + 1] - first
+    delta = np.zeros(len(section) + 1, dtype=np.int8)
+    delta[head_start] += 1
+    delta[head_end] -= 1
+    in_header = np.cumsum(delta[:-1], dtype=np.int8)
+    data = section[in_header == 0]
+    head_len = head_end - head_start
+    offsets = np.append(head_start - (np.cumsum(head_len) - head_len), len(data)).astype(np.int64)
+    return pa.Array.from_buffers(pa.large_string(), len(header_lines),
+                                 [None, pa.py_buffer(offsets), pa.py_buffer(data.tobytes())])
 
 
 def _null_if_empty(arr: pa.Array) -> pa.Array:
