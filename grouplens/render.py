@@ -111,7 +111,7 @@ def rich_table(df: pd.DataFrame, columns: Iterable[str] | None = None, title: st
     for row in df[cols].itertuples(index=False, name=None):
         cells = []
         for v in row:
-            text = csv_cell(v, tz)
+            text = f"{v:.3f}" if isinstance(v, float) and not math.isnan(v) else csv_cell(v, tz)
             if len(text) > max_width:
                 text = text[: max_width - 1] + "…"
             cells.append(escape(text))

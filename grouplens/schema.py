@@ -158,3 +158,9 @@ NAME_ID_PREFIX = "name:"  # sender_id for members an export names but gives no i
 def name_based_id(name: str) -> str:
     """The stable member id used when an export gives only a display name."""
     return NAME_ID_PREFIX + name
+
+# --- columns analyses add to a group's messages -------------------------------------------
+TOKENS = "tokens"  # the message's words (list of strings), see grouplens.tokens
+REPLY_SOURCE = "reply_source"  # "explicit" (the export says so), "inferred" (the reply model), or null
+REPLY_SCORE = "reply_score"  # how sure the link is: 1.0 for explicit links, the model's probability else
+REPLY_SOURCES: tuple[str, ...] = ("explicit", "inferred")

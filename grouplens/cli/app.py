@@ -41,6 +41,9 @@ SinceOpt = Annotated[str | None, typer.Option("--since", help="First day to incl
 UntilOpt = Annotated[str | None, typer.Option("--until", help="Last day to include (YYYY-MM-DD).",
                                               show_default=False)]
 TzOpt = Annotated[str, typer.Option("--tz", help="Time zone for exports' local times and for days.")]
+ConfigOpt = Annotated[str | None, typer.Option(
+    "--config", help="A grouplens.toml with your stop words, user dictionary, classes and thresholds "
+    "(default: ./grouplens.toml if present).", show_default=False)]
 
 
 def _version(value: bool) -> None:
