@@ -78,6 +78,15 @@ def with_classes(data: GroupData) -> GroupData:
     return data
 
 
+def with_replies(data: GroupData) -> GroupData:
+    """Resolve whom each message answers: explicit quotes kept, the rest inferred by the reply
+    model (``schema.REPLY_TO``, ``schema.REPLY_SOURCE``, ``schema.REPLY_SCORE``)."""
+    if S.REPLY_SOURCE not in data.messages:
+        from .replies import infer_reply_links
+        data.messages = infer_reply_links(data.messages)
+    return data
+
+
 def group_keywords(store: Store, group: str | None = None, since: date | datetime | str | None = None,
                    until: date | datetime | str | None = None, *, by: str | None = "group", top: int = 10,
                    method: str = "tfidf", tz: str = "Asia/Shanghai", config: Config | None = None) -> pd.DataFrame:
