@@ -125,13 +125,24 @@ def test_groups_and_weeks_together():
 # --- TextRank ----------------------------------------------------------------------------------
 
 
-def test_textrank_finds_the_hub_of_each_week():
+def test_textrank_by_week():
     messages, tokens = corpus()
     table = keywords(messages, tokens, by="week", method="textrank")
-    # 褪黑素 co-occurs with everything said in week 14; 跑步 with everything in week 15.
     assert terms(table, **{PERIOD: "2024-W14"}) == ["褪黑素", "睡眠"]
     assert terms(table, **{PERIOD: "2024-W15"}) == ["跑步", "睡眠"]
+    assert table[COUNT].tolist() == [3, 2, 4, 2]
     assert set(table[METHOD]) == {"textrank"}
+
+
+def test_textrank_prefers_the_central_word_to_the_frequent_one():
+    said = [["跑步", "膝盖"], ["跑步", "公里"], ["跑步", "早起"], ["膝盖"], ["公里"], ["早起"], *[["打卡"]] * 4]
+    messages = pd.DataFrame({schema.TS: [MON_W14] * len(said)})
+    tokens = pd.Series(said)
+    table = keywords(messages, tokens, by=None, method="textrank")
+    # 打卡 is said most (4 times) but with nothing else; 跑步 (3) joins every other word.
+    assert table[TERM].iloc[0] == "跑步"
+    assert table.set_index(TERM).loc["打卡", COUNT] == 4
+    assert table.set_index(TERM).loc["打卡", RANK] > 1
 
 
 def test_textrank_links_words_only_within_the_window():

@@ -20,7 +20,6 @@ a word said once is an accident, not a topic.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Sequence
 from typing import Literal
 
@@ -109,7 +108,7 @@ def keywords(
     if method == "tfidf":
         scored = _tfidf(words, unit_code)
     else:
-        scored = _textrank(words, unit_code, window)
+        scored = _textrank(words, unit_code, window, min_count)
     scored = scored[scored[COUNT] >= min_count]
     scored = scored.sort_values(["unit", SCORE, COUNT, TERM], ascending=[True, False, False, True])
     scored = scored.groupby("unit", sort=False).head(top)
@@ -165,37 +164,70 @@ def _tfidf(words: pd.Series, unit_code: pd.Series) -> pd.DataFrame:
     else:  # one unit: document frequencies over its messages
         weighting.fit(per_message)
         scores = weighting.transform(counts)
-    coo = scores.tocoo()
+    # A count of 1 or more always has a positive weight, so both matrices hold the same cells
+    # in the same order once their indices are sorted: their data arrays line up.
+    counts.sort_indices()
+    scores = scores.tocsr()
+    scores.sort_indices()
+    assert np.array_equal(scores.indices, counts.indices) and np.array_equal(scores.indptr, counts.indptr)
+    rows = np.repeat(np.arange(n_units), np.diff(counts.indptr))
     vocabulary = counter.get_feature_names_out()
     return pd.DataFrame({
-        "unit": coo.row,
-        TERM: vocabulary[coo.col],
-        SCORE: coo.data,
-        COUNT: np.asarray(counts[coo.row, coo.col]).ravel(),
+        "unit": rows,
+        TERM: vocabulary[counts.indices],
+        SCORE: scores.data,
+        COUNT: counts.data.astype(np.int64),
     })
 
 
-def _textrank(words: pd.Series, unit_code: pd.Series, window: int) -> pd.DataFrame:
-    """Every (unit, term) with its PageRank in the unit's co-occurrence graph, and its count."""
+def _textrank(words: pd.Series, unit_code: pd.Series, window: int, min_count: int) -> pd.DataFrame:
+    """Every (unit, term) said at least ``min_count`` times in the unit, with its PageRank in
+    the unit's co-occurrence graph and its count.
+
+    The graph holds only those words, as classic TextRank keeps only candidate words (it uses
+    parts of speech): words said once cannot be keywords, and leaving them out keeps the
+    graphs small (most of a chat's vocabulary is said once).
+    """
+    # One row per word occurrence, with its message and unit; words as integer ids.
+    flat = words.explode()
+    term_id, vocabulary = pd.factorize(flat.to_numpy())
+    message = pd.factorize(flat.index)[0]
+    unit = unit_code.loc[flat.index].to_numpy()
+    counts = pd.DataFrame({"unit": unit, "term": term_id}).value_counts().rename(COUNT).reset_index()
+    counts = counts[counts[COUNT] >= min_count]
+    if counts.empty:
+        return pd.DataFrame(columns=["unit", TERM, SCORE, COUNT])
+    # Drop the other words' occurrences; their neighbours then meet across the gap, as in a
+    # sentence with its stop words removed.
+    kept = pd.MultiIndex.from_arrays([unit, term_id]).isin(pd.MultiIndex.from_frame(counts[["unit", "term"]]))
+    term_id, message, unit = term_id[kept], message[kept], unit[kept]
+
+    # Co-occurrences: pairs of words at most window - 1 apart within one message.
+    pairs = []
+    for gap in range(1, window):
+        same_message = message[:-gap] == message[gap:]
+        a, b = term_id[:-gap][same_message], term_id[gap:][same_message]
+        distinct = a != b
+        pairs.append(pd.DataFrame({
+            "unit": unit[:-gap][same_message][distinct],
+            "a": np.minimum(a, b)[distinct],
+            "b": np.maximum(a, b)[distinct],
+        }))
+    edges = pd.concat(pairs, ignore_index=True).value_counts().rename("weight").reset_index()
+
     frames = []
-    for unit, unit_words in words.groupby(unit_code, sort=True):
-        counts: Counter[str] = Counter()
-        edges: Counter[tuple[str, str]] = Counter()
-        for message in unit_words:
-            counts.update(message)
-            for i, a in enumerate(message):
-                for b in message[i + 1:i + window]:
-                    if a != b:
-                        edges[(a, b) if a < b else (b, a)] += 1
+    edges_by_unit = dict(tuple(edges.groupby("unit", sort=False)))
+    for unit_id, unit_counts in counts.groupby("unit", sort=True):
         graph = nx.Graph()
-        graph.add_nodes_from(counts)
-        graph.add_weighted_edges_from((a, b, w) for (a, b), w in edges.items())
+        graph.add_nodes_from(unit_counts["term"].tolist())
+        unit_edges = edges_by_unit.get(unit_id)
+        if unit_edges is not None:
+            graph.add_weighted_edges_from(unit_edges[["a", "b", "weight"]].itertuples(index=False, name=None))
         rank = nx.pagerank(graph, weight="weight")
-        terms = list(counts)
         frames.append(pd.DataFrame({
-            "unit": unit,
-            TERM: terms,
-            SCORE: [rank[t] for t in terms],
-            COUNT: [counts[t] for t in terms],
+            "unit": unit_id,
+            TERM: vocabulary[unit_counts["term"].to_numpy()],
+            SCORE: unit_counts["term"].map(rank).to_numpy(),
+            COUNT: unit_counts[COUNT].to_numpy(),
         }))
     return pd.concat(frames, ignore_index=True)

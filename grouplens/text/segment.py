@@ -68,6 +68,7 @@ _NOISE = re.compile(
 )
 # Full-width Latin letters and digits (ｍｅｅｔｉｎｇ, ３) read as ASCII; CJK punctuation is left alone.
 _FULLWIDTH = {c: c - 0xFEE0 for c in range(0xFF10, 0xFF5B) if chr(c).isalnum()}
+_FULLWIDTH_ALNUM = re.compile("[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]")
 
 
 def strip_noise(text: str | None) -> str:
@@ -75,7 +76,10 @@ def strip_noise(text: str | None) -> str:
     codes, @mentions, emoji and zero-width characters replaced by spaces, newlines folded."""
     if not text:
         return ""
-    return _NOISE.sub(" ", text).translate(_FULLWIDTH).replace("\n", " ")
+    text = _NOISE.sub(" ", text)
+    if _FULLWIDTH_ALNUM.search(text):  # rare; translate() costs more than the search
+        text = text.translate(_FULLWIDTH)
+    return text.replace("\n", " ")
 
 
 # --- which tokens are words ------------------------------------------------------------------
@@ -179,7 +183,7 @@ class Segmenter:
         user_words.extend((w.strip(), None, None) for w in text_config.user_words if w.strip())
         self.engine = _pick_engine(engine)
         self._cut = _make_cutter(self.engine, user_words)
-        self._keep: dict[str, str | None] = {}  # token -> the word it counts as, or None
+        self._keep: dict[str, str] = {}  # token -> the word it counts as, or "" for none
 
     def tokens(self, texts: Iterable[str | None]) -> list[list[str]]:
         """The words of each text, in order, one list per text (empty for None or no words)."""
@@ -208,18 +212,19 @@ class Segmenter:
         return self.tokens_series(texts)
 
     def _words(self, cleaned: str) -> list[str]:
+        tokens = self._cut(cleaned)
         keep = self._keep
-        words: list[str] = []
-        for token in self._cut(cleaned):
-            word = keep.get(token, "")
-            if word == "":
-                lowered = _TRAILING_PARTICLE.sub("", token.strip().lower())
-                word = keep[token] = (
-                    lowered if lowered and lowered not in self.stopwords and _is_word(lowered) else None
-                )
-            if word is not None:
-                words.append(word)
-        return words
+        words = list(map(keep.get, tokens))  # per-token work in C: most tokens were seen before
+        if None in words:
+            for i, token in enumerate(tokens):
+                if words[i] is None:
+                    words[i] = keep[token] = self._word_for(token)
+        return [w for w in words if w]
+
+    def _word_for(self, token: str) -> str:
+        """The word a token counts as, or "" when it is no word."""
+        word = _TRAILING_PARTICLE.sub("", token.strip().lower())
+        return word if word and word not in self.stopwords and _is_word(word) else ""
 
 
 def _pick_engine(engine: Engine) -> Literal["rjieba", "jieba"]:
