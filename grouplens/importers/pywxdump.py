@@ -1,47 +1,46 @@
-"""PyWxDump CSV exports of Windows PC WeChat 3.x, and the ``users.json`` written beside them.
+"""PyWxDump exports of Windows PC WeChat 3.x: CSV pages, JSON, the HTML export's ``data.js``, and
+the ``users.json`` written beside the first two.
 
-PyWxDump writes one chat as pages ``<chat>_<start>_<end>.csv`` (UTF-8, no BOM, CRLF, minimal
-quoting). Rows carry the server message id, a Chinese type name, the sender's wxid (``talker``)
-and the chat id (``room_name``, ``…@chatroom`` for groups), but no names: those are in
-``users.json`` (wxid → {wxid, nickname, remark, …}). Each page is parsed on its own; pages of
-one chat share the chat id, so they land in the same group. Releases up to v2.4 (Jan 2024)
-wrote a ``content`` column holding ``{"src": …, "msg": …}`` JSON instead of ``msg``/``src``, and
-``我`` as the talker of your own messages; both layouts are read.
+All three layouts hold the same row dicts (PyWxDump's ``get_msg_detail``): the server message id,
+a Chinese type name, the sender's wxid (``talker``), the chat id (``room_name``, ``…@chatroom``
+for groups), the text as PyWxDump renders it (``msg``), a media source (``src``) and a local
+wall-clock ``CreateTime``. ``row_message`` maps a row the same way whichever file it came from.
+
+* ``pywxdump-csv`` (``<chat>_<start>_<end>.csv``, UTF-8 without BOM, CRLF, minimal quoting):
+  rows carry no names; those are in ``users.json`` (wxid → {wxid, nickname, remark, …}). Each
+  page is parsed on its own; pages of one chat share the chat id, so they land in the same
+  group. Releases up to v2.4 (Jan 2024) wrote a ``content`` column holding ``{"src": …, "msg":
+  …}`` JSON instead of ``msg``/``src``, and ``我`` as the talker of your own messages; both
+  headers are read.
+* ``pywxdump-json`` (``<chat>_0_<n>.json``): ``json.dump(rows, indent=4)``; names from
+  ``users.json`` beside it, as for the CSV.
+* ``pywxdump-html`` (``data.js`` of the HTML export, which the copied web viewer loads): one
+  ``const`` per line: ``local_msg_count``, ``local_mywxid``, ``local_user_list`` (the same
+  contacts as ``users.json``) and ``local_msg_list`` (the rows). It is a format of its own
+  because it carries its names and your own wxid inside the file; rows whose talker is ``我``
+  are given that wxid.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 from .. import schema as S
 from ..errors import FormatError
 from .base import Importer, MessageRows, ParsedConversation, ParseOptions, Sample, parse_local_time
-from .wechat_common import SYSTEM_NAME, clean_notice, csv_int, iter_csv_records, notice_kind, read_export_text
 from .textutil import find_mentions, kind_from_text
+from .wechat_common import (SYSTEM_NAME, clean_notice, iter_csv_records, iter_json_array, kind_from_type_name,
+                            notice_kind, read_export_text)
 
 CSV_HEADER = ("id", "MsgSvrID", "type_name", "is_sender", "talker", "room_name", "msg", "src", "CreateTime")
 OLD_CSV_HEADER = ("id", "MsgSvrID", "type_name", "is_sender", "talker", "room_name", "content", "CreateTime")
 _HEADER_LINES = {",".join(CSV_HEADER), ",".join(OLD_CSV_HEADER)}
 USERS_FILE = "users.json"
 
-# PyWxDump's type names (pywxdump/db/utils/common_utils.py::type_converter, and the older
-# analyzer/utils.py::get_type_name) → kinds. System-ish names are handled apart, below.
-_TYPE_KINDS = {
-    "文本": "text", "图片": "image", "语音": "voice", "视频": "video", "动画表情": "sticker",
-    "用户上传的GIF表情": "sticker", "添加好友": "system", "推荐公众号": "card", "位置": "location",
-    "地图信息": "location", "位置共享": "location", "文件": "file", "文件(猜)": "file", "粘贴的文本": "text",
-    "类似文字消息而不一样的消息": "text", "(分享)音乐": "link", "(分享)卡片式链接": "link", "卡片式链接": "link",
-    "游戏相关": "link", "合并转发的聊天记录": "forward", "(分享)笔记": "link", "(分享)小程序": "link",
-    "分享的小程序": "link", "(分享)收藏夹": "forward", "分享收藏夹": "forward", "(分享)小说(猜)": "link",
-    "(分享)视频号名片": "card", "(分享)视频号视频": "link", "接龙": "text", "引用回复": "text",
-    "带有引用的文本消息": "text", "视频号直播或直播回放": "link", "视频号直播或直播回放等": "link", "群公告": "text",
-    "转账": "transfer", "转账消息": "transfer", "赠送红包封面": "red_packet", "语音通话": "call",
-    "企业微信打招呼(猜)": "system", "企业微信添加好友(猜)": "system",
-}
 # Notices WeChat writes itself: no member sends them. Values are the kind when the text is not
 # a notice the shared classifier knows.
 _NOTICE_KINDS = {"系统通知": "system", "拍一拍": "pat", "邀请加群": "join"}
@@ -56,59 +55,28 @@ _QUOTE = re.compile(r"^(?P<reply>.*?)\n\n\[引用\]\((?P<time>[^)]*)\)(?P<rest>.
 _SRC_LIMIT = 300
 
 
-class PyWxDumpCsv(Importer):
-    name = "pywxdump-csv"
-    platform = "wechat"
-    tool = "PyWxDump"
-    detection = ("The first line is PyWxDump's header id,MsgSvrID,type_name,is_sender,talker,room_name,msg,src,"
-                 "CreateTime (or the pre-2024-04 one with a JSON content column).")
+# --- the row mapping all three layouts share ---------------------------------------------------------
 
-    def sniff(self, sample: Sample) -> bool:
-        return sample.first_line.strip() in _HEADER_LINES
+def row_message(row: Mapping[str, Any], users: Mapping[str, dict[str, Any]], options: ParseOptions, path: Path,
+                line: int, *, self_wxid: str | None = None) -> dict[str, Any]:
+    """The MessageRows.add arguments for one PyWxDump row, from whichever layout it was read.
 
-    def parse(self, path: Path, options: ParseOptions) -> Iterator[ParsedConversation]:
-        users = read_users(path.parent / USERS_FILE)
-        text = read_export_text(path)
-        chats: dict[str, MessageRows] = {}
-        for header, line, record in iter_csv_records(text, path, (CSV_HEADER, OLD_CSV_HEADER)):
-            room = record["room_name"].strip()
-            if not room:
-                raise FormatError("row has no room_name", path=path, line=line)
-            msg, src = _msg_and_src(record, header, path, line)
-            chats.setdefault(room, MessageRows()).add(**_message(record, msg, src, users, options, path, line))
-        for room, rows in chats.items():
-            yield ParsedConversation(platform=self.platform, name=_chat_name(room, users), messages=rows.to_table(),
-                                     native_id=room, is_group=room.endswith("@chatroom"))
-
-
-def _msg_and_src(record: dict[str, str], header: tuple[str, ...], path: Path, line: int) -> tuple[str, Any]:
-    """The message text and media source of a row, from msg/src or from the old JSON content."""
-    if header == CSV_HEADER:
-        return record["msg"], record["src"]
-    try:
-        content = json.loads(record["content"])
-    except (json.JSONDecodeError, RecursionError):
-        raise FormatError("content is not JSON", path=path, line=line) from None
-    if not isinstance(content, dict) or "msg" not in content:
-        raise FormatError('content is not a {"src": …, "msg": …} object', path=path, line=line)
-    msg = content["msg"]
-    return ("" if msg is None else str(msg)), content.get("src")
-
-
-def _message(record: dict[str, str], msg: str, src: Any, users: dict[str, dict[str, Any]],
-             options: ParseOptions, path: Path, line: int) -> dict[str, Any]:
-    """The MessageRows.add arguments for one row."""
-    type_name = record["type_name"].strip()
-    talker = record["talker"].strip()
-    is_sender = csv_int(record, "is_sender", path, line)
-    svr_id = record["MsgSvrID"].strip()
-    extra: dict[str, Any] = {"id": csv_int(record, "id", path, line), "type_name": type_name,
-                             "is_sender": is_sender}
+    ``row`` has PyWxDump's keys (``id``, ``MsgSvrID``, ``type_name``, ``is_sender``, ``talker``,
+    ``msg``, ``src``, ``CreateTime``), with values as CSV text or as JSON numbers and strings.
+    ``self_wxid`` (data.js's ``local_mywxid``) replaces the talker ``我`` of your own rows.
+    """
+    type_name = _row_text(row, "type_name", path, line).strip()
+    talker = _row_text(row, "talker", path, line).strip()
+    msg = _row_text(row, "msg", path, line)
+    src = row.get("src")
+    is_sender = _row_int(row, "is_sender", path, line)
+    svr_id = _row_text(row, "MsgSvrID", path, line).strip()
+    extra: dict[str, Any] = {"id": _row_int(row, "id", path, line), "type_name": type_name, "is_sender": is_sender}
     if isinstance(src, str) and src and "\n" not in src and len(src) <= _SRC_LIMIT:
         extra["src"] = src
     message: dict[str, Any] = {
         "msg_id": svr_id if svr_id.strip("0") else None,  # 0 is not an id: rows never sent to the server
-        "ts": parse_local_time(record["CreateTime"], options.tz, path=path, line=line),
+        "ts": parse_local_time(_row_text(row, "CreateTime", path, line), options.tz, path=path, line=line),
         "source_line": line, "extra": extra, "text": msg,
     }
     notice_fallback = _notice_fallback(type_name, msg)
@@ -119,6 +87,8 @@ def _message(record: dict[str, str], msg: str, src: Any, users: dict[str, dict[s
         message.update(sender_id=None, sender_name=SYSTEM_NAME, kind=kind, text=text, event_members=members)
         return message
 
+    if talker == _SELF_TALKER and self_wxid and self_wxid != _SELF_TALKER:
+        talker = self_wxid
     if talker in _NOT_A_MEMBER or not talker:
         extra["talker"] = talker
         message.update(sender_id=None, sender_name=None)
@@ -126,13 +96,38 @@ def _message(record: dict[str, str], msg: str, src: Any, users: dict[str, dict[s
         message.update(sender_id=S.name_based_id(talker), sender_name=talker)
     else:
         message.update(sender_id=talker, sender_name=display_name(users.get(talker), talker))
-    kind = _TYPE_KINDS.get(type_name) or kind_from_text(msg)
+    kind = kind_from_type_name(type_name) or kind_from_text(msg)
     message["kind"] = kind
     if type_name in _QUOTE_TYPES:
         message.update(_quote_fields(msg, options, path))
     if kind == "text":
         message["mentions"] = find_mentions(message["text"])
     return message
+
+
+def _row_text(row: Mapping[str, Any], key: str, path: Path, line: int) -> str:
+    """A text field of a row; a JSON number is read as its digits, a missing key is an error."""
+    if key not in row:
+        raise FormatError(f"message has no {key}", path=path, line=line)
+    value = row[key]
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    raise FormatError(f"{key} is not text: {str(value)[:40]!r}", path=path, line=line)
+
+
+def _row_int(row: Mapping[str, Any], key: str, path: Path, line: int) -> int:
+    value = row.get(key)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    text = _row_text(row, key, path, line).strip()
+    try:
+        return int(text)
+    except ValueError:
+        raise FormatError(f"{key} is not a number: {text[:40]!r}", path=path, line=line) from None
 
 
 def _notice_fallback(type_name: str, msg: str) -> str | None:
@@ -164,10 +159,144 @@ def _quote_fields(msg: str, options: ParseOptions, path: Path) -> dict[str, Any]
     return fields
 
 
+def _conversations(rows: Iterable[tuple[int, Any]], users: Mapping[str, dict[str, Any]], options: ParseOptions,
+                   path: Path, *, platform: str, self_wxid: str | None = None) -> list[ParsedConversation]:
+    """One conversation per chat id (``room_name``) among ``(line, row)`` pairs, all read first."""
+    chats: dict[str, MessageRows] = {}
+    for line, row in rows:
+        if not isinstance(row, Mapping):
+            raise FormatError("a message is not an object of PyWxDump's row fields", path=path, line=line)
+        room = _row_text(row, "room_name", path, line).strip()
+        if not room:
+            raise FormatError("message has no room_name", path=path, line=line)
+        chats.setdefault(room, MessageRows()).add(**row_message(row, users, options, path, line, self_wxid=self_wxid))
+    return [ParsedConversation(platform=platform, name=_chat_name(room, users), messages=rows.to_table(),
+                               native_id=room, is_group=room.endswith("@chatroom"))
+            for room, rows in chats.items()]
+
+
+# --- pywxdump-csv -----------------------------------------------------------------------------------
+
+class PyWxDumpCsv(Importer):
+    name = "pywxdump-csv"
+    platform = "wechat"
+    tool = "PyWxDump"
+    detection = ("The first line is PyWxDump's header id,MsgSvrID,type_name,is_sender,talker,room_name,msg,src,"
+                 "CreateTime (or the pre-2024-04 one with a JSON content column).")
+
+    def sniff(self, sample: Sample) -> bool:
+        return sample.first_line.strip() in _HEADER_LINES
+
+    def parse(self, path: Path, options: ParseOptions) -> Iterator[ParsedConversation]:
+        users = read_users(path.parent / USERS_FILE)
+        text = read_export_text(path)
+        rows = ((line, _csv_row(record, header, path, line))
+                for header, line, record in iter_csv_records(text, path, (CSV_HEADER, OLD_CSV_HEADER)))
+        yield from _conversations(rows, users, options, path, platform=self.platform)
+
+
+def _csv_row(record: dict[str, str], header: tuple[str, ...], path: Path, line: int) -> dict[str, Any]:
+    """A CSV record as a row with ``msg`` and ``src``, taken from the old JSON ``content`` if need be."""
+    if header == CSV_HEADER:
+        return record
+    try:
+        content = json.loads(record["content"])
+    except (json.JSONDecodeError, RecursionError):
+        raise FormatError("content is not JSON", path=path, line=line) from None
+    if not isinstance(content, dict) or "msg" not in content:
+        raise FormatError('content is not a {"src": …, "msg": …} object', path=path, line=line)
+    msg = content["msg"]
+    return {**record, "msg": "" if msg is None else str(msg), "src": content.get("src")}
+
+
+# --- pywxdump-json ----------------------------------------------------------------------------------
+
+_JSON_START = re.compile(r'^\s*\[\s*\{\s*"id"\s*:\s*\d+\s*,\s*"MsgSvrID"\s*:')
+_JSON_KEYS = ('"type_name"', '"talker"', '"room_name"', '"CreateTime"')
+
+
+class PyWxDumpJson(Importer):
+    name = "pywxdump-json"
+    platform = "wechat"
+    tool = "PyWxDump"
+    detection = ('A JSON list whose first object starts with "id", "MsgSvrID" and has type_name, talker, '
+                 "room_name and CreateTime (PyWxDump's JSON export; names from users.json beside it).")
+
+    def sniff(self, sample: Sample) -> bool:
+        head = sample.text[:8192]
+        return bool(_JSON_START.match(head)) and all(key in head for key in _JSON_KEYS)
+
+    def parse(self, path: Path, options: ParseOptions) -> Iterator[ParsedConversation]:
+        users = read_users(path.parent / USERS_FILE)
+        text = read_export_text(path)
+        yield from _conversations(_json_file_rows(text, path), users, options, path, platform=self.platform)
+
+
+def _json_file_rows(text: str, path: Path) -> Iterator[tuple[int, Any]]:
+    start = len(text) - len(text.lstrip())
+    if text[start:start + 1] != "[":
+        raise FormatError("expected a JSON list of messages", path=path, line=text.count("\n", 0, start) + 1)
+    end = yield from iter_json_array(text, start, path)
+    if text[end:].strip():
+        raise FormatError("unexpected text after the JSON list", path=path, line=text.count("\n", 0, end) + 1)
+
+
+# --- pywxdump-html (data.js) ------------------------------------------------------------------------
+
+_DATAJS_COUNT = re.compile(r"^const\s+local_msg_count\s*=\s*\d+\s*;?\s*$", re.M)
+_DATAJS_MYWXID = re.compile(r"""^const\s+local_mywxid\s*=\s*(['"])(.*?)\1\s*;?\s*$""", re.M)
+_DATAJS_USERS = re.compile(r"^const\s+local_user_list\s*=\s*", re.M)
+_DATAJS_MSGS = re.compile(r"^const\s+local_msg_list\s*=\s*", re.M)
+
+
+class PyWxDumpHtml(Importer):
+    name = "pywxdump-html"
+    platform = "wechat"
+    tool = "PyWxDump (HTML export: data.js)"
+    detection = ("A script whose first lines declare PyWxDump's const local_msg_count and const local_mywxid "
+                 "(the data.js of its HTML export, with local_user_list and local_msg_list).")
+
+    def sniff(self, sample: Sample) -> bool:
+        head = "\n".join(sample.lines(6))
+        return bool(_DATAJS_COUNT.search(head) and _DATAJS_MYWXID.search(head))
+
+    def parse(self, path: Path, options: ParseOptions) -> Iterator[ParsedConversation]:
+        text = read_export_text(path)
+        mywxid = _DATAJS_MYWXID.search(text)
+        users = _datajs_users(text, path)
+        msgs = _DATAJS_MSGS.search(text)
+        if msgs is None or text[msgs.end():msgs.end() + 1] != "[":
+            raise FormatError("no 'const local_msg_list = [' line: not a complete PyWxDump data.js", path=path)
+        yield from _conversations(_datajs_rows(text, msgs.end(), path), users, options, path,
+                                  platform=self.platform, self_wxid=mywxid[2].strip() if mywxid else None)
+
+
+def _datajs_users(text: str, path: Path) -> dict[str, dict[str, Any]]:
+    found = _DATAJS_USERS.search(text)
+    if found is None:
+        return {}
+    line = text.count("\n", 0, found.start()) + 1
+    try:
+        data, _ = json.JSONDecoder().raw_decode(text, found.end())
+    except json.JSONDecodeError as e:
+        raise FormatError(f"local_user_list is not valid JSON ({e.msg})", path=path, line=line) from None
+    except RecursionError:
+        raise FormatError("local_user_list is nested too deeply", path=path, line=line) from None
+    return check_users(data, path, "local_user_list", line)
+
+
+def _datajs_rows(text: str, start: int, path: Path) -> Iterator[tuple[int, Any]]:
+    end = yield from iter_json_array(text, start, path)
+    line_end = text.find("\n", end)
+    rest = text[end:line_end if line_end >= 0 else len(text)]
+    if rest.strip(" \t;"):
+        raise FormatError("unexpected text after local_msg_list", path=path, line=text.count("\n", 0, end) + 1)
+
+
 # --- users.json ----------------------------------------------------------------------------------
 
 def read_users(path: Path) -> dict[str, dict[str, Any]]:
-    """The wxid → contact map of a ``users.json`` beside a CSV; empty when there is none."""
+    """The wxid → contact map of a ``users.json`` beside a CSV or JSON export; empty when there is none."""
     if not path.is_file():
         return {}
     try:
@@ -176,8 +305,13 @@ def read_users(path: Path) -> dict[str, dict[str, Any]]:
         raise FormatError(f"{USERS_FILE} is not valid JSON ({e.msg})", path=path, line=e.lineno) from None
     except RecursionError:
         raise FormatError(f"{USERS_FILE} is nested too deeply", path=path) from None
+    return check_users(data, path, USERS_FILE)
+
+
+def check_users(data: Any, path: Path, what: str, line: int | None = None) -> dict[str, dict[str, Any]]:
+    """``data`` if it is PyWxDump's contact map (an object of contact objects), else a FormatError."""
     if not isinstance(data, dict) or not all(isinstance(v, dict) for v in data.values()):
-        raise FormatError(f"{USERS_FILE} is not an object of contact objects", path=path)
+        raise FormatError(f"{what} is not an object of contact objects", path=path, line=line)
     return data
 
 
@@ -191,7 +325,7 @@ def display_name(user: dict[str, Any] | None, wxid: str) -> str:
     return wxid
 
 
-def _chat_name(room: str, users: dict[str, dict[str, Any]]) -> str:
+def _chat_name(room: str, users: Mapping[str, dict[str, Any]]) -> str:
     return display_name(users.get(room), room)
 
 
@@ -226,5 +360,5 @@ class PyWxDumpUsers(Importer):
         return iter(())
 
 
-IMPORTERS = [PyWxDumpCsv()]
+IMPORTERS = [PyWxDumpCsv(), PyWxDumpJson(), PyWxDumpHtml()]
 SIDECARS = [PyWxDumpUsers()]
