@@ -137,10 +137,11 @@ def import_paths(store: Store | str | Path | None, paths: Iterable[str | Path], 
         try:
             for path, named in inputs:
                 notify("file", {"path": str(path)})
-                result = _import_one(tx, path, named, forced, group, options, debug)
+                result = _import_one(tx, path, named, forced, group, options, debug, notify)
                 results.append(result)
                 notify("done", {"result": result})
             report = ImportReport(tx.import_id, str(st.path), results)
+            notify("phase", {"phase": "updating members and groups"})
             tx.commit({"files": [asdict(r) for r in results], "totals": report.totals()})
         except BaseException:
             tx.abort()
@@ -149,7 +150,7 @@ def import_paths(store: Store | str | Path | None, paths: Iterable[str | Path], 
 
 
 def _import_one(tx: Transaction, path: Path, named: bool, forced, group: str | None,
-                options: ParseOptions, debug: bool) -> FileResult:
+                options: ParseOptions, debug: bool, notify: Progress) -> FileResult:
     result = FileResult(path=str(path), status="error")
     try:
         if not path.exists():
@@ -167,7 +168,12 @@ def _import_one(tx: Transaction, path: Path, named: bool, forced, group: str | N
         if imp is importers.MEMBER_LIST:
             _import_member_list(tx, path, imp, group, options, result)
         else:
-            _import_conversations(tx, path, imp, group, options, result)
+            notify("phase", {"phase": f"reading {imp.name}"})
+            conversations = list(imp.parse(path, options))  # the whole file parses before anything is staged
+            if not conversations:
+                raise FormatError("no messages found", path=path)
+            notify("phase", {"phase": "merging"})
+            _stage_conversations(tx, conversations, str(path), group, result)
     except GrouplensError as e:
         if e.path is None:
             e.path = str(path)
@@ -196,14 +202,6 @@ def import_conversations(store: Store | str | Path | None, conversations: list[P
             tx.abort()
             raise
     return report
-
-
-def _import_conversations(tx: Transaction, path: Path, imp, group: str | None, options: ParseOptions,
-                          result: FileResult) -> None:
-    conversations = list(imp.parse(path, options))  # the whole file parses before anything is staged
-    if not conversations:
-        raise FormatError("no messages found", path=path)
-    _stage_conversations(tx, conversations, str(path), group, result)
 
 
 def _stage_conversations(tx: Transaction, conversations: list[ParsedConversation], source: str,

@@ -56,7 +56,7 @@ def resolve_store_path(path: str | Path | None) -> Path:
 
 
 def new_import_id() -> str:
-    return datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S") + "-" + secrets.token_hex(3)
+    return datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S.%f") + "-" + secrets.token_hex(3)  # sorts by time
 
 
 def _partition(group_id: str) -> str:
@@ -171,14 +171,17 @@ class Store:
         if not files:
             table = S.FILE_SCHEMA.empty_table().select(file_cols)
         else:
-            dataset = ds.dataset([str(f) for f in files], format="parquet", schema=S.FILE_SCHEMA)
             cond = None
             if since is not None:
                 cond = ds.field(S.TS) >= pa.scalar(since, S.TS_TYPE)
             if until is not None:
                 c2 = ds.field(S.TS) < pa.scalar(until, S.TS_TYPE)
                 cond = c2 if cond is None else cond & c2
-            table = dataset.to_table(columns=file_cols, filter=cond)
+            # File by file, in import order, so that a stable sort keeps messages of the same
+            # second in the order their exports gave them.
+            table = pa.concat_tables(
+                ds.dataset(str(f), format="parquet", schema=S.FILE_SCHEMA).to_table(columns=file_cols, filter=cond)
+                for f in files)
         if table.num_rows:
             table = table.take(pc.sort_indices(table, [(S.TS, "ascending")]))
         if not columns or S.GROUP_ID in wanted:

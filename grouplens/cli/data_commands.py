@@ -57,6 +57,7 @@ def import_command(
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=stderr, transient=True, disable=as_json and not stderr.is_terminal) as bar:
         task = bar.add_task("importing", total=None)
+        current = {"path": ""}
 
         def progress(event: str, details: dict) -> None:
             if event == "start":
@@ -64,7 +65,10 @@ def import_command(
             elif event == "waiting":
                 stderr.print("waiting for another import to finish…", highlight=False)
             elif event == "file":
-                bar.update(task, description=escape(_short(details["path"])))
+                current["path"] = _short(details["path"])
+                bar.update(task, description=escape(current["path"]))
+            elif event == "phase":
+                bar.update(task, description=escape(f"{current['path']} · {details['phase']}"))
             elif event == "done":
                 bar.advance(task)
 
