@@ -17,13 +17,14 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from . import importers
 from . import schema as S
 from .errors import FormatError, GrouplensError, UsageError
-from .ids import content_ids, group_id_for
+from .ids import content_ids, group_id_for, hash_strings
 from .importers import ParsedConversation, ParseOptions
 from .importers.roster import platform_of_ids
 from .importers.textutil import INVISIBLE_PATTERN, clean_array
@@ -353,11 +354,17 @@ def _deduplicate(tx: Transaction, group_id: str, table: pa.Table) -> tuple[pa.Ta
     seen = tx.known_ids(group_id)
     if len(seen):
         keep &= ~pc.is_in(ids, value_set=seen).to_numpy(zero_copy_only=False)
-    if pc.count_distinct(ids).as_py() < n:  # an export repeating its own id keeps the first copy
-        _, first_pos = np.unique(ids.to_numpy(zero_copy_only=False), return_index=True)
-        first = np.zeros(n, dtype=bool)
-        first[first_pos] = True
-        keep &= first
+    # An export repeating its own id (overlapping chunks) keeps the first copy. Hashing the ids
+    # finds candidates fast; only rows whose hash repeats are compared as strings.
+    hashes = pd.Series(hash_strings(ids))
+    clash = np.flatnonzero(hashes.duplicated(keep=False).to_numpy())
+    if len(clash):
+        seen: set[str] = set()
+        for i in clash:
+            value = ids[int(i)].as_py()
+            if value in seen:
+                keep[i] = False
+            seen.add(value)
     new = table.filter(pa.array(keep))
     return new, n - new.num_rows
 

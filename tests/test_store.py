@@ -245,3 +245,19 @@ def test_a_name_only_export_adopts_the_ids_of_members_who_used_those_names(tmp_p
     assert report.totals()["added"] == 1 and report.totals()["duplicates"] == 2
     df = open_store(store_path).messages()
     assert sorted(df[S.SENDER_ID].unique()) == ["10001", "10002", "name:新人"]
+
+
+def test_an_export_repeating_its_own_message_id_keeps_the_first_copy(store_path: Path) -> None:
+    from datetime import datetime, timezone
+
+    from grouplens.importers import ParsedConversation
+    from grouplens.importers.base import MessageRows
+    from grouplens.ingest import import_conversations
+
+    rows = MessageRows()
+    for i, (mid, text) in enumerate([("m1", "第一条"), ("m2", "第二条"), ("m1", "第一条（重复块）"), ("m3", "第三条")]):
+        rows.add(ts=datetime(2024, 3, 4, 1, i, tzinfo=timezone.utc), sender_id="10001", sender_name="张三",
+                 kind="text", text=text, msg_id=mid)
+    report = import_conversations(store_path, [ParsedConversation("qq", "甲群", rows.to_table())], source="chunks")
+    assert report.totals()["added"] == 3 and report.totals()["duplicates"] == 1
+    assert open_store(store_path).messages()[S.TEXT].tolist() == ["第一条", "第二条", "第三条"]
