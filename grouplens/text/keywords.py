@@ -42,6 +42,7 @@ RANK = "rank"  # 1 = the unit's top keyword
 METHOD = "method"
 
 DEFAULT_TZ = "Asia/Shanghai"
+TEXTRANK_CANDIDATES = 300  # words per unit in TextRank's graph, most frequent first
 Unit = Literal["group", "week", "member"]
 Method = Literal["tfidf", "textrank"]
 UNITS: dict[str, str] = {"group": schema.GROUP_ID, "week": PERIOD, "member": schema.SENDER_ID}
@@ -181,12 +182,13 @@ def _tfidf(words: pd.Series, unit_code: pd.Series) -> pd.DataFrame:
 
 
 def _textrank(words: pd.Series, unit_code: pd.Series, window: int, min_count: int) -> pd.DataFrame:
-    """Every (unit, term) said at least ``min_count`` times in the unit, with its PageRank in
-    the unit's co-occurrence graph and its count.
+    """Every candidate (unit, term) with its PageRank in the unit's co-occurrence graph and
+    its count.
 
-    The graph holds only those words, as classic TextRank keeps only candidate words (it uses
-    parts of speech): words said once cannot be keywords, and leaving them out keeps the
-    graphs small (most of a chat's vocabulary is said once).
+    Candidates are the unit's TEXTRANK_CANDIDATES most frequent words said at least
+    ``min_count`` times, as classic TextRank keeps only candidate words (it uses parts of
+    speech). Rare words cannot be keywords anyway, and leaving them out keeps the graphs
+    small enough for networkx: a busy week holds a few hundred thousand co-occurrences.
     """
     # One row per word occurrence, with its message and unit; words as integer ids.
     flat = words.explode()
@@ -195,6 +197,8 @@ def _textrank(words: pd.Series, unit_code: pd.Series, window: int, min_count: in
     unit = unit_code.loc[flat.index].to_numpy()
     counts = pd.DataFrame({"unit": unit, "term": term_id}).value_counts().rename(COUNT).reset_index()
     counts = counts[counts[COUNT] >= min_count]
+    counts = counts.sort_values(["unit", COUNT, "term"], ascending=[True, False, True])
+    counts = counts.groupby("unit", sort=False).head(TEXTRANK_CANDIDATES)
     if counts.empty:
         return pd.DataFrame(columns=["unit", TERM, SCORE, COUNT])
     # Drop the other words' occurrences; their neighbours then meet across the gap, as in a
