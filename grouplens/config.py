@@ -29,7 +29,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, is_dataclass
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from . import schema
 from .errors import UsageError
 
 CONFIG_FILE_NAME = "grouplens.toml"
@@ -120,6 +122,10 @@ class ClassConfig:
     def __post_init__(self) -> None:
         for name in ("patterns", "weak_patterns", "context_patterns", "exclude_patterns"):
             _check_patterns(name, getattr(self, name))
+        for name in ("kinds", "context_kinds"):
+            unknown = sorted(set(getattr(self, name) or ()) - set(schema.KINDS))
+            if unknown:
+                raise ConfigValueError(name, f"unknown kind {unknown[0]!r}; kinds are: {', '.join(schema.KINDS)}")
 
 
 @dataclass(frozen=True)
@@ -153,11 +159,302 @@ class TemplateConfig:
         if self.max_hour_spread is not None and self.max_hour_spread <= 0:
             raise ConfigValueError("max_hour_spread", "must be positive")
         try:
-            from zoneinfo import ZoneInfo
-
             ZoneInfo(self.tz)
-        except (KeyError, ValueError, OSError):
+        except (ZoneInfoNotFoundError, ValueError, OSError):
             raise ConfigValueError("tz", f"unknown timezone {self.tz!r} (e.g. Asia/Shanghai)") from None
+
+
+@dataclass(frozen=True)
+class EngagementConfig:
+    """``[engagement]``: how the response a message draws is scored (``grouplens.engagement``).
+
+    A message's engagement = ``reply_weight`` x direct replies + ``indirect_weight`` x further
+    replies below those + ``replier_weight`` x distinct repliers + ``mention_weight`` x replies
+    that @-mention or quote its author. Replies by the author themself never count.
+
+    Attributes:
+        reply_weight, indirect_weight, replier_weight, mention_weight: the score's weights.
+        opinion_min_chars: a text at least this long that is no question, objection, greeting,
+            ... counts as an ``opinion`` post (shorter ones are ``chat``).
+        address_window_minutes: when the reply model is not installed, a message opening with
+            ``@name`` answers that member's latest message within this many minutes.
+        max_depth: replies followed below a message (a guard against pathological chains).
+    """
+
+    reply_weight: float = 1.0
+    indirect_weight: float = 0.5
+    replier_weight: float = 1.0
+    mention_weight: float = 0.5
+    opinion_min_chars: int = 20
+    address_window_minutes: float = 120.0
+    max_depth: int = 200
+
+    def __post_init__(self) -> None:
+        for key in ("reply_weight", "indirect_weight", "replier_weight", "mention_weight"):
+            if getattr(self, key) < 0:
+                raise ConfigValueError(key, "must not be negative")
+        if self.opinion_min_chars < 1:
+            raise ConfigValueError("opinion_min_chars", "must be at least 1")
+        if self.address_window_minutes <= 0:
+            raise ConfigValueError("address_window_minutes", "must be positive")
+        if self.max_depth < 1:
+            raise ConfigValueError("max_depth", "must be at least 1")
+
+
+@dataclass(frozen=True)
+class RolesConfig:
+    """``[roles]``: how members get their role (thinker, critic, onlooker, silent), their tags
+    (kol, operator, shill, advertiser, newcomer, left) and their influence (``grouplens.roles``).
+
+    Roles, following the key-person rule:
+        silent: said at most ``silent_max_messages`` things (greetings on joining aside).
+            Owner and admin accounts are staff who follow the group, so they are never silent.
+        thinker: starts discussions others take up: at least ``thinker_min_conversations``
+            conversations started, and ``thinker_min_share`` of all conversations started in
+            the group, with objections and replies drawn deciding between close cases.
+        critic: answers others' points by disputing them: at least ``critic_min_objections``
+            objections aimed at others, making up ``critic_min_objection_share`` of what they
+            say (or of their replies).
+        onlooker: everyone else who speaks. Operator, shill and advertiser accounts are
+            onlookers unless they lead or dispute discussions.
+    A k-means split (scikit-learn, fixed seed) of members' activity into ``activity_tiers``
+    tiers decides which speakers are candidates for thinker and critic: only the top tier.
+
+    Tags:
+        kol: influence at least ``kol_min_influence`` times an average member's, among the top
+            ``kol_max_share`` of speakers (at least one member when anyone qualifies), and drawing
+            replies from at least ``kol_min_sources`` distinct people.
+        operator: an owner or admin on the member list who is no thinker or critic; or an account
+            that welcomes newcomers (``operator_min_welcomes``) or posts scripted templates at
+            fixed times (template share >= ``operator_min_template_share``, regularity >=
+            ``scheduled_min_regularity``) without coordinating with other accounts.
+        shill: at least ``shill_min_messages`` messages, posted at fixed times of day
+            (regularity >= ``scheduled_min_regularity``) and echoed by or echoing other accounts
+            (coordination >= ``shill_min_coordination``: near-duplicate texts from different
+            accounts within ``coordination_window_minutes``).
+        advertiser: ads make up at least ``advertiser_min_ad_share`` of their messages; or at
+            least ``advertiser_burst_ad_share`` when they posted right after joining and then
+            fell silent or were removed (post-then-silence).
+        newcomer: joined within ``newcomer_days`` of the period's end.
+        left: left (or was removed) and had not rejoined by the period's end.
+
+    Attributes (besides those named above):
+        regularity_window_minutes: posts within this many minutes of one of a member's two usual
+            times of day count as scheduled.
+        welcome_window_hours: a message @-naming someone who joined this recently is a welcome.
+        burst_days: "right after joining" means within this many days.
+        near_duplicate_similarity: how alike (0-1, character-pair overlap) two texts must be to
+            count as near-duplicates.
+        near_duplicate_min_chars: shorter texts (letters and digits) are never near-duplicates:
+            two people saying 学到了 is no coordination.
+        mention_weight: the weight of an @-mention link in the influence graph (a reply is 1,
+            times the replies it drew in turn).
+        bulk_mentions: messages naming more members than this are notices, not links.
+        pagerank_alpha: PageRank's damping factor.
+        seed: the random seed of the k-means steps (results never change between runs).
+    """
+
+    silent_max_messages: int = 0
+    activity_tiers: int = 3
+    thinker_min_conversations: int = 5
+    thinker_min_share: float = 0.08
+    critic_min_objections: int = 5
+    critic_min_objection_share: float = 0.25
+    kol_min_influence: float = 3.0
+    kol_max_share: float = 0.02
+    kol_min_sources: int = 5
+    operator_min_welcomes: int = 3
+    operator_min_template_share: float = 0.3
+    shill_min_messages: int = 5
+    shill_min_coordination: float = 0.2
+    scheduled_min_regularity: float = 0.6
+    advertiser_min_ad_share: float = 0.5
+    advertiser_burst_ad_share: float = 0.2
+    newcomer_days: int = 14
+    regularity_window_minutes: float = 10.0
+    coordination_window_minutes: float = 5.0
+    welcome_window_hours: float = 24.0
+    burst_days: float = 2.0
+    near_duplicate_similarity: float = 0.6
+    near_duplicate_min_chars: int = 8
+    mention_weight: float = 0.5
+    bulk_mentions: int = 3
+    pagerank_alpha: float = 0.85
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        shares = ("thinker_min_share", "critic_min_objection_share", "kol_max_share",
+                  "operator_min_template_share", "shill_min_coordination", "scheduled_min_regularity",
+                  "advertiser_min_ad_share", "advertiser_burst_ad_share", "near_duplicate_similarity")
+        for key in shares:
+            if not 0.0 <= getattr(self, key) <= 1.0:
+                raise ConfigValueError(key, "must be between 0 and 1")
+        if not 0.0 < self.pagerank_alpha < 1.0:
+            raise ConfigValueError("pagerank_alpha", "must be between 0 and 1 (exclusive)")
+        if self.activity_tiers < 2:
+            raise ConfigValueError("activity_tiers", "must be at least 2")
+        counts = ("silent_max_messages", "thinker_min_conversations", "critic_min_objections", "kol_min_sources",
+                  "operator_min_welcomes", "shill_min_messages", "newcomer_days", "bulk_mentions",
+                  "near_duplicate_min_chars")
+        for key in counts:
+            if getattr(self, key) < 0:
+                raise ConfigValueError(key, "must not be negative")
+        for key in ("regularity_window_minutes", "coordination_window_minutes", "welcome_window_hours",
+                    "burst_days"):
+            if getattr(self, key) <= 0:
+                raise ConfigValueError(key, "must be positive")
+        if self.kol_min_influence < 0 or self.mention_weight < 0:
+            raise ConfigValueError("kol_min_influence" if self.kol_min_influence < 0 else "mention_weight",
+                                   "must not be negative")
+
+
+@dataclass(frozen=True)
+class MembersConfig:
+    """``[members]``: how members are put into layers week by week (``grouplens report members``).
+
+    Layers, first match wins: *new* (joined this week), *core*, *returned*, *active*, *churned*,
+    *silent* (never spoke). A week is an ISO week (Monday to Sunday) in the report's time zone.
+
+    Attributes:
+        newly_active_days: a newcomer who speaks within this many days of joining is counted
+            as newly active.
+        core_weeks, core_window_weeks: a core member spoke in at least ``core_weeks`` of the
+            last ``core_window_weeks`` weeks ...
+        core_min_partners: ... and engaged at least this many different people in them
+            (answered them, was answered by them, or @-mentioned them).
+        churn_weeks: a member who has spoken before and then says nothing for this many weeks
+            in a row is churned; one who speaks again after that has returned.
+        retention_weeks: weeks after joining at which each week's newcomers are looked at
+            again (did they speak that week, are they still in the group).
+    """
+
+    newly_active_days: int = 7
+    core_weeks: int = 3
+    core_window_weeks: int = 4
+    core_min_partners: int = 5
+    churn_weeks: int = 2
+    retention_weeks: tuple[int, ...] = (1, 4)
+
+    def __post_init__(self) -> None:
+        if self.newly_active_days < 1:
+            raise ConfigValueError("newly_active_days", "must be at least 1")
+        if not 1 <= self.core_weeks <= self.core_window_weeks:
+            raise ConfigValueError("core_weeks", "must be between 1 and core_window_weeks")
+        if self.core_min_partners < 0:
+            raise ConfigValueError("core_min_partners", "must not be negative")
+        if self.churn_weeks < 1:
+            raise ConfigValueError("churn_weeks", "must be at least 1")
+        if not self.retention_weeks or any(w < 1 for w in self.retention_weeks):
+            raise ConfigValueError("retention_weeks", "must list whole weeks of at least 1, e.g. [1, 4]")
+
+
+@dataclass(frozen=True)
+class LifecycleConfig:
+    """``[lifecycle]``: the thresholds that decide a group's stage each week.
+
+    The defaults start from practitioners' rough figures (healthy: 30-80 messages a day with
+    20-40% of members speaking; declining: under 10 a day and 5% speaking; over 25% ads: an ad
+    group; over 8 messages per person per day: flooding) and were tuned on simulated groups
+    (``bench/lifecycle_accuracy.py``). Stages are tried in this order: dead, new,
+    ad-dominated, help-desk, declining, growing, active.
+
+    Attributes:
+        dead_messages_per_day: below this many members' messages a day the group is dead.
+        new_weeks: a group is new during its first weeks (from its first join or message) ...
+        new_join_share: ... when at least this share of its members joined in the week.
+        ad_share: ads at or above this share of the week's messages make an ad-dominated group.
+        help_desk_question_share: questions at or above this share of the messages, with
+            hardly any discussion left, make a help desk.
+        help_desk_max_objection_share: "hardly any discussion": objections below this share.
+        declining_messages_per_day, declining_speaker_share: below both, the group declines.
+        decline_ratio: the group also declines when its messages a day fall below this
+            fraction of its own reference level (its busiest two weeks in the
+            ``reference_weeks`` before).
+        shrink_share: ... or when it lost at least this share of its members (leaves minus
+            joins) in the week while below ``shrink_ratio`` of its reference level.
+        shrink_ratio: see ``shrink_share``.
+        growth_share: net joins at or above this share of members make a growing group.
+        reference_weeks: weeks looked back for the reference level.
+        healthy_messages_per_day, healthy_speaker_share: the healthy levels; the health score
+            gives full marks for volume and participation at or above them.
+        flood_messages_per_member_day: a member sending more than this many messages in a
+            day is flooding.
+    """
+
+    dead_messages_per_day: float = 3.0
+    new_weeks: int = 1
+    new_join_share: float = 0.3
+    ad_share: float = 0.25
+    help_desk_question_share: float = 0.25
+    help_desk_max_objection_share: float = 0.03
+    declining_messages_per_day: float = 10.0
+    declining_speaker_share: float = 0.05
+    decline_ratio: float = 0.5
+    shrink_share: float = 0.03
+    shrink_ratio: float = 0.75
+    growth_share: float = 0.04
+    reference_weeks: int = 12
+    healthy_messages_per_day: float = 30.0
+    healthy_speaker_share: float = 0.2
+    flood_messages_per_member_day: float = 8.0
+
+    def __post_init__(self) -> None:
+        for key in ("dead_messages_per_day", "declining_messages_per_day", "healthy_messages_per_day",
+                    "flood_messages_per_member_day"):
+            if getattr(self, key) < 0:
+                raise ConfigValueError(key, "must not be negative")
+        for key in ("new_join_share", "ad_share", "help_desk_question_share", "help_desk_max_objection_share",
+                    "declining_speaker_share", "decline_ratio", "shrink_share", "shrink_ratio", "growth_share",
+                    "healthy_speaker_share"):
+            if not 0.0 <= getattr(self, key) <= 1.0:
+                raise ConfigValueError(key, "must be a share between 0 and 1")
+        if self.new_weeks < 0:
+            raise ConfigValueError("new_weeks", "must not be negative")
+        if self.reference_weeks < 1:
+            raise ConfigValueError("reference_weeks", "must be at least 1")
+
+
+@dataclass(frozen=True)
+class ReportConfig:
+    """``[report]``: what ``grouplens report`` shows and how it measures service and check-ins.
+
+    Attributes:
+        lang: the language of the terminal report's labels, ``zh`` or ``en``.
+        top: rows in rankings and member lists.
+        examples: example messages shown per compliance category.
+        answer_target_minutes: the service target: questions answered within this many minutes.
+        answer_window_hours: a question nobody answered within this many hours is unanswered
+            (one asked less than this before the data ends is still pending).
+        challenge_days: the length of a check-in challenge (e.g. a 21-day early-sleep challenge).
+        checkin_grace_days: days a participant may miss in a row without breaking a streak.
+        flood_burst_messages, flood_burst_seconds: a member posting this many messages within
+            this many seconds is flooding (刷屏).
+        rank_staff: include owners and admins in the activity and contribution rankings.
+    """
+
+    lang: str = "zh"
+    top: int = 10
+    examples: int = 3
+    answer_target_minutes: float = 60.0
+    answer_window_hours: float = 24.0
+    challenge_days: int = 21
+    checkin_grace_days: int = 0
+    flood_burst_messages: int = 5
+    flood_burst_seconds: float = 60.0
+    rank_staff: bool = False
+
+    def __post_init__(self) -> None:
+        if self.lang not in ("zh", "en"):
+            raise ConfigValueError("lang", "must be \"zh\" or \"en\"")
+        for key in ("top", "challenge_days", "flood_burst_messages"):
+            if getattr(self, key) < 1:
+                raise ConfigValueError(key, "must be at least 1")
+        for key in ("examples", "checkin_grace_days"):
+            if getattr(self, key) < 0:
+                raise ConfigValueError(key, "must not be negative")
+        for key in ("answer_target_minutes", "answer_window_hours", "flood_burst_seconds"):
+            if getattr(self, key) <= 0:
+                raise ConfigValueError(key, "must be positive")
 
 
 @dataclass(frozen=True)
@@ -167,6 +464,11 @@ class Config:
     text: TextConfig = field(default_factory=TextConfig)
     templates: TemplateConfig = field(default_factory=TemplateConfig)
     classes: Mapping[str, ClassConfig] = field(default_factory=lambda: types.MappingProxyType({}))
+    engagement: EngagementConfig = field(default_factory=EngagementConfig)
+    roles: RolesConfig = field(default_factory=RolesConfig)
+    members: MembersConfig = field(default_factory=MembersConfig)
+    lifecycle: LifecycleConfig = field(default_factory=LifecycleConfig)
+    report: ReportConfig = field(default_factory=ReportConfig)
     # Not a section: the file the settings came from, for error messages (None = defaults).
     source: Path | None = field(default=None, metadata={"section": False})
 

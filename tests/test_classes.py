@@ -12,6 +12,7 @@ from grouplens.errors import UsageError
 from grouplens.text.classes import (
     CLASS_NAMES,
     OPERATOR_TEMPLATE,
+    TEMPLATE_ID,
     class_rules,
     classify_messages,
     find_templates,
@@ -314,6 +315,15 @@ def test_exact_matching_misses_the_welcome_that_names_the_newcomer():
     ids = find_templates(template_fixture(), Config(templates=TemplateConfig(similarity=1.0)))
     assert ids.loc[100:102].notna().all()
     assert ids.loc[103:105].isna().all()
+
+
+def test_templates_are_looked_for_in_the_configured_kinds():
+    frame = template_fixture()
+    frame.loc[106:109, schema.KIND] = "link"  # the reminder shared as a link card
+    assert find_templates(frame).loc[106:109].notna().all()
+    config = config_from_dict({"classes": {"operator_template": {"kinds": ["text"]}}})
+    assert find_templates(frame, config).loc[106:109].isna().all()
+    assert find_templates(frame).name == TEMPLATE_ID
 
 
 def test_similar_time_of_day_can_be_required():

@@ -165,6 +165,12 @@ def test_an_invalid_regular_expression_names_the_class_and_key(tmp_path):
         load_config(path)
 
 
+def test_an_unknown_message_kind_is_rejected(tmp_path):
+    path = write(tmp_path, "[classes.ad]\nkinds = ['text', 'txt']\n")
+    with pytest.raises(UsageError, match=r"\[classes\.ad\] kinds: unknown kind 'txt'; kinds are: text, image"):
+        load_config(path)
+
+
 def test_values_out_of_range_are_rejected(tmp_path):
     path = write(tmp_path, "[templates]\nmin_days = 1\n")
     with pytest.raises(UsageError, match=r"\[templates\] min_days: must be at least 2"):

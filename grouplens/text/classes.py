@@ -35,7 +35,8 @@ import pandas as pd
 from .. import schema
 from ..config import ClassConfig, Config
 from ..errors import UsageError
-from .segment import CQ_PATTERN, INVISIBLE_PATTERN, MENTION_PATTERN, QUOTE_PATTERN, URL_PATTERN
+from ..importers.textutil import INVISIBLE_PATTERN
+from .segment import CQ_PATTERN, MENTION_PATTERN, QUOTE_PATTERN, URL_PATTERN
 
 QUESTION = "question"
 OBJECTION = "objection"
@@ -446,7 +447,8 @@ def template_key(texts: pd.Series) -> pd.Series:
 
 
 def find_templates(messages: pd.DataFrame, config: Config | None = None) -> pd.Series:
-    """For each message, the id of the recurring script it is a post of, else <NA>.
+    """For each message, the id of the recurring script it is a post of, else <NA> (a Series
+    named ``TEMPLATE_ID``, index-aligned with ``messages``).
 
     A script is a set of texts, at least ``[templates] min_chars`` long once normalised
     (``template_key``), that are identical after normalising or near-identical (estimated
@@ -458,9 +460,12 @@ def find_templates(messages: pd.DataFrame, config: Config | None = None) -> pd.S
     for column in (schema.TEXT, schema.TS):
         if column not in messages:
             raise UsageError(f"finding operator templates needs a {column!r} column")
-    ids = pd.Series(pd.NA, index=messages.index, dtype="Int64")
-    kinds = _kinds(messages)
-    eligible = kinds.isin(BUILTIN_RULES[OPERATOR_TEMPLATE].kinds) & messages[schema.TEXT].notna()
+    ids = pd.Series(pd.NA, index=messages.index, dtype="Int64", name=TEMPLATE_ID)
+    override = (config or Config()).classes.get(OPERATOR_TEMPLATE)
+    template_kinds = BUILTIN_RULES[OPERATOR_TEMPLATE].kinds
+    if override is not None and override.kinds is not None:
+        template_kinds = override.kinds
+    eligible = _kinds(messages).isin(template_kinds) & messages[schema.TEXT].notna()
     if not eligible.any():
         return ids
     rows = messages.loc[eligible]

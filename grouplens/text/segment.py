@@ -26,6 +26,7 @@ import pandas as pd
 from .. import schema
 from ..config import Config, TextConfig
 from ..errors import UsageError
+from ..importers.textutil import INVISIBLE_PATTERN
 
 Engine = Literal["auto", "rjieba", "jieba"]
 
@@ -56,7 +57,6 @@ EMOJI_PATTERN = (
     "[\U0001f000-\U0001faff\U0001f1e6-\U0001f1ff\u2600-\u27bf\u2300-\u23ff\u2b00-\u2bff"
     "\ufe0f\u200d\u20e3\U000e0020-\U000e007f]"
 )
-INVISIBLE_PATTERN = "[\u200b\u200c\u200d\u2060\ufeff\x00]"
 
 # Order matters: quotes and CQ codes contain brackets, URLs and @s of their own.
 _NOISE = re.compile(
