@@ -80,6 +80,9 @@ _EMAIL = re.compile(EMAIL_RE)
 _TITLE = re.compile(TITLE_RE, re.S)
 _CLOCK_MARK_FIRST = re.compile(r"^(上午|下午|AM|PM|am|pm)\s*(.+)$")
 _TRAILING_BLANK_LINES = re.compile(r"(?:\n[ \t]*)+$")
+_PLAIN_FONT = re.compile(r"^<font\b[^>]*>([^<]*)</font>$", re.I)  # the usual content: one run of text
+# Members' own rows can only be recall or pat notices; only rows with these words need classifying.
+_MEMBER_EVENT_HINT = re.compile("撤回|拍了拍|戳了戳")
 
 
 class QQMhtImporter(Importer):
@@ -223,6 +226,9 @@ def _plain(fragment: str) -> str:
 
 def content_text(fragment: str) -> tuple[str, list[str]]:
     """A message's text (``<br>`` as newlines, images as ``[图片]``) and the image file names."""
+    plain = _PLAIN_FONT.match(fragment)
+    if plain:
+        return _TRAILING_BLANK_LINES.sub("", html.unescape(plain.group(1)).replace("\xa0", " ")), []
     parts: list[str] = []
     images: list[str] = []
     pos = 0
@@ -345,8 +351,9 @@ def _conversation(section: _Section, options: ParseOptions) -> ParsedConversatio
             extra["images"] = row.images
         if row.is_self:
             extra["is_sender"] = True
-        event = classify_event(row.text)
-        if uin in SYSTEM_UINS:
+        system = uin in SYSTEM_UINS
+        event = classify_event(row.text) if system or _MEMBER_EVENT_HINT.search(row.text) else None
+        if system:
             extra["sender"] = row.who
             rows.add(ts=ts, sender_id=None, sender_name=SYSTEM_NAME, kind=event[0] if event else "system",
                      text=row.text, event_members=event[1] if event else (), extra=extra)
