@@ -150,16 +150,19 @@ def test_an_unknown_engine_is_a_usage_error():
 # --- pandas ------------------------------------------------------------------------------------
 
 
-def test_message_tokens_are_index_aligned_and_events_get_none(segmenter):
+def test_message_tokens_are_index_aligned_and_only_words_are_read(segmenter):
     messages = pd.DataFrame(
         {
-            schema.TEXT: ["褪黑素有用吗", '"小林"撤回了一条消息', None, "褪黑素有用吗"],
-            schema.KIND: ["text", "recall", "image", "text"],
+            schema.TEXT: [
+                "褪黑素有用吗", '"小林"撤回了一条消息', None, "褪黑素有用吗", "[文件] 作业3-销售数据.xlsx",
+                "[转账] (Kevin王 转账给 班主任-Amy)￥299.00 二期续费", "[链接|失眠的误区]", "[红包]作业按时提交，发红包庆祝",
+            ],
+            schema.KIND: ["text", "recall", "image", "text", "file", "transfer", "link", "red_packet"],
         },
-        index=[10, 11, 12, 13],
+        index=[10, 11, 12, 13, 14, 15, 16, 17],
     )
     tokens = segmenter.message_tokens(messages)
-    assert tokens.index.tolist() == [10, 11, 12, 13]
-    assert tokens.tolist() == [["褪黑素", "有用"], [], [], ["褪黑素", "有用"]]
+    assert tokens.index.tolist() == [10, 11, 12, 13, 14, 15, 16, 17]
+    assert tokens.tolist() == [["褪黑素", "有用"], [], [], ["褪黑素", "有用"], [], [], [], ["作业", "按时", "提交", "发红包", "庆祝"]]
     tokens[10].append("x")  # each message has its own list, even for repeated texts
     assert tokens[13] == ["褪黑素", "有用"]

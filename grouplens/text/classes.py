@@ -183,6 +183,9 @@ BUILTIN_RULES: dict[str, ClassRule] = {
         # A ? inside a URL asks nothing; 这就是为什么 and 多少有点 are statements.
         exclude_patterns=(
             URL_PATTERN,
+            # An agenda's numbered items name topics ("2. 漏服了怎么办"); a member asking in a
+            # list still says 请问 or ends with a question mark outside the items.
+            r"(?m:^[ \t]*\d{1,2}\s*[.、．)）][^\n?？]*$)",
             r"(?:这就是|这也是|这正是|不知道|不知|没人知道)为什么",
             r"或多或少|多少(?:有点|有些|会|也|还|都)",
             r"哪里哪里",
@@ -237,7 +240,7 @@ BUILTIN_RULES: dict[str, ClassRule] = {
             r"不(?:太|是很|怎么|大|能)?(?:同意|赞同|认同|赞成|支持|明白)",
             r"(?:同意|赞同|认同|赞成|支持|明白|收到)(?:了?吗|么|不|没有|[?？])",
             r"技术支持|是否支持|支不支持|赞助",
-            r"收到了?(?:货|快递|包裹|款|钱)",
+            r"收到了?[^，。！!？?\s]{0,6}(?:定金|货|快递|包裹|款|钱|转账|红包|订单)",
         ),
     ),
     GREETING: ClassRule(
@@ -245,12 +248,13 @@ BUILTIN_RULES: dict[str, ClassRule] = {
         "greets or welcomes: 早, 早安, 早上好, 晚安, 大家好, 新人报到, 欢迎新朋友",
         keywords=(
             "早安", "早上好", "上午好", "中午好", "午安", "下午好", "晚上好", "晚安", "大家好",
-            "各位好", "大家早", "各位早", "新人报到", "哈喽", "hello", "你好", "您好",
+            "各位好", "新人报到", "哈喽", "hello", "你好", "您好",
             "欢迎新人", "欢迎新朋友", "欢迎新同学", "欢迎加入", "欢迎入群", "欢迎进群",
             "good morning", "good night",
         ),
         patterns=(
             _WHOLE.format("早+"),
+            r"(?:大家|各位)早(?![点些睡起])",
             r"^[\W_]*早[呀啊哇鸭安~～！!，,。]",
             r"^[\W_]*嗨",
             r"(?<![A-Za-z])(?:hi|hey|morning)(?![A-Za-z])",
@@ -272,8 +276,10 @@ BUILTIN_RULES: dict[str, ClassRule] = {
         ),
         # Sightseeing spots and questions about checking in are not check-ins.
         exclude_patterns=(
-            r"网红打卡|打卡(?:地|点|圣地|规则|链接)",
+            r"网红打卡|打卡(?:地|点|圣地|规则|链接)|签到(?:表|处|台|本)",
             r"(?:怎么|如何|在哪|哪里|忘记|忘了|没)打卡",
+            # Reminders and instructions about checking in, not check-ins.
+            r"(?:可以|记得|请|别忘了?|提醒)[^，。！!？?\n]{0,8}(?:打卡|签到)",
         ),
         kinds=("text", "link"),
     ),
@@ -328,6 +334,9 @@ BUILTIN_RULES: dict[str, ClassRule] = {
         exclude_patterns=(
             _DENIAL,
             rf"(?:{_CLAIMS})[^，。！!\n]{{0,8}}(?:吗|么|？|\?)",
+            # A claim in quotation marks is being talked about, or debunked afterwards.
+            rf"[\"“「『'‘][^\"”」』'’\n]{{0,16}}(?:{_CLAIMS})[^\"”」』'’\n]{{0,16}}[\"”」』'’]",
+            rf"(?:{_CLAIMS})[^。！!\n]{{0,16}}(?:不要信|别信|不能信|不可信|骗人|骗局|是假的|谣言|虚假宣传)",
         ),
         kinds=("text", "link", "forward"),
     ),

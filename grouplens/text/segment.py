@@ -30,6 +30,11 @@ from ..importers.textutil import INVISIBLE_PATTERN
 
 Engine = Literal["auto", "rjieba", "jieba"]
 
+# Kinds whose text is someone's words: messages, shared articles' titles, forwarded chats,
+# red-packet wishes. Other kinds hold placeholders, file names, media paths, contact names
+# or transfer receipts; events are the platform's words.
+WORD_KINDS: tuple[str, ...] = ("text", "link", "forward", "red_packet")
+
 # --- what is not a word ----------------------------------------------------------------------
 
 # Quoted messages are someone else's words. Each exporter writes them differently
@@ -204,11 +209,12 @@ class Segmenter:
         return pd.Series(self.tokens(texts.tolist()), index=texts.index, dtype=object)
 
     def message_tokens(self, messages: pd.DataFrame) -> pd.Series:
-        """The words of each message in a messages table, index-aligned; platform events
-        (joins, recalls, pats, ...) and messages without text get an empty list."""
+        """The words of each message in a messages table, index-aligned. Only ``WORD_KINDS``
+        are read (a missing kind counts as text); platform events and media get an empty list."""
         texts = messages[schema.TEXT]
         if schema.KIND in messages:
-            texts = texts.where(~messages[schema.KIND].isin(schema.EVENT_KINDS), None)
+            kinds = messages[schema.KIND]
+            texts = texts.where(kinds.isin(WORD_KINDS) | kinds.isna(), None)
         return self.tokens_series(texts)
 
     def _words(self, cleaned: str) -> list[str]:
