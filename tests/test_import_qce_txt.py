@@ -19,7 +19,8 @@ PRIVATE = SAMPLES / "qce-txt-ts" / "小鹿同学.txt"
 HEADER = ("[QQChatExporter V5 / https://github.com/shuakami/qq-chat-exporter]\n"
           "[本软件是免费的开源项目~ 如果您是买来的，请立即退款！如果有帮助到您，欢迎给我点个Star~]\n\n"
           "===============================================\n           QQ聊天记录导出文件\n"
-          "===============================================\n\n聊天名称: 测试群\n聊天类型: 群聊\n导出时间: 2026-01-03 10:00:00\n\n\n")
+          "===============================================\n\n"
+          "聊天名称: 测试群\n聊天类型: 群聊\n导出时间: 2026-01-03 10:00:00\n\n\n")
 FOOTER = ("\n\n===============================================\n              导出完成\n"
           "===============================================\n总计导出 {n} 条消息\n导出时间: 2026-01-03 10:00:00")
 
@@ -123,7 +124,8 @@ def test_resource_lines_give_file_names_and_placeholders_the_kind() -> None:
 def test_system_blocks_are_notices_naming_their_members() -> None:
     notices = [m for m in rows(GROUP) if m[S.SENDER_ID] is None]
     assert [(m[S.KIND], m[S.EVENT_MEMBERS]) for m in notices] == [
-        ("join", ["小鹿同学"]), ("recall", ["助教-阿May"]), ("leave", ["考研资料小王"]), ("pat", ["小鹿同学", "林老师"])]
+        ("join", ["小鹿同学"]), ("recall", ["助教-阿May"]), ("leave", ["考研资料小王"]),
+        ("pat", ["小鹿同学", "林老师"])]
     assert {m[S.SENDER_NAME] for m in notices} == {"系统消息"}
 
 
@@ -167,7 +169,8 @@ def test_a_january_reply_quoting_december_takes_the_year_before(tmp_path: Path) 
 
 def test_a_multi_line_quote_and_numbered_messages_with_types(tmp_path: Path) -> None:
     blocks = ["[1]\n甲:\n时间: 2026-01-02 08:00:00\n类型: text\n内容: 第一行\n第二行",
-              "[2]\n乙:\n时间: 2026-01-02 08:01:00\n类型: reply\n内容: [回复消息]收到\n回复: 01-02 08:00 甲 - 第一行\n第二行"]
+              "[2]\n乙:\n时间: 2026-01-02 08:01:00\n类型: reply\n内容: [回复消息]收到\n"
+              "回复: 01-02 08:00 甲 - 第一行\n第二行"]
     path = tmp_path / "a.txt"
     path.write_text(HEADER.rstrip("\n") + "\n\n" + "\n\n\n".join(blocks) + FOOTER.format(n=2), encoding="utf-8")
     first, second = rows(path)

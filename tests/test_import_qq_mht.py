@@ -139,7 +139,8 @@ def test_titles_and_the_exporters_own_rows_go_to_extra() -> None:
 
 def test_br_becomes_a_line_break_and_entities_are_decoded() -> None:
     messages = rows_of(MHT)["仁和社区医院·慢病管理群"]
-    assert by_text(messages, "睡前7.8")[S.TEXT] == "睡前7.8稍微偏高。\n建议：\n1. 晚饭主食减量\n2. 饭后散步半小时\n\n下周复测再看"
+    assert by_text(messages, "睡前7.8")[S.TEXT] == ("睡前7.8稍微偏高。\n建议：\n1. 晚饭主食减量\n2. 饭后散步半小时\n\n"
+                                                   "下周复测再看")
     assert by_text(messages, "坚持得很好")[S.TEXT] == "坚持得很好！早餐建议：燕麦&鸡蛋&一杯牛奶"
     assert by_text(messages, "纳豆激酶")[S.TEXT].endswith("了解>>")
 
@@ -189,7 +190,8 @@ def test_an_old_export_with_slash_dates_and_unresolved_names() -> None:
     assert messages[0][S.TS] == utc(2012, 4, 11, 1, 2, 11)  # 日期 2012/4/11
     assert messages[-1][S.TS] == utc(2012, 4, 12, 0, 1, 30)
     unresolved = messages[1]
-    assert (unresolved[S.SENDER_ID], unresolved[S.SENDER_NAME], unresolved[S.KIND]) == ("519870018", "519870018", "image")
+    assert (unresolved[S.SENDER_ID], unresolved[S.SENDER_NAME]) == ("519870018", "519870018")
+    assert unresolved[S.KIND] == "image"
     assert messages[2][S.SENDER_ID] == "xiaozhou@163.com"
     rename = messages[3]
     assert (rename[S.KIND], rename[S.EVENT_MEMBERS], rename[S.SENDER_ID]) == ("rename", ["康复科刘医生"], None)

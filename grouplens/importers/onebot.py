@@ -48,7 +48,7 @@ from typing import Any
 from .. import schema as S
 from ..errors import FormatError
 from . import qce
-from .base import SNIFF_BYTES, Importer, MessageRows, ParseOptions, ParsedConversation, Sample
+from .base import SNIFF_BYTES, Importer, MessageRows, ParsedConversation, ParseOptions, Sample
 from .qce import SYSTEM_NAME, element_kind, load_json_line, message_time, numbered_lines
 from .textutil import clean_text, decode_sample, kind_from_text, read_text
 

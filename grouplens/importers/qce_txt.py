@@ -54,7 +54,7 @@ from zoneinfo import ZoneInfo
 
 from .. import schema as S
 from ..errors import FormatError
-from .base import Importer, MessageRows, ParseOptions, ParsedConversation, Sample, local_to_utc
+from .base import Importer, MessageRows, ParsedConversation, ParseOptions, Sample, local_to_utc
 from .qce import SYSTEM_NAME, TOOL, event_of
 from .textutil import kind_from_text, read_text
 
@@ -68,8 +68,8 @@ _STAMP = re.compile(r"^(?P<y>\d{4})[-/](?P<mo>\d{1,2})[-/](?P<d>\d{1,2})[ T](?P<
 _TITLED = re.compile(r"^\[(?P<title>[^\[\]]+)\] (?P<name>.+)$")
 _RESOURCE_COUNT = re.compile(r"^资源: (\d+) 个文件$")
 _RESOURCE = re.compile(r"^  - (?P<type>[^:]*): (?P<file>.*)$")
-_REPLY = re.compile(r"^回复: (?:(?P<mo>\d{2})-(?P<d>\d{2}) (?P<h>\d{2}):(?P<mi>\d{2})(?= )\s?)?(?P<who>.*?) - (?P<text>.*)$",
-                    re.S)
+_REPLY = re.compile(r"^回复: (?:(?P<mo>\d{2})-(?P<d>\d{2}) (?P<h>\d{2}):(?P<mi>\d{2})(?= )\s?)?"
+                    r"(?P<who>.*?) - (?P<text>.*)$", re.S)
 _RESOURCE_ONLY = re.compile(r"^\[((?:image|video|audio|file)(?:、(?:image|video|audio|file))*)消息\]$")
 _MESSAGE_NUMBER = re.compile(r"^\[\d+\]$")  # the optional "show message number" line
 _FOOTER_RULE = re.compile(r"^=+$")

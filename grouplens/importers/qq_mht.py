@@ -51,7 +51,7 @@ from typing import Any
 
 from .. import schema as S
 from ..errors import FormatError
-from .base import Importer, MessageRows, ParseOptions, ParsedConversation, Sample, local_to_utc
+from .base import Importer, MessageRows, ParsedConversation, ParseOptions, Sample, local_to_utc
 from .qq_txt import _MEMBER_EVENTS, ANONYMOUS_UIN, DATE_RE, EMAIL_RE, SYSTEM_UINS, TIME_RE, TITLE_RE, UIN_RE
 from .textutil import classify_event, find_mentions, kind_from_text
 
