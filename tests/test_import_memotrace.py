@@ -1,8 +1,10 @@
-"""MemoTrace (WeChatMsg / 留痕) CSV and TXT exports: what the importers read from the fixtures.
+"""MemoTrace (WeChatMsg / 留痕) CSV, TXT and HTML exports: what the importers read from the
+fixtures; and the two MemoTrace exports that are refused with the reason.
 
-Both fixtures are one Saturday of the same bakery members' group, exported twice. The CSV has
-34 rows; the TXT has 31 records, because MemoTrace's TXT writer skips transfers, red packets
-and locations.
+The CSV and TXT fixtures are one Saturday of the same bakery members' group, exported twice. The
+CSV has 34 rows; the TXT has 31 records, because MemoTrace's TXT writer skips transfers, red
+packets and locations. The HTML fixture is a children's swimming class parents' group: 30
+messages, written as MemoTrace writes them, most objects back to back on one line.
 """
 
 from __future__ import annotations
@@ -18,11 +20,17 @@ from grouplens import schema as S
 from grouplens.errors import FormatError
 from grouplens.importers import detect, sniff
 from grouplens.importers.base import ParseOptions
-from grouplens.importers.memotrace import MemoTraceCsv, MemoTraceTxt, unescape_display_name
+from grouplens.importers.memotrace import (MemoTraceAiTxt, MemoTraceCsv, MemoTraceHtml, MemoTraceLlmJson, MemoTraceTxt,
+                                          unescape_display_name)
 
 SAMPLES = Path(__file__).parent.parent / "sample_logs"
 CSV_FILE = SAMPLES / "memotrace-csv" / "悦享烘焙万达店会员福利群_utf8.csv"
 TXT_FILE = SAMPLES / "memotrace-txt" / "悦享烘焙万达店会员福利群.txt"
+HTML_GROUP = "浪花少儿游泳馆·春季周六班"
+HTML_FILE = SAMPLES / "memotrace-html" / f"{HTML_GROUP}.html"
+REJECTED = Path(__file__).parent / "data" / "rejected"
+AI_TXT_FILE = REJECTED / "悦享烘焙万达店会员福利群_chat.txt"
+LLM_JSON_FILE = REJECTED / "悦享烘焙万达店会员福利群_train.json"
 GROUP = "悦享烘焙万达店会员福利群"
 
 
@@ -52,7 +60,9 @@ def txt_rows():
 
 # --- detection ---------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("path, name", [(CSV_FILE, "memotrace-csv"), (TXT_FILE, "memotrace-txt")])
+@pytest.mark.parametrize("path, name", [(CSV_FILE, "memotrace-csv"), (TXT_FILE, "memotrace-txt"),
+                                        (HTML_FILE, "memotrace-html"), (AI_TXT_FILE, "memotrace-ai-txt"),
+                                        (LLM_JSON_FILE, "memotrace-llm-json")])
 def test_fixture_is_detected_by_exactly_one_format(path, name):
     assert detect(path).name == name
     assert len(sniff(path)) == 1
@@ -349,3 +359,185 @@ def test_csv_notices_stored_as_markup_are_read_as_text(tmp_path):
     got = [(r[S.KIND], r[S.TEXT], r[S.EVENT_MEMBERS]) for r in rows_of(parse_one(MemoTraceCsv(), path))]
     assert got == [("recall", '"老张" 撤回了一条消息', ["老张"]), ("recall", "你撤回了一条消息", ["你"]),
                    ("pat", '"wxid_a" 拍了拍 "wxid_b"', ["wxid_a", "wxid_b"])]
+
+
+# --- memotrace-html ----------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def html_rows():
+    return rows_of(parse_one(MemoTraceHtml(), HTML_FILE))
+
+
+def html_page(tmp_path: Path, objects: str, title: str = "游泳群", name: str = "游泳群.html") -> Path:
+    text = (f"<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head>\n<title>{title}</title>\n</head>\n<body>\n<script>\n"
+            f"const chatMessages = [\n{objects}\n];\n\n</script>\n</body>\n</html>\n")
+    return write(tmp_path, name, text)
+
+
+def test_html_group_is_named_by_the_page_title():
+    conversation = parse_one(MemoTraceHtml(), HTML_FILE)
+    assert (conversation.platform, conversation.name, conversation.native_id) == ("wechat", HTML_GROUP, None)
+    assert conversation.is_group is True
+
+
+def test_html_counts(html_rows):
+    assert len(html_rows) == 30
+    assert len({r[S.SENDER_ID] for r in html_rows if r[S.SENDER_ID]}) == 8
+    assert Counter(r[S.KIND] for r in html_rows) == {
+        "text": 14, "image": 1, "sticker": 1, "voice": 1, "video": 1, "file": 1, "link": 2, "transfer": 2,
+        "call": 1, "join": 2, "recall": 1, "pat": 1, "leave": 1, "rename": 1}
+    assert html_rows[0][S.TS] == utc("2024-04-13T00:00:05")
+    assert html_rows[-1][S.TS] == utc("2024-04-13T10:05:00")
+    assert all(r[S.MSG_ID] is None for r in html_rows)  # MemoTrace's page carries no message ids
+
+
+def test_html_source_line_is_where_each_object_starts(html_rows):
+    # MemoTrace writes objects back to back; only link cards, transfers and calls end their line
+    lines = [r[S.SOURCE_LINE] for r in html_rows]
+    assert lines == [58] * 13 + [59] * 5 + [60] + [61] * 2 + [62] * 9
+
+
+def test_html_system_notices_are_events_without_a_sender(html_rows):
+    notices = [r for r in html_rows if r[S.SENDER_ID] is None]
+    assert [(r[S.KIND], r[S.EVENT_MEMBERS]) for r in notices] == [
+        ("join", ["乐乐妈"]), ("join", ["晨晨奶奶"]), ("recall", ["Tom&Jerry爸爸"]), ("pat", ["晨晨奶奶", "李教练"]),
+        ("leave", ["泳具特价-小陈"]), ("rename", ["王教练-中级班"])]
+    assert all(r[S.SENDER_NAME] == "系统消息" for r in notices)
+    assert notices[2][S.TEXT] == '"Tom&Jerry爸爸" 撤回了一条消息'  # JS and HTML escapes undone
+
+
+def test_html_names_are_unescaped_and_keyed_by_name(html_rows):
+    names = {r[S.SENDER_NAME] for r in html_rows if r[S.SENDER_ID]}
+    assert {"Tom&Jerry爸爸", "Lily's_Mom", "小宇妈妈（周六班）"} <= names
+    assert all(r[S.SENDER_ID] == S.name_based_id(r[S.SENDER_NAME]) for r in html_rows if r[S.SENDER_ID])
+
+
+def test_html_text_keeps_lines_escapes_and_smiley_codes(html_rows):
+    assert html_rows[0][S.TEXT] == ("各位家长早上好[太阳]\n今天上午课程安排：\n9:00-10:00 初级班（浅水区）\n"
+                                    "10:15-11:15 中级班（深水区）\n请提前15分钟到场热身，记得带泳帽泳镜～")
+    question = next(r for r in html_rows if "水温" in (r[S.TEXT] or "") and r[S.SENDER_NAME] == "乐乐妈")
+    assert question[S.TEXT] == '请问泳池水温<28℃吗？孩子怕冷，"防寒泳衣"需要买吗'
+    assert any(r[S.TEXT] == "发错群了，不好意思[捂脸]" for r in html_rows)
+    assert [r[S.MENTIONS] for r in html_rows if r[S.MENTIONS]] == [["李教练"], ["晨晨奶奶"]]
+
+
+def test_html_quotes_split_refer_text_at_the_full_width_colon(html_rows):
+    quotes = [r for r in html_rows if json.loads(r[S.EXTRA]).get("sub_type") == 57]
+    assert [(r[S.TEXT], r[S.QUOTE_SENDER], r[S.QUOTE_TEXT]) for r in quotes] == [
+        ("泳衣泳帽泳镜、毛巾和拖鞋，再带一瓶温水就行", "乐乐妈", "谢谢李教练拉我进群🙏 乐乐今天第一次上课，需要准备什么吗？"),
+        ("可以的，补课在周日下午4点，提前一天在群里说一声就行", "Lily's_Mom", "请问下周六暂停一次可以吗？要出去旅游\n\n能不能补课？"),
+        ("收到", None, None)]
+    assert json.loads(quotes[2][S.EXTRA])["quote"] == "未知"  # no refer_text, as the TXT's 引用:未知
+
+
+def test_html_media_become_placeholders_with_their_paths_in_extra(html_rows):
+    by_kind = {r[S.KIND]: r for r in html_rows}
+    assert (by_kind["image"][S.TEXT], json.loads(by_kind["image"][S.EXTRA])["src"]) == (
+        "[图片]", "./image/2024-04/5a1f0c3e9b7d4e21a6c8.jpg")
+    assert by_kind["sticker"][S.TEXT] == "[表情包]"  # a type 3 object whose text is the sticker's CDN URL
+    voice = json.loads(by_kind["voice"][S.EXTRA])
+    assert (by_kind["voice"][S.TEXT], voice["voice_to_text"]) == ("[语音]", "李教练你好，我是晨晨奶奶，今天是我送晨晨过来")
+    assert json.loads(by_kind["file"][S.EXTRA])["file_name"] == "春季班课程表.pdf"
+    assert by_kind["video"][S.TEXT] == "[视频]"
+
+
+def test_html_cards_transfers_and_calls(html_rows):
+    links = [r[S.TEXT] for r in html_rows if r[S.KIND] == "link"]
+    card = ("[链接]:title:春季游泳课常见问题解答｜浪花少儿游泳馆\ndescription:耳朵进水怎么办？多久能学会换气？一文说清\n"
+            "url:https://mp.weixin.qq.com/s/Lh7qTz2mPx4KvN9b\nname:浪花少儿游泳馆")
+    assert links == [card, "[音乐分享]"]
+    transfers = [(r[S.SENDER_NAME], r[S.TEXT], json.loads(r[S.EXTRA])["paysubtype"])
+                 for r in html_rows if r[S.KIND] == "transfer"]
+    assert transfers == [("乐乐妈", "[转账] ￥680.00 4月课时费", 1), ("李教练", "[转账] ￥680.00 4月课时费", 3)]
+    call = next(r for r in html_rows if r[S.KIND] == "call")
+    assert call[S.TEXT] == "[语音通话] 通话时长 02:15"
+
+
+def test_html_and_txt_write_the_same_text_for_the_same_kinds(tmp_path):
+    objects = ("{ type:3, text: './image/a.jpg',is_send:0,avatar_path:'',timestamp:1715994000,is_chatroom:1,"
+               "displayname:'Tom&amp;Jerry'},{ type:1, text: '好的\\n明天见',is_send:0,avatar_path:'',"
+               "timestamp:1715994060,is_chatroom:1,displayname:'Kelly\\'s_Mom'},")
+    html_rows_ = rows_of(parse_one(MemoTraceHtml(), html_page(tmp_path, objects)))
+    txt = "2024-05-18 09:00:00 Tom&amp;Jerry\n[图片]\n\n2024-05-18 09:01:00 Kelly\\'s_Mom\n好的\n明天见\n\n"
+    txt_rows = rows_of(parse_one(MemoTraceTxt(), write(tmp_path, "游泳群.txt", txt)))
+    columns = [S.TS, S.SENDER_ID, S.SENDER_NAME, S.KIND, S.TEXT]
+    assert [[r[c] for c in columns] for r in html_rows_] == [[r[c] for c in columns] for r in txt_rows]
+
+
+def test_html_without_a_title_is_named_after_the_file_and_sorted_by_time(tmp_path):
+    objects = ("{ type:1, text: '晚',is_send:1,avatar_path:'',timestamp:1715994060,is_chatroom:0,displayname:'我'},"
+               "{ type:1, text: '早',is_send:0,avatar_path:'',timestamp:1715994000,is_chatroom:0,displayname:'老陈'},")
+    conversation = parse_one(MemoTraceHtml(), html_page(tmp_path, objects, title="出错了", name="老陈.html"))
+    assert conversation.name == "老陈"
+    assert conversation.is_group is False
+    assert [r[S.TEXT] for r in rows_of(conversation)] == ["早", "晚"]
+
+
+def test_html_truncated_inside_an_object_names_its_line(tmp_path):
+    data = HTML_FILE.read_text(encoding="utf-8")
+    cut = data.index("请问下周六暂停一次")  # inside the first object on line 62
+    with pytest.raises(FormatError) as err:
+        parse_one(MemoTraceHtml(), write(tmp_path, "cut.html", data[:cut]))
+    assert err.value.line == 62
+    assert "truncated" in err.value.message
+
+
+@pytest.mark.parametrize("objects, line, words", [
+    ("{ type:1, text: 'a',is_send:0,avatar_path:'',is_chatroom:1,displayname:'老陈'},", 9, "no timestamp"),
+    ("{ type:1, text: 'a',timestamp:1715994000,displayname:'老陈'},\n{ type:'x', text: 'b',timestamp:1715994000},",
+     10, "non-numeric type"),
+    ("{ type:1, text: 'a',timestamp:99999999999999,displayname:'老陈'},", 9, "out of range"),
+    ("{ type:1, text: {nested:1},timestamp:1715994000},", 9, "unsupported value"),
+])
+def test_html_bad_objects_are_format_errors_naming_their_line(tmp_path, objects, line, words):
+    with pytest.raises(FormatError) as err:
+        parse_one(MemoTraceHtml(), html_page(tmp_path, objects))
+    assert err.value.line == line
+    assert words in err.value.message
+
+
+def test_html_page_without_the_message_list_is_an_error(tmp_path):
+    path = write(tmp_path, "x.html", "<!DOCTYPE html>\n<html><body><p>导出失败</p></body></html>\n")
+    assert "memotrace-html" not in [i.name for i in sniff(path)]
+    with pytest.raises(FormatError):
+        parse_one(MemoTraceHtml(), path)
+
+
+def test_html_sniff_leaves_other_html_alone(tmp_path):
+    echotrace = "<!DOCTYPE html>\n<html><script>const messagesData = [{\"date\":\"2025-11-02\"}];</script></html>\n"
+    assert "memotrace-html" not in [i.name for i in sniff(write(tmp_path, "e.html", echotrace))]
+
+
+# --- refused exports ---------------------------------------------------------------------------
+
+def test_ai_txt_is_refused_with_the_reason_and_what_to_export_instead():
+    with pytest.raises(FormatError) as err:
+        list(MemoTraceAiTxt().parse(AI_TXT_FILE, ParseOptions()))
+    assert err.value.path == str(AI_TXT_FILE)
+    assert err.value.line == 3  # the first day banner, after the two blank lines MemoTrace starts with
+    assert "merged under one name" in err.value.message
+    assert "CSV" in err.value.message and "TXT" in err.value.message
+
+
+def test_llm_json_is_refused_with_the_reason_and_what_to_export_instead():
+    with pytest.raises(FormatError) as err:
+        list(MemoTraceLlmJson().parse(LLM_JSON_FILE, ParseOptions()))
+    assert err.value.line == 3
+    assert "no times and no sender names" in err.value.message
+    assert "CSV" in err.value.message
+
+
+def test_importing_a_refused_export_reports_the_file_and_reason(tmp_path):
+    from grouplens import import_paths
+    report = import_paths(tmp_path / "store", [REJECTED])
+    assert sorted((Path(f.path).name, f.format, f.status) for f in report.files) == [
+        (AI_TXT_FILE.name, "memotrace-ai-txt", "error"), (LLM_JSON_FILE.name, "memotrace-llm-json", "error")]
+    assert all(f.error and "Export the chat again" in f.error for f in report.files)
+    assert report.totals()["added"] == 0
+
+
+def test_refusal_sniffs_need_their_exact_markers(tmp_path):
+    near_banner = write(tmp_path, "a.txt", "\n\n" + "*" * 19 + "2024-05-18" + "*" * 20 + "\n老张:早 \n")
+    chat_json = write(tmp_path, "b.json", '[{"conversation": [{"role": "user", "content": "x"}]}]')
+    assert "memotrace-ai-txt" not in [i.name for i in sniff(near_banner)]
+    assert "memotrace-llm-json" not in [i.name for i in sniff(chat_json)]

@@ -72,7 +72,7 @@ def row_message(row: Mapping[str, Any], users: Mapping[str, dict[str, Any]], opt
     is_sender = _row_int(row, "is_sender", path, line)
     svr_id = _row_text(row, "MsgSvrID", path, line).strip()
     extra: dict[str, Any] = {"id": _row_int(row, "id", path, line), "type_name": type_name, "is_sender": is_sender}
-    if isinstance(src, str) and src and "\n" not in src and len(src) <= _SRC_LIMIT:
+    if _is_media_source(src):
         extra["src"] = src
     message: dict[str, Any] = {
         "msg_id": svr_id if svr_id.strip("0") else None,  # 0 is not an id: rows never sent to the server
@@ -103,6 +103,13 @@ def row_message(row: Mapping[str, Any], users: Mapping[str, dict[str, Any]], opt
     if kind == "text":
         message["mentions"] = find_mentions(message["text"])
     return message
+
+
+def _is_media_source(src: Any) -> bool:
+    """Whether ``src`` is a short media path or URL worth keeping. A forwarded chat's src is a dict
+    (JSON) or that dict printed (CSV): too big, and the text already summarises it."""
+    return (isinstance(src, str) and bool(src) and "\n" not in src and len(src) <= _SRC_LIMIT
+            and not src.lstrip().startswith(("{", "[")))
 
 
 def _row_text(row: Mapping[str, Any], key: str, path: Path, line: int) -> str:
@@ -237,8 +244,10 @@ def _json_file_rows(text: str, path: Path) -> Iterator[tuple[int, Any]]:
     if text[start:start + 1] != "[":
         raise FormatError("expected a JSON list of messages", path=path, line=text.count("\n", 0, start) + 1)
     end = yield from iter_json_array(text, start, path)
-    if text[end:].strip():
-        raise FormatError("unexpected text after the JSON list", path=path, line=text.count("\n", 0, end) + 1)
+    rest = text[end:]
+    if rest.strip():
+        extra_at = end + len(rest) - len(rest.lstrip())
+        raise FormatError("unexpected text after the JSON list", path=path, line=text.count("\n", 0, extra_at) + 1)
 
 
 # --- pywxdump-html (data.js) ------------------------------------------------------------------------

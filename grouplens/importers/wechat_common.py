@@ -13,7 +13,7 @@ import io
 import json
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
+from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -299,15 +299,23 @@ def csv_int(record: dict[str, str], column: str, path: Path, line: int) -> int:
 # PyWxDump writes JSON after ``const local_msg_list =``. The readers below take exactly that and
 # evaluate nothing: values are strings, numbers and a few constants; nesting is an error.
 
-_JS_SPACE = re.compile(r"(?:\s+|//[^\n]*|/\*.*?\*/)*", re.S)
-_JS_KEY = re.compile(r"""([A-Za-z_$][\w$]*)|'((?:[^'\\]|\\.)*)'|"((?:[^"\\]|\\.)*)\"""", re.S)
+_JS_SPACE_PATTERN = r"(?:\s+|//[^\n]*|/\*.*?\*/)*"
+_JS_KEY_PATTERN = r"""([A-Za-z_$][\w$]*)|'((?:[^'\\]|\\.)*)'|"((?:[^"\\]|\\.)*)\""""
 # A quote that is not followed by , } or ] is taken as text: MemoTrace writes some fields (link
 # titles, transfer notes) without escaping them. Each alternative inside a string starts with a
 # different character, so a long or unterminated string cannot make the match backtrack badly.
-_JS_VALUE = re.compile(r"""'((?:[^'\\]|\\.|'(?!\s*[,}\]]))*)'"""
-                       r'''|"((?:[^"\\]|\\.|"(?!\s*[,}\]]))*)"'''
-                       r"|(-?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)(?![\w$])"
-                       r"|([A-Za-z_$][\w$]*)", re.S)
+_JS_VALUE_PATTERN = (r"""'((?:[^'\\]|\\.|'(?!\s*[,}\]]))*)'"""
+                     r'''|"((?:[^"\\]|\\.|"(?!\s*[,}\]]))*)"'''
+                     r"|(-?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)(?![\w$])"
+                     r"|([A-Za-z_$][\w$]*)")
+_JS_SPACE = re.compile(_JS_SPACE_PATTERN, re.S)
+_JS_KEY = re.compile(_JS_KEY_PATTERN, re.S)
+_JS_VALUE = re.compile(_JS_VALUE_PATTERN, re.S)
+# A whole property in one match (key, value, and the ',' / '}' / ',}' after it): the fast path.
+# When it does not match, the token patterns above find and name what is wrong.
+_JS_PROPERTY = re.compile(f"{_JS_SPACE_PATTERN}(?:{_JS_KEY_PATTERN}){_JS_SPACE_PATTERN}:{_JS_SPACE_PATTERN}"
+                          f"(?:{_JS_VALUE_PATTERN}){_JS_SPACE_PATTERN}(,{_JS_SPACE_PATTERN}}}|,|}})", re.S)
+_JS_EMPTY_OBJECT_END = re.compile(_JS_SPACE_PATTERN + "}", re.S)
 # MemoTrace formats Python values straight into its literals, so None/True/False occur too.
 _JS_CONSTANTS: dict[str, Any] = {"true": True, "false": False, "null": None, "undefined": None,
                                  "None": None, "True": True, "False": False}
@@ -339,13 +347,12 @@ def js_unescape(body: str) -> str:
 class _LineCounter:
     """1-based line numbers of offsets in a text, cheap when asked in increasing order."""
 
-    def __init__(self, text: str, base_line: int = 1) -> None:
-        self.text, self.offset, self.line = text, 0, base_line
+    def __init__(self, text: str) -> None:
+        self.text, self.offset, self.line = text, 0, 1
 
     def __call__(self, offset: int) -> int:
         if offset < self.offset:  # only error paths go back: start again from the top
-            self.line -= self.text.count("\n", 0, self.offset)
-            self.offset = 0
+            self.offset, self.line = 0, 1
         self.line += self.text.count("\n", self.offset, offset)
         self.offset = offset
         return self.line
@@ -365,11 +372,7 @@ def iter_js_objects(text: str, start: int, path: Path, what: str = "message"
     def fail(message: str, at: int) -> FormatError:
         return FormatError(message, path=path, line=line_of(min(at, n)))
 
-    def skip(at: int) -> int:
-        return _JS_SPACE.match(text, at).end()  # type: ignore[union-attr]  # matches the empty string
-
-    truncated = f"the file ends inside a {what} object (a truncated file?)"
-    pos = skip(start + 1)
+    pos = _js_skip(text, start + 1)
     while True:
         if pos >= n:
             raise fail(f"the {what} list has no closing ] (a truncated file?)", start)
@@ -378,61 +381,85 @@ def iter_js_objects(text: str, start: int, path: Path, what: str = "message"
         if text[pos] != "{":
             raise fail(f"expected a {what} object {{…}} but found {text[pos:pos + 20]!r}", pos)
         begin, obj = pos, {}
-        pos = skip(pos + 1)
-        while pos >= n or text[pos] != "}":
-            key = _JS_KEY.match(text, pos)
-            if not key:
-                raise fail(truncated if pos >= n else f"expected a property name but found {text[pos:pos + 20]!r}",
-                           begin if pos >= n else pos)
-            name = key[1] or js_unescape(key[2] if key[2] is not None else key[3])
-            pos = skip(key.end())
-            if text[pos:pos + 1] != ":":
-                raise fail(truncated if pos >= n else f"expected ':' after {name!r}", begin if pos >= n else pos)
-            pos = skip(pos + 1)
-            value = _JS_VALUE.match(text, pos)
-            if not value:
-                raise fail(truncated if pos >= n else f"unsupported value for {name!r}: {text[pos:pos + 20]!r}",
-                           begin if pos >= n else pos)
-            obj[name] = _js_value(value, fail)
-            pos = skip(value.end())
-            if text[pos:pos + 1] == ",":
-                pos = skip(pos + 1)
-            elif text[pos:pos + 1] != "}":
-                raise fail(truncated if pos >= n else f"expected ',' or '}}' after {name!r}",
-                           begin if pos >= n else pos)
+        empty = _JS_EMPTY_OBJECT_END.match(text, pos + 1)
+        pos = empty.end() if empty else pos + 1
+        while not empty:
+            prop = _JS_PROPERTY.match(text, pos)
+            if prop is None:
+                raise _js_property_error(text, pos, begin, what, fail)
+            key, single, double, number, name, after = prop.group(1, 4, 5, 6, 7, 8)
+            key = key or js_unescape(prop[2] if prop[2] is not None else prop[3])
+            obj[key] = _js_value(single, double, number, name, lambda message: fail(message, prop.start(7)))
+            pos = prop.end()
+            empty = after != ","  # '}' or ',}' closed the object
         yield line_of(begin), obj
-        pos = skip(pos + 1)
+        pos = _js_skip(text, pos)
         if text[pos:pos + 1] == ",":
-            pos = skip(pos + 1)
+            pos = _js_skip(text, pos + 1)
         elif pos >= n:
             raise fail(f"the {what} list has no closing ] (a truncated file?)", pos)
         elif text[pos] != "]":
             raise fail(f"expected ',' or ']' after a {what} object", pos)
 
 
-def _js_value(m: re.Match[str], fail) -> Any:
-    single, double, number, name = m.groups()
-    if single is not None or double is not None:
-        return js_unescape(single if single is not None else double)
+def _js_skip(text: str, at: int) -> int:
+    return _JS_SPACE.match(text, at).end()  # type: ignore[union-attr]  # it matches the empty string
+
+
+def _js_property_error(text: str, pos: int, begin: int, what: str,
+                       fail: Callable[[str, int], FormatError]) -> FormatError:
+    """What is wrong with the property at ``pos``, found token by token (the slow path)."""
+    n = len(text)
+
+    def broken(message: str, at: int) -> FormatError:
+        # running out of text inside an object means the file was cut off: name the object's line
+        return fail(f"the file ends inside a {what} object (a truncated file?)", begin) if at >= n else fail(message, at)
+
+    pos = _js_skip(text, pos)
+    key = _JS_KEY.match(text, pos)
+    if not key:
+        return broken(f"expected a property name but found {text[pos:pos + 20]!r}", pos)
+    pos = _js_skip(text, key.end())
+    if text[pos:pos + 1] != ":":
+        return broken(f"expected ':' after {key[0]!r}", pos)
+    pos = _js_skip(text, pos + 1)
+    value = _JS_VALUE.match(text, pos)
+    if not value:
+        if pos < n and text[pos] in "'\"":  # a quote never closed runs to the end of the file
+            return broken("", n)
+        return broken(f"unsupported value for {key[0]!r}: {text[pos:pos + 20]!r}", pos)
+    _js_value(*value.groups(), lambda message: fail(message, value.start()))
+    pos = _js_skip(text, value.end())
+    return broken(f"expected ',' or '}}' after {key[0]!r}", pos)
+
+
+def _js_value(single: str | None, double: str | None, number: str | None, name: str | None,
+              fail: Callable[[str], FormatError]) -> Any:
+    if single is not None:
+        return js_unescape(single)
+    if double is not None:
+        return js_unescape(double)
     if number is not None:
-        return float(number) if any(c in number for c in ".eE") else int(number)
+        try:
+            return int(number)
+        except ValueError:
+            return float(number)
     if name in _JS_CONSTANTS:
         return _JS_CONSTANTS[name]
-    raise fail(f"unsupported value {name!r} (a variable, not data)", m.start())
+    raise fail(f"unsupported value {name!r} (a variable, not data)")
 
 
 _JSON_SPACE = re.compile(r"[ \t\r\n]*")
 
 
-def iter_json_array(text: str, start: int, path: Path, base_line: int = 1):
+def iter_json_array(text: str, start: int, path: Path) -> Generator[tuple[int, Any], None, int]:
     """The items of the JSON array whose ``[`` is at ``text[start]``, as ``(line, item)``, the line
     being where the item starts; the generator returns the offset after the closing ``]``.
 
     Items are decoded one at a time, so a damaged or cut-off item is reported at its own line.
-    ``base_line`` is the line ``text`` starts on (when it is one line of a larger file).
     """
     decoder = json.JSONDecoder()
-    line_of = _LineCounter(text, base_line)
+    line_of = _LineCounter(text)
     n = len(text)
     pos = _JSON_SPACE.match(text, start + 1).end()  # type: ignore[union-attr]
     if text[pos:pos + 1] == "]":
@@ -442,7 +469,7 @@ def iter_json_array(text: str, start: int, path: Path, base_line: int = 1):
         try:
             item, end = decoder.raw_decode(text, pos)
         except json.JSONDecodeError as e:
-            cut = e.pos >= n
+            cut = e.pos >= n or e.msg.startswith("Unterminated string")  # a string never closed runs to the end
             message = "the file ends inside the JSON list (a truncated file?)" if cut else f"invalid JSON ({e.msg})"
             raise FormatError(message, path=path, line=line if cut else line_of(e.pos)) from None
         except RecursionError:
