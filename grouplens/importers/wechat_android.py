@@ -25,36 +25,29 @@ from typing import Any
 
 from ..errors import FormatError
 from .base import Importer, MessageRows, ParsedConversation, ParseOptions, Sample, local_to_utc
-from .chatlog import SELF_ID, event_of
-from .textutil import clean_text, find_mentions, kind_from_text
-from .wechat_common import SYSTEM_NAME, read_export_text
-from .weflow import name_sender_id
+from .chatlog import SELF_ID
+from .textutil import classify_event, clean_text, find_mentions, kind_from_text
+from .wechat_common import SYSTEM_NAME, kind_from_type_code, notice_kind, read_export_text
+from .weflow import code_kind, is_notice_code, name_sender_id
 
 _ROW = re.compile(r"(?P<type>-?\d{1,12})\|(?P<name>.*?):(?P<time>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d{1,6})?):")
 _IMG = re.compile(r"\|img:(?P<path>[^\n|]*)\Z")
 SELF_NAME = "me"
 
-# Android WeChat's message types (wechat-dump wechat/msg.py): the basic codes are the PC ones,
-# and some app-message kinds have a number of their own.
-TYPE_SYSTEM = 10000
-TYPE_LINK = 49
+TYPE_LINK = 49  # wechat-dump's TYPE_LINK: a link, or a file, depending on its XML
 TYPE_APP_MSG = 16777265
-_ANDROID_KINDS = {
-    1: "text", 3: "image", 34: "voice", 42: "card", 43: "video", 47: "sticker", 48: "location", TYPE_LINK: "link",
-    50: "call", 62: "video", TYPE_SYSTEM: "system", 10002: "system", 1048625: "sticker", 436207665: "red_packet",
-    419430449: "transfer", -1879048186: "location", 822083633: "text", TYPE_APP_MSG: "link", 1090519089: "file",
-}
 # wechat-dump's own renderings of an app message.
 _APP_CONTENT = [("link", re.compile(r"URL:")), ("file", re.compile(r"FILE:")), ("link", re.compile(r"NOT IMPLEMENTED: "))]
 
 
 def kind_from_android_type(code: int, text: str) -> str:
-    """The kind of an Android message type; app messages by wechat-dump's rendering, unknown codes by their text."""
+    """The kind of an Android message type; app messages by wechat-dump's rendering of them
+    (``URL:`` / ``FILE:``), undocumented codes by their text."""
     if code in (TYPE_LINK, TYPE_APP_MSG):
         for kind, rx in _APP_CONTENT:
             if rx.match(text):
                 return kind
-    return _ANDROID_KINDS.get(code) or kind_from_text(text)
+    return code_kind(code) or kind_from_text(text)
 
 
 class WechatDumpTxt(Importer):
@@ -104,16 +97,15 @@ class WechatDumpTxt(Importer):
         if code != 1 and (img := _IMG.search(text)):
             extra["img"] = img["path"]
             text = text[:img.start()]
-        if code == TYPE_SYSTEM or _ANDROID_KINDS.get(code) == "system":
-            event = event_of(text)
-            kind, members = event if event else ("system", [])
+        if is_notice_code(code):
+            kind, members = notice_kind(text, kind_from_type_code(code))
             if name:
                 extra["shown_sender"] = name
             return {"sender_id": None, "sender_name": SYSTEM_NAME, "kind": kind, "text": text,
                     "event_members": members, "extra": extra}
         kind = kind_from_android_type(code, text)
         members: list[str] = []
-        if kind == "text" and (event := event_of(text)) and event[0] == "pat":
+        if kind == "text" and (event := classify_event(text)) and event[0] == "pat":
             kind, members = event
         is_self = name == SELF_NAME
         if is_self:

@@ -28,9 +28,8 @@ from typing import Any
 
 from ..errors import FormatError
 from .base import Importer, MessageRows, ParsedConversation, ParseOptions, Sample, parse_local_time
-from .chatlog import event_of
-from .textutil import clean_text, find_mentions, kind_from_text
-from .wechat_common import SYSTEM_NAME, read_export_text
+from .textutil import classify_event, clean_text, find_mentions, kind_from_text
+from .wechat_common import SYSTEM_NAME, notice_kind, read_export_text
 from .weflow import name_sender_id
 
 _TITLE = re.compile(r"(?P<chat>.+) - (?:微信聊天记录|WeChat Chat History)")
@@ -83,7 +82,7 @@ def notice_text(line: str) -> str | None:
     if line.startswith(_SYSTEM_PREFIX):
         return line[len(_SYSTEM_PREFIX):].strip()
     text = line.strip()
-    if text and (event_of(text) or _OTHER_NOTICES.fullmatch(text)):
+    if text and (classify_event(text) or _OTHER_NOTICES.fullmatch(text)):
         return text
     return None
 
@@ -112,7 +111,7 @@ class _Message:
             return {**fields, "text": text}
         kind = placeholder_kind(text)
         fields.update(text=text, kind=kind, mentions=find_mentions(text))
-        if kind == "text" and (event := event_of(text)) and event[0] == "pat":
+        if kind == "text" and (event := classify_event(text)) and event[0] == "pat":
             fields.update(kind="pat", event_members=event[1])
         return fields
 
@@ -180,8 +179,7 @@ class WechatExporterTxt(Importer):
             elif (text := notice_text(line)) is not None or (current is None and line.strip()):
                 close()
                 text = clean_text(text if text is not None else line.strip())
-                event = event_of(text)
-                kind, members = event if event else ("system", [])
+                kind, members = notice_kind(text, "system")
                 out.append({"ts": last_ts, "sender_id": None, "sender_name": SYSTEM_NAME, "kind": kind,
                             "text": text, "event_members": members, "source_line": number,
                             "extra": {"ts_inferred": True}})

@@ -22,9 +22,9 @@ from typing import Any
 
 from ..errors import FormatError
 from .base import Importer, MessageRows, ParsedConversation, ParseOptions, Sample, parse_local_time
-from .chatlog import SELF_ID, SELF_NAME, event_of
-from .textutil import clean_text, find_mentions, kind_from_text
-from .wechat_common import SYSTEM_NAME, read_export_text
+from .chatlog import SELF_ID, SELF_NAME
+from .textutil import classify_event, clean_text, find_mentions, kind_from_text
+from .wechat_common import SYSTEM_NAME, notice_kind, read_export_text
 from .weflow import name_sender_id
 
 _TOOL_LINE = "WechatBakTool"
@@ -32,7 +32,7 @@ _CHAT_LINE = re.compile(r"与 (?P<chat>.*) 的聊天记录")
 _SEPARATOR = re.compile(r"={10,}")
 _ROW = re.compile(r"(?P<time>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d) \| (?P<name>[^:\n]*):")
 # "{appName},标题：{title},链接：{url}" for app messages other than files and forwarded chats.
-_APP_MESSAGE = re.compile(r"(?P<app>[^\n]*?),标题：(?P<title>.*),链接：(?P<url>[^\n]*)", re.S)
+_APP_MESSAGE = re.compile(r"(?P<app>[^\n]*?),标题：(?P<title>.*),链接：(?P<url>[^\n]*)", re.DOTALL)
 _SHARE_ERROR = "[分享链接出错了]"
 
 
@@ -105,15 +105,14 @@ class WechatBakToolTxt(Importer):
     @staticmethod
     def _fields(name: str, text: str) -> dict[str, Any]:
         if name == SYSTEM_NAME:
-            event = event_of(text)
-            kind, members = event if event else ("system", [])
+            kind, members = notice_kind(text, "system")
             return {"sender_id": None, "sender_name": SYSTEM_NAME, "kind": kind, "text": text, "event_members": members}
         kind, extra = content_kind(text)
         if kind == "text" and "title" in extra:
             text = extra.pop("title")  # a reply shown by its title: the title is what was said
             extra["app_message"] = True
         members: list[str] = []
-        if kind == "text" and (event := event_of(text)) and event[0] == "pat":
+        if kind == "text" and (event := classify_event(text)) and event[0] == "pat":
             kind, members = event
         is_self = name == SELF_NAME
         if is_self:

@@ -33,10 +33,11 @@ from .. import schema as S
 from ..errors import FormatError
 from .base import (Importer, MessageRows, ParsedConversation, ParseOptions, Sample, from_epoch_seconds,
                    parse_iso_time, parse_local_time)
-from .chatlog import SELF_ID, SELF_NAME, event_of
-from .textutil import clean_text, find_mentions, kind_from_text
-from .wechat_common import (SYSTEM_NAME, TYPE_APP, TYPE_REVOKE_4X, TYPE_SYSTEM, clean_notice, csv_int,
-                            iter_csv_records, kind_from_type_code, read_export_text, xml_root, xml_text)
+from .chatlog import SELF_ID, SELF_NAME
+from .textutil import classify_event, clean_text, find_mentions, kind_from_text
+from .wechat_common import (SYSTEM_NAME, TYPE_APP, TYPE_REVOKE_4X, TYPE_SYSTEM, TYPE_TEXT, clean_notice, csv_int,
+                            iter_csv_records, iter_json_array, kind_from_type_code, kind_from_type_name,
+                            normalize_type_code, notice_kind, read_export_text, xml_root, xml_text)
 
 # --- what WeFlow's and EchoTrace's layouts share ------------------------------------------------
 
@@ -52,38 +53,23 @@ _PLACEHOLDER_KINDS = [(kind, re.compile(pattern)) for kind, pattern in (
 )]
 _ANNOUNCEMENT = re.compile(r"\[群公告\]")
 
-# Type names the exporters write beside (or instead of) raw codes: WeFlow's detailed JSON,
-# EchoTrace's labels and the WeClone CSV's type_name.
-TYPE_NAME_KINDS = {
-    "文本消息": "text", "图片消息": "image", "语音消息": "voice", "名片消息": "card", "视频消息": "video",
-    "动画表情": "sticker", "位置消息": "location", "链接消息": "link", "通话消息": "call", "系统消息": "system",
-    "群公告": "text", "转账消息": "transfer", "文件消息": "file", "聊天记录": "forward", "小程序消息": "link",
-    "引用消息": "text", "卡片式链接": "link", "图文消息": "link", "小程序分享": "link", "音乐卡片": "link",
-    "红包卡片": "red_packet", "聊天记录合并转发": "forward", "拍一拍消息": "pat", "转账卡片": "transfer",
-    "视频号直播卡片": "link",
-    "text": "text", "image": "image", "sticker": "sticker", "video": "video", "voice": "voice",
-    "location": "location", "file": "file",
-}
-
-_PACKED = 1 << 32
-# Basic WeChat codes that name a kind outright; 49 (app message) needs its sub-type.
-_BASIC_CODES = frozenset({1, 3, 34, 37, 42, 43, 47, 48, 50, TYPE_SYSTEM, TYPE_REVOKE_4X})
+# Raw codes that name a kind by themselves; an app message (49) also needs its sub-type.
+_PLAIN_CODES = frozenset({TYPE_TEXT, 3, 34, 37, 42, 43, 47, 48, 50, TYPE_SYSTEM, TYPE_REVOKE_4X})
 _WXID = re.compile(r"wxid_[A-Za-z0-9_-]+")
 
 
-def split_local_type(local_type: int) -> tuple[int, int | None]:
-    """(Type, SubType) of a WeChat 4.x ``local_type``; the sub-type is None when it was not packed in."""
-    if local_type >= _PACKED:
-        return local_type & (_PACKED - 1), local_type >> 32
-    return local_type, None
+def code_kind(code: int) -> str | None:
+    """The kind a raw WeChat type code names (PC, 4.x packed or Android), or None when it does not
+    say: an app message 49 without its sub-type, or a code nobody documents."""
+    t, sub = normalize_type_code(code)
+    if (t, sub) == (code, 0) and (t == TYPE_APP or t not in _PLAIN_CODES):
+        return None
+    return kind_from_type_code(t, sub)
 
 
-def kind_from_local_type(local_type: int) -> str | None:
-    """The kind a WeChat 4.x ``local_type`` names, or None when it does not say (an unpacked 49, or an unknown code)."""
-    t, sub = split_local_type(local_type)
-    if sub is not None:
-        return kind_from_type_code(t, sub)
-    return kind_from_type_code(t, 0) if t in _BASIC_CODES else None
+def is_notice_code(code: int) -> bool:
+    """Whether a raw type code is one WeChat uses for its own notices (10000, 10002 and their variants)."""
+    return normalize_type_code(code)[0] in (TYPE_SYSTEM, TYPE_REVOKE_4X)
 
 
 def placeholder_kind(text: str | None) -> str:
@@ -109,8 +95,7 @@ def _strip_trailing_blank_lines(text: str) -> str:
 
 def _notice(text: str, shown: str | None, fallback: str = "system") -> dict[str, Any]:
     """The columns of a notice WeChat wrote (join/leave/recall/rename/pat when recognised)."""
-    event = event_of(text)
-    kind, members = event if event else (fallback, [])
+    kind, members = notice_kind(text, fallback)
     return {"sender_id": None, "sender_name": SYSTEM_NAME, "kind": kind, "event_members": members,
             "extra": {"shown_sender": shown} if shown else None}
 
@@ -125,9 +110,9 @@ def _said(sender_id: str | None, name: str | None, text: str | None, kind: str, 
         extra["announcement"] = True
     members: list[str] = []
     if kind == "pat":
-        event = event_of(text or "")
+        event = classify_event(text or "")
         members = event[1] if event and event[0] == "pat" else ([name] if name else [])
-    elif kind == "text" and (event := event_of(text or "")) and event[0] == "pat":
+    elif kind == "text" and (event := classify_event(text or "")) and event[0] == "pat":
         kind, members = event
     return {"sender_id": sender_id, "sender_name": name, "kind": kind, "text": text, "event_members": members,
             "mentions": find_mentions(text) if mentions is None else mentions, "extra": extra or None}
@@ -139,7 +124,7 @@ def _shown_message(name: str, text: str, conversation: str, *, is_self: bool,
 
     Notices carry the chat's own name, or are recognised by their text (a pat is a member's act
     and keeps its sender)."""
-    event = event_of(text)
+    event = classify_event(text)
     if not is_self and (name == conversation or (event and event[0] != "pat")):
         return {**_notice(text, name), "text": text}
     if is_self:
@@ -226,8 +211,7 @@ class WeFlowCsv(Importer):
         type_name = record["type_name"].strip()
         text = _strip_trailing_blank_lines(clean_text(record["msg"]))
         name = clean_text(record["talker"]).strip()
-        named = TYPE_NAME_KINDS.get(type_name)
-        kind = named if named and named != "text" else placeholder_kind(text)
+        kind = kind_from_type_name(type_name) or placeholder_kind(text)
         fields = _shown_message(name, text, path.stem, is_self=is_self, kind=kind)
         extra = dict(fields.pop("extra") or {})
         extra["type_name"] = type_name
@@ -253,20 +237,13 @@ def array_item_line(text: str, key: str, index: int) -> int | None:
     start = re.search(rf'"{re.escape(key)}"\s*:\s*\[', text)
     if start is None:
         return None
-    decoder = json.JSONDecoder()
-    pos, n = start.end(), 0
-    ws = re.compile(r"[\s,]*")
     try:
-        while True:
-            pos = ws.match(text, pos).end()  # type: ignore[union-attr]
-            if pos >= len(text) or text[pos] == "]":
-                return None
+        for n, (line, _) in enumerate(iter_json_array(text, start.end() - 1, Path())):
             if n == index:
-                return text.count("\n", 0, pos) + 1
-            _, pos = decoder.raw_decode(text, pos)
-            n += 1
-    except (ValueError, RecursionError):
+                return line
+    except FormatError:
         return None
+    return None
 
 
 def _field(item: dict[str, Any], key: str, types: tuple[type, ...], *, required: bool = False) -> Any:
@@ -316,17 +293,17 @@ def json_message(item: Any, session_id: str, *, keep_local_id: bool) -> dict[str
     extra: dict[str, Any] = {"local_type": local_type, "local_id": local_id if keep_local_id else None}
     extra = {k: v for k, v in extra.items() if v is not None}
 
-    base = split_local_type(local_type)[0] if local_type is not None else None
-    is_notice = base in (TYPE_SYSTEM, TYPE_REVOKE_4X) or type_name == "系统消息" or (
+    base = normalize_type_code(local_type)[0] if local_type is not None else None
+    is_notice = (local_type is not None and is_notice_code(local_type)) or type_name == "系统消息" or (
         bool(sender) and sender == session_id and sender.endswith("@chatroom"))
     if is_notice:
         notice_text = clean_notice(text or "")
-        fallback = kind_from_local_type(local_type) if local_type is not None else None
-        fields = _notice(notice_text, None, fallback if fallback and fallback != "text" else "system")
+        fallback = kind_from_type_code(local_type) if local_type is not None else "system"
+        fields = _notice(notice_text, None, fallback if fallback in S.EVENT_KINDS else "system")
         fields["extra"] = extra or None
         return {"ts": ts, "text": notice_text, **fields}
 
-    kind = kind_from_local_type(local_type) if local_type is not None else None
+    kind = code_kind(local_type) if local_type is not None else None
     if kind is None:
         kind = _kind_without_code(base, type_name, text)
     name = shown or sender or None
@@ -341,7 +318,7 @@ def _kind_without_code(base: int | None, type_name: str, text: str | None) -> st
     code): its placeholder, else its type name; an app message shown only by its title is the
     text of a quote reply or a solitaire (WeFlow and EchoTrace bracket every other app message)."""
     from_text = placeholder_kind(text)
-    named = TYPE_NAME_KINDS.get(type_name)
+    named = kind_from_type_name(type_name)
     if from_text != "text":
         return from_text
     if named and named != "link":
