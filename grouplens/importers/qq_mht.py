@@ -52,7 +52,7 @@ from typing import Any
 from .. import schema as S
 from ..errors import FormatError
 from .base import Importer, MessageRows, ParsedConversation, ParseOptions, Sample, local_to_utc
-from .qq_txt import _MEMBER_EVENTS, ANONYMOUS_UIN, DATE_RE, EMAIL_RE, SYSTEM_UINS, TIME_RE, TITLE_RE, UIN_RE
+from .qq_txt import MEMBER_EVENTS, ANONYMOUS_UIN, DATE_RE, EMAIL_RE, SYSTEM_UINS, TIME_RE, TITLE_RE, UIN_RE
 from .textutil import classify_event, find_mentions, kind_from_text
 
 MHT_FROM = "From: <Save by Tencent MsgMgr>"
@@ -365,7 +365,7 @@ def _conversation(section: _Section, options: ParseOptions) -> ParsedConversatio
             sender_id = S.name_based_id(name)
             if uin == ANONYMOUS_UIN:
                 extra["anonymous"] = True
-        member_event = event if event and event[0] in _MEMBER_EVENTS else None
+        member_event = event if event and event[0] in MEMBER_EVENTS else None
         rows.add(ts=ts, sender_id=sender_id, sender_name=name,
                  kind=member_event[0] if member_event else kind_from_text(row.text), text=row.text,
                  mentions=find_mentions(row.text), event_members=member_event[1] if member_event else (),

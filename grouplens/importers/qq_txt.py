@@ -60,7 +60,7 @@ EMAIL_RE = r"<(?P<email>[^<>\s]+@[^<>\s]+)>$"
 _ID_SUFFIX = r"\s*(?:\(\d+\)|<[^<>\s]+@[^<>\s]+>)$"
 TITLE_RE = r"^(?P<title>(?:【[^】]*】\s*)+)(?P<name>.*)$"
 _EVENT_HINT = "撤回|拍了拍|加入|退出|移出|踢出|请出|离开|修改|邀请"
-_MEMBER_EVENTS = ("recall", "pat")  # notices QQ shows under a member's own name
+MEMBER_EVENTS = ("recall", "pat")  # notices QQ shows under a member's own name
 
 
 class QQTxtImporter(Importer):
@@ -282,7 +282,7 @@ def _assemble(n: int, ts: pa.Array, sender_id: pa.Array, name: pa.Array, title: 
             kinds[i] = event[0] if event else "system"
             extras[i] = json.dumps({"sender": f"{name[i].as_py()}({uin[i].as_py()})"}, ensure_ascii=False)
             ids[i], names[i] = None, "系统消息"
-        elif event and event[0] in _MEMBER_EVENTS:
+        elif event and event[0] in MEMBER_EVENTS:
             kinds[i] = event[0]
         else:
             continue
