@@ -1,0 +1,100 @@
+"""Members' roles in a group: who starts discussions, who disputes them, who watches, who never
+speaks, and which accounts are opinion leaders, operators, shills or advertisers.
+
+``member_roles(data)`` works on a loaded group; ``group_roles(store, group, ...)`` is the
+library call behind ``grouplens roles``. Every member of the group is in the result, including
+those known only from the member list or a join notice, with one ``role`` (``ROLES``), a list
+of ``tags`` (``TAGS``), their ``influence`` (``grouplens.influence``), a one-sentence
+``reason`` (Chinese or English), and the figures behind them. ``explain_member`` says at length
+why a member got their role and tags. The same data and settings always give the same result.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import numpy as np
+import pandas as pd
+
+from .. import schema as S
+from ..analysis import GroupData, load_group
+from ..config import Config
+from ..engagement import message_engagement, reply_structure
+from ..errors import UsageError
+from ..influence import INFLUENCE, interaction_edges, member_influence
+from ..store import Store
+from . import features as F
+from .classifier import ACTIVITY_TIER, ROLE, ROLES, TAGS, TAGS_COLUMN, activity_tiers, classify_members
+from .explain import LANGUAGES, explain_member, member_reason
+
+REASON = "reason"
+EVIDENCE = "evidence"
+# The figures behind a role, in the order reports show them (JSON nests them under "evidence").
+EVIDENCE_COLUMNS: tuple[str, ...] = (
+    F.MESSAGES, F.ACTIVE_DAYS, F.MESSAGES_PER_WEEK, ACTIVITY_TIER, F.CONVERSATIONS_STARTED,
+    F.CONVERSATION_SHARE, F.CONVERSATION_REPLIES, F.REPLIES_DRAWN, F.REPLIES_MADE, F.OBJECTIONS,
+    F.OBJECTION_SHARE, F.OBJECTIONS_DRAWN, F.QUESTIONS, F.ANSWERS, F.PEOPLE_ENGAGED, F.PEOPLE_REACHED,
+    F.REGULARITY, F.COORDINATION, F.AD_SHARE, F.LINK_SHARE, F.TEMPLATE_SHARE, F.WELCOMES, F.BURST_SHARE,
+    F.INFLUENCE_RANK, F.SOURCES, F.LIST_ROLE, F.IN_ROSTER, F.JOINED_AT, F.LEFT_AT,
+)
+RESULT_COLUMNS: tuple[str, ...] = (S.MEMBER_ID, S.NAME, ROLE, TAGS_COLUMN, INFLUENCE, REASON) + EVIDENCE_COLUMNS
+
+
+def member_roles(data: GroupData, lang: str = "zh") -> pd.DataFrame:
+    """Role, tags, influence, reason and figures of every member of a loaded group.
+
+    Rows are ordered thinkers, critics, onlookers, silent, then by influence and member id.
+    Settings come from ``data.config.roles`` and ``data.config.engagement``.
+    """
+    if lang not in LANGUAGES:
+        raise UsageError(f"unknown language {lang!r}; choose one of: {', '.join(LANGUAGES)}")
+    cfg = data.config.roles
+    rs = reply_structure(data, data.config.engagement)
+    per_message = message_engagement(rs, data.config.engagement)
+    influence = member_influence(rs.member_ids, interaction_edges(rs, per_message, cfg), cfg)
+    feats = F.member_features(data, rs, per_message, influence, cfg)
+    labels = classify_members(feats, _period_end(data), cfg)
+    result = pd.concat([feats, labels], axis=1)
+    result[REASON] = [member_reason(row, lang, cfg) for row in result.to_dict("records")]
+    order = result[ROLE].map({r: i for i, r in enumerate(ROLES)})
+    result = result.assign(_order=order).sort_values(["_order", INFLUENCE, S.MEMBER_ID],
+                                                     ascending=[True, False, True], kind="stable")
+    return result[list(RESULT_COLUMNS)].reset_index(drop=True)
+
+
+def group_roles(store: Store, group: str | None = None, since: date | datetime | str | None = None,
+                until: date | datetime | str | None = None, *, lang: str = "zh", tz: str = "Asia/Shanghai",
+                config: Config | None = None) -> pd.DataFrame:
+    """Every member's role, tags, influence, reason and figures for a stored group and period:
+    the library call behind ``grouplens roles``."""
+    return member_roles(load_group(store, group, since, until, tz=tz, config=config), lang=lang)
+
+
+def role_records(result: pd.DataFrame) -> list[dict]:
+    """``member_roles`` rows as JSON-ready objects: member_id, name, role, tags, influence,
+    reason, and the figures nested under ``evidence``."""
+    from ..render import plain
+
+    out = []
+    for row in result.to_dict("records"):
+        rec = {c: plain(row[c]) for c in (S.MEMBER_ID, S.NAME, ROLE, TAGS_COLUMN, INFLUENCE, REASON)}
+        rec[EVIDENCE] = {c: plain(row[c]) for c in EVIDENCE_COLUMNS}
+        out.append(rec)
+    return out
+
+
+def _period_end(data: GroupData) -> datetime | None:
+    """The end of the period: --until's end, else the last message (newcomers are counted back
+    from it)."""
+    if data.end is not None:
+        return data.end
+    if data.messages.empty:
+        return None
+    return pd.Timestamp(data.messages[S.TS].max()).to_pydatetime()
+
+
+__all__ = [
+    "ACTIVITY_TIER", "EVIDENCE", "EVIDENCE_COLUMNS", "REASON", "RESULT_COLUMNS", "ROLE", "ROLES", "TAGS",
+    "TAGS_COLUMN", "activity_tiers", "classify_members", "explain_member", "group_roles", "member_roles",
+    "role_records",
+]

@@ -1,0 +1,122 @@
+"""From a member's figures to one role and a set of tags (DOMAIN.md's key-person rule).
+
+Roles: ``thinker`` starts the discussions others take up; ``critic`` disputes others' points;
+``onlooker`` follows and speaks now and then; ``silent`` does not speak at all (or next to
+nothing). Tags: ``kol``, ``operator``, ``shill``, ``advertiser``, ``newcomer``, ``left``.
+
+Learning helps with one thing the thresholds cannot say in absolute terms: what "active" means
+in this group. A k-means split (scikit-learn, fixed seed) of the speakers' messages per week,
+on a log scale, gives activity tiers; only speakers above the lowest tier can be thinkers or
+critics, so a member who said six things, five of them objections, is no critic. The rest are
+documented thresholds from ``[roles]`` in grouplens.toml (see ``config.RolesConfig``).
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime
+
+import numpy as np
+import pandas as pd
+
+from .. import schema as S
+from ..config import RolesConfig
+from . import features as F
+
+THINKER, CRITIC, ONLOOKER, SILENT = "thinker", "critic", "onlooker", "silent"
+ROLES: tuple[str, ...] = (THINKER, CRITIC, ONLOOKER, SILENT)
+KOL, OPERATOR, SHILL, ADVERTISER, NEWCOMER, LEFT = "kol", "operator", "shill", "advertiser", "newcomer", "left"
+TAGS: tuple[str, ...] = (KOL, OPERATOR, SHILL, ADVERTISER, NEWCOMER, LEFT)
+STAFF_ROLES = frozenset({"owner", "admin"})
+
+ROLE = "role"
+TAGS_COLUMN = "tags"
+ACTIVITY_TIER = "activity_tier"  # 0 = least active speakers ... tiers-1 = most active; -1 for non-speakers
+
+
+def activity_tiers(messages_per_week: np.ndarray, speaks: np.ndarray, config: RolesConfig) -> np.ndarray:
+    """Each speaker's activity tier (0 = lowest) from k-means on log(1 + messages per week);
+    -1 for members who do not speak. Tiers are numbered by their centres, so the numbering is
+    the same in every run."""
+    from sklearn.cluster import KMeans
+
+    tiers = np.full(len(messages_per_week), -1, np.int64)
+    rate = np.log1p(np.asarray(messages_per_week, float)[speaks])
+    distinct = len(np.unique(np.round(rate, 9)))
+    k = min(config.activity_tiers, distinct)
+    if k < 2:
+        tiers[speaks] = config.activity_tiers - 1 if distinct else -1
+        return tiers
+    model = KMeans(n_clusters=k, n_init=10, random_state=config.seed).fit(rate.reshape(-1, 1))
+    order = np.argsort(model.cluster_centers_.ravel(), kind="stable")
+    rank = np.empty(k, np.int64)
+    rank[order] = np.arange(k)
+    # With fewer distinct rates than tiers, the top cluster is still the top tier.
+    tiers[speaks] = rank[model.labels_] + (config.activity_tiers - k)
+    return tiers
+
+
+def classify_members(features: pd.DataFrame, period_end: datetime | None, config: RolesConfig | None = None
+                     ) -> pd.DataFrame:
+    """Role, tags and activity tier of every member in ``features`` (``features.member_features``).
+
+    Returns a frame index-aligned with ``features``: role, tags (a sorted list) and activity_tier.
+    """
+    cfg = config or RolesConfig()
+    f = features
+    n = len(f)
+    messages = f[F.MESSAGES].to_numpy()
+    speaks = messages > cfg.silent_max_messages
+    staff = f[F.LIST_ROLE].isin(STAFF_ROLES).to_numpy()
+    tier = activity_tiers(f[F.MESSAGES_PER_WEEK].to_numpy(), speaks, cfg)
+    candidate = speaks & (tier > tier[speaks].min() if speaks.any() else False)
+
+    started = f[F.CONVERSATIONS_STARTED].to_numpy()
+    share = f[F.CONVERSATION_SHARE].to_numpy()
+    objections = f[F.OBJECTIONS].to_numpy()
+    objection_share = f[F.OBJECTION_SHARE].to_numpy()
+    drawn = f[F.OBJECTIONS_DRAWN].to_numpy()
+    thinker_like = candidate & (started >= cfg.thinker_min_conversations) & (share >= cfg.thinker_min_share)
+    critic_like = candidate & (objections >= cfg.critic_min_objections) & \
+        (objection_share >= cfg.critic_min_objection_share)
+    # Both at once: whoever draws more objections than they make is the one being argued with.
+    thinker = thinker_like & (~critic_like | (drawn >= objections))
+    critic = critic_like & ~thinker
+
+    role = np.where(thinker, THINKER, np.where(critic, CRITIC, np.where(speaks | staff, ONLOOKER, SILENT)))
+
+    regular = f[F.REGULARITY].to_numpy() >= cfg.scheduled_min_regularity
+    coordinated = f[F.COORDINATION].to_numpy() >= cfg.shill_min_coordination
+    enough = messages >= cfg.shill_min_messages
+    ad_share = f[F.AD_SHARE].to_numpy()
+    has_ads = f[F.AD_MESSAGES].to_numpy() > 0
+    post_then_silence = f[F.BURST_SHARE].to_numpy() >= 0.5
+    advertiser = has_ads & ((ad_share >= cfg.advertiser_min_ad_share)
+                            | ((ad_share >= cfg.advertiser_burst_ad_share) & post_then_silence))
+    shill = enough & regular & coordinated & ~staff & ~advertiser
+    key = np.isin(role, (THINKER, CRITIC))
+    scripted = enough & regular & (f[F.TEMPLATE_SHARE].to_numpy() >= cfg.operator_min_template_share) & ~coordinated
+    operator = ((staff & ~key) | (f[F.WELCOMES].to_numpy() >= max(1, cfg.operator_min_welcomes)) | scripted) \
+        & ~advertiser & ~shill
+
+    influence = f[F.INFLUENCE].fillna(0.0).to_numpy()
+    sources = f[F.SOURCES].fillna(0).to_numpy()
+    kol_pool = (influence >= cfg.kol_min_influence) & (sources >= cfg.kol_min_sources) & speaks \
+        & ~operator & ~shill & ~advertiser
+    kol = np.zeros(n, bool)
+    if kol_pool.any():
+        limit = max(1, math.ceil(cfg.kol_max_share * int(speaks.sum())))
+        order = np.lexsort((f[S.MEMBER_ID].astype(str).to_numpy(), -influence))
+        picked = [i for i in order if kol_pool[i]][:limit]
+        kol[picked] = True
+
+    newcomer = np.zeros(n, bool)
+    if period_end is not None:
+        joined = pd.to_datetime(f[F.JOINED_AT], utc=True)
+        cutoff = pd.Timestamp(period_end) - pd.Timedelta(days=cfg.newcomer_days)
+        newcomer = (joined >= cutoff).fillna(False).to_numpy(bool)
+    left = f[F.LEFT_AT].notna().to_numpy()
+
+    flags = {KOL: kol, OPERATOR: operator, SHILL: shill, ADVERTISER: advertiser, NEWCOMER: newcomer, LEFT: left}
+    tags = [[t for t in TAGS if flags[t][i]] for i in range(n)]
+    return pd.DataFrame({ROLE: role, TAGS_COLUMN: tags, ACTIVITY_TIER: tier}, index=f.index)

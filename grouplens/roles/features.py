@@ -1,0 +1,275 @@
+"""The figures behind a member's role and tags: one row per member of the group.
+
+Every member is here, those known only from the member list or a join notice too (with zeros).
+Figures come from the speech and its reply threads (``engagement.reply_structure``), the
+message classes and the members table; each is computed for all members at once with numpy.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .. import schema as S
+from ..analysis import GroupData
+from ..config import RolesConfig
+from ..engagement import ReplyStructure, member_engagement
+from ..influence import IN_WEIGHT, INFLUENCE, INFLUENCE_RANK, SOURCES
+from ..text.classes import AD, GREETING, OBJECTION, OPERATOR_TEMPLATE, QUESTION, own_words
+from ..text.segment import URL_PATTERN
+
+# --- columns ---------------------------------------------------------------------------------------
+LIST_ROLE = "list_role"  # owner / admin / member from the member list, else null
+MESSAGES = "messages"
+ACTIVE_DAYS = "active_days"
+WEEKS_PRESENT = "weeks_present"
+MESSAGES_PER_WEEK = "messages_per_week"
+CONVERSATIONS_STARTED = "conversations_started"
+CONVERSATION_SHARE = "conversation_share"  # of all conversations started in the group
+CONVERSATION_REPLIES = "conversation_replies"
+REPLIES_DRAWN = "replies_drawn"
+REPLIES_MADE = "replies_made"
+PEOPLE_REACHED = "people_reached"
+PEOPLE_ENGAGED = "people_engaged"
+OBJECTIONS = "objections"  # messages disputing a point (the objection class)
+OBJECTION_SHARE = "objection_share"
+OBJECTIONS_DRAWN = "objections_drawn"
+QUESTIONS = "questions"
+ANSWERS = "answers"  # replies to someone else's question
+REGULARITY = "regularity"
+COORDINATION = "coordination"
+AD_MESSAGES = "ad_messages"
+AD_SHARE = "ad_share"
+LINK_SHARE = "link_share"
+TEMPLATE_SHARE = "template_share"
+WELCOMES = "welcomes"
+BURST_SHARE = "burst_share"  # messages within burst_days of joining
+JOINED_AT = S.JOINED_AT
+LEFT_AT = S.LEFT_AT
+IN_ROSTER = S.IN_ROSTER
+INFLUENCE_COLUMNS = (INFLUENCE, INFLUENCE_RANK, IN_WEIGHT, SOURCES)
+
+_BIN_MINUTES = 5  # time-of-day resolution of the regularity measure
+_BINS = 24 * 60 // _BIN_MINUTES
+_MAX_LAG = 400  # messages looked ahead for near-duplicates (the time window usually stops sooner)
+
+
+def member_features(data: GroupData, rs: ReplyStructure, per_message: pd.DataFrame, influence: pd.DataFrame,
+                    config: RolesConfig | None = None) -> pd.DataFrame:
+    """One row per member (``rs.member_ids`` order) with every figure roles and tags use.
+
+    Args:
+        data: the loaded group (its members table and period).
+        rs: its reply structure; per_message: ``engagement.message_engagement(rs)``.
+        influence: ``influence.member_influence`` of the same members.
+    """
+    cfg = config or RolesConfig()
+    k = len(rs.member_ids)
+    m = rs.messages
+    author = rs.author
+    members = data.members.set_index(S.MEMBER_ID)
+    ids = pd.Index(rs.member_ids)
+    out = pd.DataFrame({S.MEMBER_ID: rs.member_ids})
+    out[S.NAME] = ids.map(members[S.NAME]).to_numpy(dtype=object) if len(members) else None
+    out[LIST_ROLE] = ids.map(members[S.ROLE]).to_numpy(dtype=object) if len(members) else None
+    out[IN_ROSTER] = ids.map(members[S.IN_ROSTER]).fillna(False).to_numpy(bool) if len(members) else False
+    joined = pd.to_datetime(ids.map(members[S.JOINED_AT]), utc=True) if len(members) else pd.NaT
+    left = pd.to_datetime(ids.map(members[S.LEFT_AT]), utc=True) if len(members) else pd.NaT
+    out[JOINED_AT], out[LEFT_AT] = joined, left
+
+    engaged = member_engagement(rs, per_message)
+    messages = engaged["messages"].to_numpy()
+    out[MESSAGES] = messages
+    local = pd.to_datetime(m[S.TS], utc=True).dt.tz_convert(data.tz)
+    day = (local.dt.tz_localize(None).astype("datetime64[s]").astype("int64") // 86400).to_numpy()
+    out[ACTIVE_DAYS] = _distinct_per_member(author, day, k)
+    out[WEEKS_PRESENT] = _weeks_present(data, rs, joined, left)
+    out[MESSAGES_PER_WEEK] = messages / out[WEEKS_PRESENT].to_numpy()
+
+    started = engaged["conversations_started"].to_numpy()
+    out[CONVERSATIONS_STARTED] = started
+    out[CONVERSATION_SHARE] = started / max(1, started.sum())
+    out[CONVERSATION_REPLIES] = engaged["conversation_replies"].to_numpy()
+    out[REPLIES_DRAWN] = engaged["replies_drawn"].to_numpy()
+    out[REPLIES_MADE] = engaged["replies_made"].to_numpy()
+    out[PEOPLE_REACHED] = engaged["people_reached"].to_numpy()
+    out[PEOPLE_ENGAGED] = _people_engaged(rs, k)
+
+    def cls(name: str) -> np.ndarray:
+        return m[name].fillna(False).to_numpy(bool) if name in m else np.zeros(len(m), bool)
+
+    parent_author = rs.parent_author
+    at_other = (parent_author >= 0) & (parent_author != author)
+    objection = cls(OBJECTION)
+    # Every objection counts, replies or not: a critic's opening doubt (泼个冷水：…) disputes the
+    # view in the air even when it answers nobody in particular.
+    out[OBJECTIONS] = np.bincount(author[objection], minlength=k)
+    out[OBJECTION_SHARE] = _share(out[OBJECTIONS].to_numpy(), messages)
+    drawn = objection & at_other
+    out[OBJECTIONS_DRAWN] = np.bincount(parent_author[drawn], minlength=k)
+    question = cls(QUESTION)
+    out[QUESTIONS] = np.bincount(author[question], minlength=k)
+    answers = at_other & question[np.where(rs.parent >= 0, rs.parent, 0)]
+    out[ANSWERS] = np.bincount(author[answers], minlength=k)
+
+    seconds_of_day = (local.dt.hour * 3600 + local.dt.minute * 60 + local.dt.second).to_numpy()
+    out[REGULARITY] = _regularity(author, seconds_of_day, messages, k, cfg.regularity_window_minutes)
+    out[COORDINATION] = _coordination(m, author, rs.seconds, k, cfg)
+    ad = cls(AD)
+    out[AD_MESSAGES] = np.bincount(author[ad], minlength=k)
+    out[AD_SHARE] = _share(out[AD_MESSAGES].to_numpy(), messages)
+    link = (m[S.KIND].astype(object) == "link").to_numpy() | \
+        m[S.TEXT].astype(object).fillna("").str.contains(URL_PATTERN).to_numpy(bool)
+    out[LINK_SHARE] = _share(np.bincount(author[link], minlength=k), messages)
+    out[TEMPLATE_SHARE] = _share(np.bincount(author[cls(OPERATOR_TEMPLATE)], minlength=k), messages)
+    out[WELCOMES] = _welcomes(rs, joined, cls(GREETING) | m[S.TEXT].astype(object).fillna("").str.contains("欢迎")
+                              .to_numpy(bool), k, cfg.welcome_window_hours * 3600)
+    out[BURST_SHARE] = _burst_share(rs, joined, messages, k, cfg.burst_days * 86400)
+
+    infl = influence.set_index(S.MEMBER_ID)
+    for col in INFLUENCE_COLUMNS:
+        out[col] = ids.astype(str).map(infl[col]).to_numpy()
+    return out
+
+
+def _share(part: np.ndarray, whole: np.ndarray) -> np.ndarray:
+    return np.where(whole > 0, part / np.maximum(whole, 1), 0.0)
+
+
+def _distinct_per_member(author: np.ndarray, values: np.ndarray, k: int) -> np.ndarray:
+    if not len(author):
+        return np.zeros(k, np.int64)
+    pairs = np.unique(np.stack([author, values.astype(np.int64)], axis=1), axis=0)
+    return np.bincount(pairs[:, 0], minlength=k)
+
+
+def _weeks_present(data: GroupData, rs: ReplyStructure, joined: pd.Series, left: pd.Series) -> np.ndarray:
+    """Weeks each member was in the group during the period (at least one day's worth)."""
+    if len(rs.seconds):
+        first, last = rs.seconds.min(), rs.seconds.max()
+    else:
+        first = last = 0.0
+    start = data.start.timestamp() if data.start else first
+    end = data.end.timestamp() if data.end else last
+    end = max(end, start + 86400)
+    join_s = pd.Series(joined).map(lambda t: t.timestamp() if not pd.isna(t) else np.nan).to_numpy(float)
+    left_s = pd.Series(left).map(lambda t: t.timestamp() if not pd.isna(t) else np.nan).to_numpy(float)
+    lo = np.where(np.isnan(join_s), start, np.clip(join_s, start, end))
+    hi = np.where(np.isnan(left_s), end, np.clip(left_s, start, end))
+    # A member who spoke before their recorded join (an older export) was there then.
+    if len(rs.author):
+        firsts = np.full(len(rs.member_ids), np.inf)
+        np.minimum.at(firsts, rs.author, rs.seconds)
+        lo = np.minimum(lo, firsts)
+    return np.maximum(hi - lo, 86400.0) / (7 * 86400)
+
+
+def _people_engaged(rs: ReplyStructure, k: int) -> np.ndarray:
+    """Distinct other members each member replied to, named, or was replied to or named by."""
+    a = rs.author
+    pa_ = rs.parent_author
+    has = (pa_ >= 0) & (pa_ != a)
+    src = np.concatenate([a[has], a[rs.mention_message] if len(rs.mention_message) else np.empty(0, np.int64)])
+    dst = np.concatenate([pa_[has], rs.mention_member])
+    keep = src != dst
+    src, dst = src[keep], dst[keep]
+    both = np.concatenate([src * (k + 1) + dst, dst * (k + 1) + src])
+    pairs = np.unique(both)
+    return np.bincount(pairs // (k + 1), minlength=k)
+
+
+def _regularity(author: np.ndarray, seconds_of_day: np.ndarray, messages: np.ndarray, k: int,
+                window_minutes: float) -> np.ndarray:
+    """Share of each member's messages posted near one of their two usual times of day.
+
+    A 5-minute histogram of times of day is summed over +-window (wrapping at midnight); the
+    fullest window and the fullest one that does not overlap it are the two usual times.
+    """
+    if not len(author):
+        return np.zeros(k)
+    counts = np.bincount(author * _BINS + seconds_of_day // (_BIN_MINUTES * 60), minlength=k * _BINS)
+    counts = counts.reshape(k, _BINS).astype(float)
+    r = max(0, int(round(window_minutes / _BIN_MINUTES)))
+    windowed = sum(np.roll(counts, s, axis=1) for s in range(-r, r + 1))
+    best = windowed.argmax(axis=1)
+    top1 = windowed[np.arange(k), best]
+    distance = np.abs(np.arange(_BINS)[None, :] - best[:, None])
+    distance = np.minimum(distance, _BINS - distance)
+    second = np.where(distance > 2 * r, windowed, 0.0).max(axis=1)
+    return _share(top1 + second, messages)
+
+
+def _text_signatures(texts: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """128-bit sets of each text's character pairs (two uint64 words) and its length in letters
+    and digits; texts are the sender's own words (no mentions or quotes), lower-cased."""
+    words = own_words(texts).str.replace(r"[\W_]+", "", regex=True)
+    lengths = words.str.len().to_numpy(np.int64)
+    n = len(words)
+    lo, hi = np.zeros(n, np.uint64), np.zeros(n, np.uint64)
+    if not n or lengths.sum() == 0:
+        return np.stack([lo, hi], axis=1), lengths
+    codes = np.frombuffer("".join(w + "\0" for w in words).encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    pair = (codes[:-1] << np.uint64(21)) | codes[1:]
+    owner = np.repeat(np.arange(n), lengths + 1)[:-1]
+    valid = (codes[:-1] != 0) & (codes[1:] != 0)
+    with np.errstate(over="ignore"):
+        h = pair * np.uint64(0x9E3779B97F4A7C15)
+        h ^= h >> np.uint64(29)
+    bit = (h >> np.uint64(57)).astype(np.int64)  # 0..127
+    mask = np.left_shift(np.uint64(1), (bit & 63).astype(np.uint64))
+    owner, bit, mask = owner[valid], bit[valid], mask[valid]
+    low = bit < 64
+    np.bitwise_or.at(lo, owner[low], mask[low])
+    np.bitwise_or.at(hi, owner[~low], mask[~low])
+    return np.stack([lo, hi], axis=1), lengths
+
+
+def _coordination(m: pd.DataFrame, author: np.ndarray, seconds: np.ndarray, k: int, cfg: RolesConfig) -> np.ndarray:
+    """Share of each member's messages that another account posted nearly the same text within
+    ``coordination_window_minutes`` of (before or after)."""
+    n = len(author)
+    if n < 2:
+        return np.zeros(k)
+    sig, lengths = _text_signatures(m[S.TEXT])
+    eligible = lengths >= cfg.near_duplicate_min_chars
+    window = cfg.coordination_window_minutes * 60
+    duplicate = np.zeros(n, bool)
+    idx = np.flatnonzero(eligible)
+    if len(idx) >= 2:
+        s_sig, s_sec, s_author = sig[idx], seconds[idx], author[idx]
+        for lag in range(1, min(_MAX_LAG, len(idx))):
+            near = s_sec[lag:] - s_sec[:-lag] <= window
+            if not near.any():
+                break
+            i = np.flatnonzero(near & (s_author[lag:] != s_author[:-lag]))
+            if not len(i):
+                continue
+            a, b = s_sig[i], s_sig[i + lag]
+            inter = np.bitwise_count(a & b).sum(axis=1)
+            union = np.bitwise_count(a | b).sum(axis=1)
+            similar = inter >= cfg.near_duplicate_similarity * np.maximum(union, 1)
+            duplicate[idx[i[similar]]] = True
+            duplicate[idx[i[similar] + lag]] = True
+    messages = np.bincount(author, minlength=k)
+    return _share(np.bincount(author[duplicate], minlength=k), messages)
+
+
+def _welcomes(rs: ReplyStructure, joined: pd.Series, welcoming: np.ndarray, k: int, window: float) -> np.ndarray:
+    """Messages per member that greet someone by name who joined within ``window`` seconds."""
+    if not len(rs.mention_message):
+        return np.zeros(k, np.int64)
+    join_s = pd.Series(joined).map(lambda t: t.timestamp() if not pd.isna(t) else np.nan).to_numpy(float)
+    mm, mc = rs.mention_message, rs.mention_member
+    age = rs.seconds[mm] - join_s[mc]
+    hit = welcoming[mm] & (age >= -60) & (age <= window) & (rs.author[mm] != mc)
+    messages = np.unique(mm[hit])
+    return np.bincount(rs.author[messages], minlength=k)
+
+
+def _burst_share(rs: ReplyStructure, joined: pd.Series, messages: np.ndarray, k: int, span: float) -> np.ndarray:
+    """Share of each member's messages sent within ``span`` seconds of their joining."""
+    join_s = pd.Series(joined).map(lambda t: t.timestamp() if not pd.isna(t) else np.nan).to_numpy(float)
+    since = rs.seconds - join_s[rs.author]
+    early = (since >= -60) & (since <= span)
+    return _share(np.bincount(rs.author[early], minlength=k), messages)
+
