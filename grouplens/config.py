@@ -249,6 +249,8 @@ class RolesConfig:
             two people saying 学到了 is no coordination.
         mention_weight: the weight of an @-mention link in the influence graph (a reply is 1,
             times the replies it drew in turn).
+        answer_weight: the weight of an answer to a question, as a link from the asker to the
+            one who answered (they sought that member's knowledge).
         bulk_mentions: messages naming more members than this are notices, not links.
         pagerank_alpha: PageRank's damping factor.
         seed: the random seed of the k-means steps (results never change between runs).
@@ -278,6 +280,7 @@ class RolesConfig:
     near_duplicate_similarity: float = 0.6
     near_duplicate_min_chars: int = 8
     mention_weight: float = 0.5
+    answer_weight: float = 2.0
     bulk_mentions: int = 3
     pagerank_alpha: float = 0.85
     seed: int = 0
@@ -303,9 +306,9 @@ class RolesConfig:
                     "burst_days"):
             if getattr(self, key) <= 0:
                 raise ConfigValueError(key, "must be positive")
-        if self.kol_min_influence < 0 or self.mention_weight < 0:
-            raise ConfigValueError("kol_min_influence" if self.kol_min_influence < 0 else "mention_weight",
-                                   "must not be negative")
+        for key in ("kol_min_influence", "mention_weight", "answer_weight"):
+            if getattr(self, key) < 0:
+                raise ConfigValueError(key, "must not be negative")
 
 
 @dataclass(frozen=True)
