@@ -334,8 +334,14 @@ def _html_text(value: Any) -> str:
     as plain text: HTML entities undone, smiley images back to their [微笑] codes."""
     s = "" if value is None else str(value)
     if "emoji_img" in s:
-        s = _SMILEY_IMG.sub(lambda m: "[" + "".join((_IMG_ID.search(m[0]) or ["", ""])[1].split()) + "]", s)
+        s = _SMILEY_IMG.sub(_smiley_code, s)
     return html.unescape(s)
+
+
+def _smiley_code(img: re.Match[str]) -> str:
+    """``[微笑]`` for MemoTrace's smiley <img>; its id has stray spaces for some (``白 眼``)."""
+    found = _IMG_ID.search(img[0])
+    return "[" + "".join(found[1].split()) + "]" if found else ""
 
 
 def _html_int(obj: dict[str, Any], key: str, path: Path, line: int, default: int | None = None) -> int:

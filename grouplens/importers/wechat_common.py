@@ -1,9 +1,11 @@
-"""What the WeChat importers share: raw type codes, notices, message XML and CSV reading.
+"""What the WeChat importers share: raw type codes and type names, notices, message XML, and
+reading CSV, JSON and JavaScript arrays.
 
-WeChat's own database codes a message by (Type, SubType) on PC 3.x (formats-wechat.md §1.1);
-several exporters write those codes or their names, and write system notices with markup
-around them. Every WeChat importer maps them through here, so the same message is the same
-kind whichever tool exported it.
+WeChat codes a message by (Type, SubType) on PC 3.x (formats-wechat.md §1.1), by a packed
+``local_type`` on 4.x and by codes of its own on Android; exporters write those codes or names
+for them, and write system notices with markup around them. Every WeChat importer maps them
+through here, so the same message is the same kind whichever client stored it and whichever
+tool exported it.
 """
 
 from __future__ import annotations
