@@ -36,7 +36,7 @@ def test_each_sample_is_claimed_by_exactly_one_importer(path: Path) -> None:
 
 def test_every_message_format_has_a_sample() -> None:
     seen = {i.name for p in INPUTS for i in importers.sniff(p)}
-    missing = {i.name for i in importers.IMPORTERS} - seen
+    missing = {i.name for i in importers.IMPORTERS if not i.rejects} - seen
     assert not missing, f"formats without a sample in sample_logs/: {sorted(missing)}"
 
 

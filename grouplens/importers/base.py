@@ -72,6 +72,7 @@ class Importer:
     detection: ClassVar[str]  # how sniff recognises it, in a sentence
     directory: ClassVar[bool] = False  # the input is a folder (e.g. a chunked export)
     sidecar: ClassVar[bool] = False  # a file another importer reads beside the export; holds no messages
+    rejects: ClassVar[bool] = False  # a layout recognised only to refuse it with the reason (no usable data)
 
     def sniff(self, sample: Sample) -> bool:
         raise NotImplementedError

@@ -163,7 +163,7 @@ _EVENTS: list[tuple[str, re.Pattern[str], tuple[int, ...]]] = [
     ("pat", re.compile(f"^{_NAME}\\s*(?:拍了拍|戳了戳)\\s*{_NAME}(?:\\s+的.*|\\s+\\S{{1,16}})?$"), (1, 2)),
     ("join", re.compile(f"^{_NAME}\\s*通过扫描{_NAME}分享的二维码加入群聊.*$"), (1,)),
     ("join", re.compile(f"^{_NAME}\\s*通过扫描二维码加入群聊.*$"), (1,)),
-    ("join", re.compile(f"^{_NAME}\\s*邀请\\s*(.+?)\\s*加入了?(?:本群|群聊)(?:[，,。].*)?$"), (2,)),
+    ("join", re.compile(f"^{_NAME}\\s*邀请\\s*(.+?)\\s*加入了?(?:本群|群聊)(?:[，,。\\s].*)?$"), (2,)),
     ("join", re.compile(f"^(?:欢迎\\s*)?{_NAME}\\s*(?:已?加入(?:了)?(?:本群|群聊|该群)|入群)[。！!]?(?:[，,].*)?$"), (1,)),
     ("leave", re.compile(f"^{_NAME}\\s*将\\s*(.+?)\\s*移出了?(?:本群|群聊)[。]?$"), (2,)),
     ("leave", re.compile(f"^{_NAME}\\s*被\\s*(?:.+?)?\\s*(?:移出|踢出|请出)了?(?:本群|群聊)?[。]?$"), (1,)),
@@ -189,6 +189,8 @@ def classify_event(text: str | None) -> tuple[str, list[str]] | None:
             names: list[str] = []
             for g in groups:
                 names.extend(_split_names(m.group(g)))
+            if kind == "pat" and len(names) == 2 and names[1] == "自己":  # 你拍了拍自己
+                names[1] = names[0]
             return kind, names
     return None
 
