@@ -221,13 +221,15 @@ class RolesConfig:
     tiers decides which speakers are candidates for thinker and critic: only the top tier.
 
     Tags:
-        kol: influence at least ``kol_min_influence`` times an average member's, among the top
-            ``kol_max_share`` of speakers (at least one member when anyone qualifies), and drawing
-            replies from at least ``kol_min_sources`` distinct people.
+        kol: an opinion leader's influence comes from credibility: influence at least
+            ``kol_min_influence`` times an average member's, replied to or sought out by at least
+            ``kol_min_sources`` distinct people, and answering others' questions: at least
+            ``kol_min_answers`` answers, making up ``kol_min_answer_share`` of what they say.
         operator: an owner or admin on the member list who is no thinker or critic; or an account
             that welcomes newcomers (``operator_min_welcomes``) or posts scripted templates at
-            fixed times (template share >= ``operator_min_template_share``, regularity >=
-            ``scheduled_min_regularity``) without coordinating with other accounts.
+            fixed times (at least ``operator_min_template_posts`` of them, a template share >=
+            ``operator_min_template_share``, regularity >= ``scheduled_min_regularity``)
+            without coordinating with other accounts.
         shill: at least ``shill_min_messages`` messages, posted at fixed times of day
             (regularity >= ``scheduled_min_regularity``) and echoed by or echoing other accounts
             (coordination >= ``shill_min_coordination``: near-duplicate texts from different
@@ -261,12 +263,14 @@ class RolesConfig:
     thinker_min_conversations: int = 5
     thinker_min_share: float = 0.08
     critic_min_objections: int = 5
-    critic_min_objection_share: float = 0.25
-    kol_min_influence: float = 3.0
-    kol_max_share: float = 0.02
-    kol_min_sources: int = 5
+    critic_min_objection_share: float = 0.1
+    kol_min_influence: float = 2.0
+    kol_min_sources: int = 10
+    kol_min_answers: int = 5
+    kol_min_answer_share: float = 0.045
     operator_min_welcomes: int = 3
     operator_min_template_share: float = 0.3
+    operator_min_template_posts: int = 10
     shill_min_messages: int = 5
     shill_min_coordination: float = 0.2
     scheduled_min_regularity: float = 0.6
@@ -286,7 +290,7 @@ class RolesConfig:
     seed: int = 0
 
     def __post_init__(self) -> None:
-        shares = ("thinker_min_share", "critic_min_objection_share", "kol_max_share",
+        shares = ("thinker_min_share", "critic_min_objection_share", "kol_min_answer_share",
                   "operator_min_template_share", "shill_min_coordination", "scheduled_min_regularity",
                   "advertiser_min_ad_share", "advertiser_burst_ad_share", "near_duplicate_similarity")
         for key in shares:
@@ -297,6 +301,7 @@ class RolesConfig:
         if self.activity_tiers < 2:
             raise ConfigValueError("activity_tiers", "must be at least 2")
         counts = ("silent_max_messages", "thinker_min_conversations", "critic_min_objections", "kol_min_sources",
+                  "kol_min_answers", "operator_min_template_posts",
                   "operator_min_welcomes", "shill_min_messages", "newcomer_days", "bulk_mentions",
                   "near_duplicate_min_chars")
         for key in counts:
@@ -388,14 +393,16 @@ class LifecycleConfig:
     new_weeks: int = 1
     new_join_share: float = 0.3
     ad_share: float = 0.25
-    help_desk_question_share: float = 0.25
+    help_desk_question_share: float = 0.2
     help_desk_max_objection_share: float = 0.03
+    help_desk_max_level_ratio: float = 0.3
+    help_desk_max_ad_share: float = 0.5
     declining_messages_per_day: float = 10.0
     declining_speaker_share: float = 0.05
     decline_ratio: float = 0.5
     shrink_share: float = 0.03
     shrink_ratio: float = 0.75
-    growth_share: float = 0.04
+    growth_share: float = 0.05
     reference_weeks: int = 12
     healthy_messages_per_day: float = 30.0
     healthy_speaker_share: float = 0.2
@@ -407,7 +414,7 @@ class LifecycleConfig:
             if getattr(self, key) < 0:
                 raise ConfigValueError(key, "must not be negative")
         for key in ("new_join_share", "ad_share", "help_desk_question_share", "help_desk_max_objection_share",
-                    "declining_speaker_share", "decline_ratio", "shrink_share", "shrink_ratio", "growth_share",
+                    "help_desk_max_level_ratio", "help_desk_max_ad_share", "declining_speaker_share", "decline_ratio", "shrink_share", "shrink_ratio", "growth_share",
                     "healthy_speaker_share"):
             if not 0.0 <= getattr(self, key) <= 1.0:
                 raise ConfigValueError(key, "must be a share between 0 and 1")

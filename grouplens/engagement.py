@@ -115,17 +115,18 @@ class ReplyStructure:
         return np.where(has, self.author[np.where(has, self.parent, 0)], -1)
 
 
-def reply_structure(data: GroupData, config: EngagementConfig | None = None) -> ReplyStructure:
+def reply_structure(data: GroupData, config: EngagementConfig | None = None, *,
+                    use_model: bool | None = None) -> ReplyStructure:
     """The reply threads of a loaded group's speech (classes and reply links added if missing).
 
     Reply links come from ``analysis.with_replies`` (explicit quotes plus the reply model).
-    Where the reply model is not installed, explicit links are used, plus messages that open by
-    @-addressing a member, linked to that member's latest message within
-    ``[engagement] address_window_minutes``.
+    Where the reply model is not installed (or ``use_model`` is False), explicit links are used,
+    plus messages that open by @-addressing a member, linked to that member's latest message
+    within ``[engagement] address_window_minutes``.
     """
     cfg = config or data.config.engagement
     with_classes(data)
-    inferred = _reply_model_available()
+    inferred = _reply_model_available() if use_model is None else use_model
     if inferred:
         with_replies(data)
     speech = data.speech.reset_index(drop=True)

@@ -8,6 +8,6 @@ becomes one line and exit code 2. ``--debug`` shows the traceback instead.
 from __future__ import annotations
 
 from .app import app, main
-from . import analysis_commands, data_commands  # noqa: F401  (they register their commands on app)
+from . import analysis_commands, data_commands, roles_commands  # noqa: F401  (they register their commands on app)
 
 __all__ = ["app", "main"]

@@ -12,8 +12,8 @@ why a member got their role and tags. The same data and settings always give the
 from __future__ import annotations
 
 from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
-import numpy as np
 import pandas as pd
 
 from .. import schema as S
@@ -33,7 +33,7 @@ EVIDENCE = "evidence"
 EVIDENCE_COLUMNS: tuple[str, ...] = (
     F.MESSAGES, F.ACTIVE_DAYS, F.MESSAGES_PER_WEEK, ACTIVITY_TIER, F.CONVERSATIONS_STARTED,
     F.CONVERSATION_SHARE, F.CONVERSATION_REPLIES, F.REPLIES_DRAWN, F.REPLIES_MADE, F.OBJECTIONS,
-    F.OBJECTION_SHARE, F.OBJECTIONS_DRAWN, F.QUESTIONS, F.ANSWERS, F.PEOPLE_ENGAGED, F.PEOPLE_REACHED,
+    F.OBJECTION_SHARE, F.OBJECTIONS_DRAWN, F.QUESTIONS, F.ANSWERS, F.ANSWER_SHARE, F.PEOPLE_ENGAGED, F.PEOPLE_REACHED,
     F.REGULARITY, F.COORDINATION, F.AD_SHARE, F.LINK_SHARE, F.TEMPLATE_SHARE, F.WELCOMES, F.BURST_SHARE,
     F.INFLUENCE_RANK, F.SOURCES, F.LIST_ROLE, F.IN_ROSTER, F.JOINED_AT, F.LEFT_AT,
 )
@@ -70,15 +70,15 @@ def group_roles(store: Store, group: str | None = None, since: date | datetime |
     return member_roles(load_group(store, group, since, until, tz=tz, config=config), lang=lang)
 
 
-def role_records(result: pd.DataFrame) -> list[dict]:
+def role_records(result: pd.DataFrame, tz: ZoneInfo | None = None) -> list[dict]:
     """``member_roles`` rows as JSON-ready objects: member_id, name, role, tags, influence,
-    reason, and the figures nested under ``evidence``."""
+    reason, and the figures nested under ``evidence`` (times in ``tz``, else UTC)."""
     from ..render import plain
 
     out = []
     for row in result.to_dict("records"):
-        rec = {c: plain(row[c]) for c in (S.MEMBER_ID, S.NAME, ROLE, TAGS_COLUMN, INFLUENCE, REASON)}
-        rec[EVIDENCE] = {c: plain(row[c]) for c in EVIDENCE_COLUMNS}
+        rec = {c: plain(row[c], tz) for c in (S.MEMBER_ID, S.NAME, ROLE, TAGS_COLUMN, INFLUENCE, REASON)}
+        rec[EVIDENCE] = {c: plain(row[c], tz) for c in EVIDENCE_COLUMNS}
         out.append(rec)
     return out
 

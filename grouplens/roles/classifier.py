@@ -13,7 +13,6 @@ documented thresholds from ``[roles]`` in grouplens.toml (see ``config.RolesConf
 
 from __future__ import annotations
 
-import math
 from datetime import datetime
 
 import numpy as np
@@ -95,20 +94,17 @@ def classify_members(features: pd.DataFrame, period_end: datetime | None, config
                             | ((ad_share >= cfg.advertiser_burst_ad_share) & post_then_silence))
     shill = enough & regular & coordinated & ~staff & ~advertiser
     key = np.isin(role, (THINKER, CRITIC))
-    scripted = enough & regular & (f[F.TEMPLATE_SHARE].to_numpy() >= cfg.operator_min_template_share) & ~coordinated
+    template_share = f[F.TEMPLATE_SHARE].to_numpy()
+    scripted = regular & ~coordinated & (template_share >= cfg.operator_min_template_share) \
+        & (template_share * messages >= cfg.operator_min_template_posts - 1e-9)
     operator = ((staff & ~key) | (f[F.WELCOMES].to_numpy() >= max(1, cfg.operator_min_welcomes)) | scripted) \
         & ~advertiser & ~shill
 
+    # Opinion leaders: influential, and sought out for what they know (credibility).
     influence = f[F.INFLUENCE].fillna(0.0).to_numpy()
-    sources = f[F.SOURCES].fillna(0).to_numpy()
-    kol_pool = (influence >= cfg.kol_min_influence) & (sources >= cfg.kol_min_sources) & speaks \
+    kol = speaks & (influence >= cfg.kol_min_influence) & (f[F.SOURCES].fillna(0).to_numpy() >= cfg.kol_min_sources) \
+        & (f[F.ANSWERS].to_numpy() >= cfg.kol_min_answers) & (f[F.ANSWER_SHARE].to_numpy() >= cfg.kol_min_answer_share) \
         & ~operator & ~shill & ~advertiser
-    kol = np.zeros(n, bool)
-    if kol_pool.any():
-        limit = max(1, math.ceil(cfg.kol_max_share * int(speaks.sum())))
-        order = np.lexsort((f[S.MEMBER_ID].astype(str).to_numpy(), -influence))
-        picked = [i for i in order if kol_pool[i]][:limit]
-        kol[picked] = True
 
     newcomer = np.zeros(n, bool)
     if period_end is not None:

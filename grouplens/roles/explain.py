@@ -70,9 +70,10 @@ def _role_clause(r: dict[str, Any], lang: str) -> str:
 def _tag_clause(tag: str, r: dict[str, Any], lang: str, cfg: RolesConfig) -> str:
     zh = lang == "zh"
     if tag == KOL:
-        return (f"影响力{r['influence']:.1f}（全群第{r[F.INFLUENCE_RANK]}），{r[F.SOURCES]}人回应或请教过TA" if zh else
-                f"influence {r['influence']:.1f} (#{r[F.INFLUENCE_RANK]} in the group), replied to or sought out "
-                f"by {r[F.SOURCES]} people")
+        return (f"意见领袖：影响力{r['influence']:.1f}（全群第{r[F.INFLUENCE_RANK]}），{r[F.SOURCES]}人回应或请教过TA，"
+                f"解答他人问题{r[F.ANSWERS]}次" if zh else
+                f"a KOL: influence {r['influence']:.1f} (#{r[F.INFLUENCE_RANK]} in the group), replied to or sought "
+                f"out by {r[F.SOURCES]} people, answered others' questions {r[F.ANSWERS]} times")
     if tag == OPERATOR:
         parts = []
         if r[F.LIST_ROLE] in STAFF_ROLES:
@@ -154,10 +155,14 @@ def explain_member(result: pd.DataFrame, member: str, lang: str = "zh", config: 
                        f"critic: objections {r[F.OBJECTIONS]} (needs ≥{cfg.critic_min_objections}), "
                        f"{_pct(r[F.OBJECTION_SHARE])} of their messages (needs ≥{_pct(cfg.critic_min_objection_share)})"))
     lines.append(check(KOL in r[TAGS_COLUMN],
-                       f"意见领袖：影响力 {r['influence']:.2f}（需 ≥{cfg.kol_min_influence}），第 {r[F.INFLUENCE_RANK]} 名，"
-                       f"{r[F.SOURCES]} 人回应或请教（需 ≥{cfg.kol_min_sources}）" if zh else
-                       f"KOL: influence {r['influence']:.2f} (needs ≥{cfg.kol_min_influence}), rank {r[F.INFLUENCE_RANK]}, "
-                       f"{r[F.SOURCES]} people replied or sought them out (needs ≥{cfg.kol_min_sources})"))
+                       f"意见领袖：影响力 {r['influence']:.2f}（需 ≥{cfg.kol_min_influence:g}），第 {r[F.INFLUENCE_RANK]} 名，"
+                       f"{r[F.SOURCES]} 人回应或请教（需 ≥{cfg.kol_min_sources}），解答问题 {r[F.ANSWERS]} 次"
+                       f"（需 ≥{cfg.kol_min_answers}），占其发言 {_pct(r[F.ANSWER_SHARE])}"
+                       f"（需 ≥{cfg.kol_min_answer_share:.1%}）" if zh else
+                       f"KOL: influence {r['influence']:.2f} (needs ≥{cfg.kol_min_influence:g}), rank {r[F.INFLUENCE_RANK]}, "
+                       f"{r[F.SOURCES]} people replied or sought them out (needs ≥{cfg.kol_min_sources}), answers "
+                       f"{r[F.ANSWERS]} (needs ≥{cfg.kol_min_answers}), {_pct(r[F.ANSWER_SHARE])} of their messages "
+                       f"(needs ≥{cfg.kol_min_answer_share:.1%})"))
     lines.append(check(OPERATOR in r[TAGS_COLUMN],
                        f"运营：名单身份 {r[F.LIST_ROLE] or '无'}，欢迎新人 {r[F.WELCOMES]} 次（需 ≥{cfg.operator_min_welcomes}），"
                        f"模板内容 {_pct(r[F.TEMPLATE_SHARE])}（需 ≥{_pct(cfg.operator_min_template_share)}）" if zh else

@@ -36,6 +36,7 @@ OBJECTION_SHARE = "objection_share"
 OBJECTIONS_DRAWN = "objections_drawn"
 QUESTIONS = "questions"
 ANSWERS = "answers"  # replies to someone else's question
+ANSWER_SHARE = "answer_share"
 REGULARITY = "regularity"
 COORDINATION = "coordination"
 AD_MESSAGES = "ad_messages"
@@ -111,6 +112,7 @@ def member_features(data: GroupData, rs: ReplyStructure, per_message: pd.DataFra
     out[QUESTIONS] = np.bincount(author[question], minlength=k)
     answers = at_other & question[np.where(rs.parent >= 0, rs.parent, 0)]
     out[ANSWERS] = np.bincount(author[answers], minlength=k)
+    out[ANSWER_SHARE] = _share(out[ANSWERS].to_numpy(), messages)
 
     seconds_of_day = (local.dt.hour * 3600 + local.dt.minute * 60 + local.dt.second).to_numpy()
     out[REGULARITY] = _regularity(author, seconds_of_day, messages, k, cfg.regularity_window_minutes)
