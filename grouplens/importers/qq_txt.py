@@ -181,7 +181,7 @@ def _parse_section(buf: bytes, lines: pa.LargeStringArray, starts: np.ndarray, s
     line_numbers = rows + sec.first + 1
     ts = _timestamps(head, line_numbers, path, options)
 
-    body = pc.utf8_rtrim(_bodies(buf, starts, rows + sec.first, sec.end), characters="\n")
+    body = _bodies(buf, starts, rows + sec.first, sec.end)
 
     sender_id = head.sender_id
     if not ids_in_section:
@@ -327,25 +327,45 @@ def _patch(arr: pa.Array, changes: dict[int, str | None]) -> pa.Array:
     return pc.replace_with_mask(arr, pa.array(mask), pa.array([changes[i] for i in rows], arr.type))
 
 
-def _bodies(buf: bytes, starts: np.ndarray, header_lines: np.ndarray, end_line: int) -> pa.LargeStringArray:
-    """The text after each header line up to the next header, as one Arrow array.
+def _bodies(buf: bytes, starts: np.ndarray, header_lines: np.ndarray, end_line: int) -> pa.Array:
+    """The text after each header line up to the next header, trailing newlines dropped.
 
-    Dropping the header lines' bytes from the section leaves the bodies back to back, so one
-    vectorised copy gives the array's data and the offsets follow from the header lengths.
+    Each body is a range of the file's bytes, so the array is built as Arrow string views onto
+    the buffer (no per-message copy) and materialised in one cast.
     """
-    first, end = int(starts[header_lines[0]]), int(starts[end_line])
-    section = np.frombuffer(buf, dtype=np.uint8)[first:end]
-    head_start = starts[header_lines] - first
-    head_end = starts[header_lines + 1] - first
-    delta = np.zeros(len(section) + 1, dtype=np.int8)
-    delta[head_start] += 1
-    delta[head_end] -= 1
-    in_header = np.cumsum(delta[:-1], dtype=np.int8)
-    data = section[in_header == 0]
-    head_len = head_end - head_start
-    offsets = np.append(head_start - (np.cumsum(head_len) - head_len), len(data)).astype(np.int64)
-    return pa.Array.from_buffers(pa.large_string(), len(header_lines),
-                                 [None, pa.py_buffer(offsets), pa.py_buffer(data.tobytes())])
+    begin = starts[header_lines + 1]
+    stop = np.append(starts[header_lines[1:]], starts[end_line]).astype(np.int64)
+    data = np.frombuffer(buf, dtype=np.uint8)
+    for _ in range(64):  # strip the blank lines that end each record (rarely more than two)
+        more = (stop > begin) & (data[np.maximum(stop - 1, 0)] == 10)
+        if not more.any():
+            break
+        stop = stop - more
+    return _string_views(buf, begin, stop - begin).cast(pa.large_string())
+
+
+def _string_views(buf: bytes, offsets: np.ndarray, lengths: np.ndarray) -> pa.Array:
+    """Arrow string views of byte ranges of ``buf`` (inline up to 12 bytes, else prefix + offset)."""
+    if len(buf) >= 2**31:  # view offsets are 32-bit: copy the ranges instead
+        pieces = [buf[o:o + n] for o, n in zip(offsets.tolist(), lengths.tolist())]
+        return pa.array([p.decode("utf-8") for p in pieces], pa.large_string())
+    n = len(offsets)
+    data = np.frombuffer(buf, dtype=np.uint8)
+    views = np.empty((n, 16), dtype=np.uint8)
+    # the 12 bytes from each offset, through a strided view of overlapping 12-byte windows
+    windows = np.lib.stride_tricks.as_strided(data, shape=(max(len(data) - 11, 1), 12), strides=(1, 1))
+    near_end = offsets > len(data) - 12
+    views[:, 4:16] = windows[np.where(near_end, 0, offsets)]
+    for i in np.flatnonzero(near_end):
+        tail = data[offsets[i]:offsets[i] + 12]
+        views[i, 4:16] = np.pad(tail, (0, 12 - len(tail)))
+    short = lengths <= 12
+    views[short, 4:16] *= (np.arange(12) < lengths[short, None])  # inline strings are zero-padded
+    fields = views.view(np.int32).reshape(n, 4)
+    fields[:, 0] = lengths
+    fields[~short, 2] = 0  # buffer index
+    fields[~short, 3] = offsets[~short]
+    return pa.Array.from_buffers(pa.string_view(), n, [None, pa.py_buffer(views), pa.py_buffer(buf)])
 
 
 def _null_if_empty(arr: pa.Array) -> pa.Array:
