@@ -11,11 +11,12 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
+import numpy as np
 import pyarrow as pa
 
 from .. import schema as S
@@ -86,6 +87,21 @@ class Importer:
 def local_to_utc(dt: datetime, tz: ZoneInfo) -> datetime:
     """A naive local wall-clock time, read in ``tz``, as an aware UTC datetime."""
     return dt.replace(tzinfo=tz).astimezone(timezone.utc)
+
+
+def local_seconds_to_utc(local: np.ndarray, tz: ZoneInfo) -> pa.Array:
+    """Wall-clock times (seconds since 1970-01-01 00:00 on the local clock) read in ``tz``, as UTC.
+
+    The zone's offset is looked up once per distinct local hour, so millions of messages cost a
+    few thousand look-ups; a time in a daylight-saving gap or overlap takes the offset before it.
+    """
+    hours = local // 3600
+    distinct, inverse = np.unique(hours, return_inverse=True)
+    epoch = datetime(1970, 1, 1)
+    offsets = np.array([int((epoch + timedelta(hours=int(h))).replace(tzinfo=tz).utcoffset().total_seconds())
+                        for h in distinct], dtype=np.int64)
+    micros = (local - offsets[inverse]) * 1_000_000
+    return pa.array(micros, pa.int64()).cast(S.TS_TYPE)
 
 
 def from_epoch_seconds(value: float | int | str) -> datetime:

@@ -29,16 +29,16 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from .. import schema as S
 from ..errors import FormatError
-from .base import Importer, ParseOptions, ParsedConversation, Sample
+from .base import Importer, ParseOptions, ParsedConversation, Sample, local_seconds_to_utc
 from .textutil import classify_event, detect_encoding, find_mentions, kinds_from_text
 
 FIRST_LINE = "消息记录（此消息记录为文本格式，不支持重新导入）"
@@ -162,14 +162,14 @@ def _parse_section(buf: bytes, lines: pa.LargeStringArray, starts: np.ndarray, s
     blank = pc.equal(pc.utf8_rtrim(part, characters="\n\t "), "").to_numpy(zero_copy_only=False)
     after_blank = np.concatenate([[True], blank[:-1]])  # a header starts the section or follows a blank line
     maybe = pc.match_substring_regex(part, _DATE_START).to_numpy(zero_copy_only=False) & after_blank
-    head, rows = _read_headers(part, np.flatnonzero(maybe), named_senders_only=False)
+    head, rows = _read_headers(buf, starts, part, sec.first, np.flatnonzero(maybe))
     # In a group every sender carries a QQ number or email: that keeps a content line that
     # starts with a timestamp from being read as a header. Private chats have bare names.
     has_id = pc.is_valid(head.sender_id).to_numpy(zero_copy_only=False)
     ids_in_section = bool(has_id.any())
     keep = has_id if ids_in_section else (pc.not_equal(head.name, "").to_numpy(zero_copy_only=False))
     if not keep.all():
-        head = head.filter(keep)
+        head = head.take(np.flatnonzero(keep))
         rows = rows[keep]
     if bool(np.all(blank)):
         return None
@@ -193,21 +193,111 @@ def _parse_section(buf: bytes, lines: pa.LargeStringArray, starts: np.ndarray, s
                               is_group=not (sec.category and "好友" in sec.category) and ids_in_section)
 
 
+@dataclass
 class _Headers:
-    """The fields of the header lines of one conversation, as Arrow arrays."""
+    """The fields of one conversation's header lines: numbers as numpy, texts as Arrow."""
 
-    def __init__(self, date: pa.StructArray, clock: pa.StructArray, name: pa.Array, title: pa.Array,
-                 uin: pa.Array, sender_id: pa.Array):
-        self.date, self.clock, self.name, self.title, self.uin, self.sender_id = date, clock, name, title, uin, sender_id
+    y: np.ndarray
+    mo: np.ndarray
+    d: np.ndarray
+    h: np.ndarray
+    mi: np.ndarray
+    s: np.ndarray
+    pm: np.ndarray  # the clock said PM/下午
+    am: np.ndarray  # the clock said AM/上午
+    name: pa.Array
+    title: pa.Array
+    uin: pa.Array
+    sender_id: pa.Array
 
-    def filter(self, mask: np.ndarray) -> "_Headers":
-        m = pa.array(mask)
-        return _Headers(*(a.filter(m) for a in (self.date, self.clock, self.name, self.title, self.uin,
-                                                self.sender_id)))
+    def take(self, index: np.ndarray) -> "_Headers":
+        arrays = {f.name: getattr(self, f.name) for f in fields(self)}
+        return _Headers(**{k: v[index] if isinstance(v, np.ndarray) else v.take(pa.array(index, pa.int64()))
+                           for k, v in arrays.items()})
+
+    @staticmethod
+    def concat(parts: list["_Headers"]) -> "_Headers":
+        out = {}
+        for f in fields(_Headers):
+            values = [getattr(p, f.name) for p in parts]
+            out[f.name] = (np.concatenate(values) if isinstance(values[0], np.ndarray)
+                           else pa.concat_arrays([v.cast(pa.string()) for v in values]))
+        return _Headers(**out)
 
 
-def _read_headers(part: pa.Array, candidates: np.ndarray, named_senders_only: bool) -> tuple[_Headers, np.ndarray]:
-    """Read date, time and sender from the candidate lines; returns those that are headers."""
+def _read_headers(buf: bytes, starts: np.ndarray, part: pa.Array, first_line: int,
+                  candidates: np.ndarray) -> tuple[_Headers, np.ndarray]:
+    """Read date, time and sender from the candidate lines (indices into ``part``); returns the
+    fields of those that are headers, and their indices.
+
+    Most headers have one layout (``2024-03-02 8:04:05 name(QQ号)``); those are read straight
+    from the bytes. The rest (12-hour clocks, ``/`` dates, emails, titles) take the regex path.
+    """
+    fast, ok = _fast_headers(buf, starts, candidates + first_line)
+    if ok.all():
+        return fast, candidates
+    slow, slow_rows = _regex_headers(part, candidates[~ok])
+    if not ok.any():
+        return slow, slow_rows
+    rows = np.concatenate([candidates[ok], slow_rows])
+    order = np.argsort(rows, kind="stable")
+    return _Headers.concat([fast, slow]).take(order), rows[order]
+
+
+_DIGIT_AT = [0, 1, 2, 3, 5, 6, 8, 9]  # YYYY-MM-DD
+_LEFT_BRACKET = "【".encode("utf-8")
+
+
+def _fast_headers(buf: bytes, starts: np.ndarray, lines: np.ndarray) -> tuple[_Headers, np.ndarray]:
+    """Headers in the common layout, read from the bytes with numpy; ``ok`` marks the lines that
+    have it (the others must go through ``_regex_headers``)."""
+    data = np.frombuffer(buf, dtype=np.uint8)
+    n = len(lines)
+    begin = starts[lines].astype(np.int64)
+    end = starts[lines + 1].astype(np.int64) - 1  # the newline
+    windows = np.lib.stride_tricks.as_strided(data, shape=(max(len(data) - 19, 1), 20), strides=(1, 1))
+    ok = (begin + 20 <= len(data)) & (end - begin > 21) & (end >= 17)
+    m = np.ascontiguousarray(windows[np.where(ok, begin, 0)].T)
+    col = list(m)
+    val = [(c - np.uint8(48)) for c in col]  # digit values; anything not a digit wraps to >= 10
+    dig = [v < 10 for v in val]
+    ok &= dig[0] & dig[1] & dig[2] & dig[3] & dig[5] & dig[6] & dig[8] & dig[9]
+    ok &= (col[4] == 45) & (col[7] == 45) & (col[10] == 32)  # "-", "-", " "
+    one = (col[12] == 58) & dig[11] & dig[13] & dig[14] & (col[15] == 58) & dig[16] & dig[17] & (col[18] == 32)
+    two = (col[13] == 58) & dig[11] & dig[12] & dig[14] & dig[15] & (col[16] == 58) & dig[17] & dig[18] \
+        & (col[19] == 32)
+    ok &= one | two
+    who = begin + np.where(one, 19, 20)
+    last = len(data) - 1
+    # The sender ends in "(digits)": walk back from the ")" over at most 15 digits to the "(".
+    ok &= data[np.maximum(end - 1, 0)] == 41
+    tails = np.lib.stride_tricks.as_strided(data, shape=(max(len(data) - 15, 1), 16), strides=(1, 1))
+    back = tails[np.clip(end - 17, 0, len(data) - 16)][:, ::-1]  # back[:, k] is the byte at end - 2 - k
+    k = np.argmin((back - np.uint8(48)) < 10, axis=1)
+    paren = end - 2 - k
+    ok &= (k >= 1) & (back[np.arange(n), k] == 40) & (paren > who) & (data[np.maximum(paren - 1, 0)] != 32)
+    w0, w1, w2 = (data[np.minimum(who + i, last)] for i in range(3))
+    ok &= w0 != 32
+    ok &= ~((w0 == _LEFT_BRACKET[0]) & (w1 == _LEFT_BRACKET[1]) & (w2 == _LEFT_BRACKET[2]))  # 【title】
+    # "8:43:38 PM name": a 12-hour clock marker after the time is the regex path's job
+    ok &= ~(np.isin(w0, (65, 80, 97, 112)) & np.isin(w1, (77, 109)) & (w2 == 32))
+    v = {i: val[i].astype(np.int32) for i in (0, 1, 2, 3, 5, 6, 8, 9, *range(11, 19))}
+    h = np.where(one, v[11], v[11] * 10 + v[12])
+    mi = np.where(one, v[13] * 10 + v[14], v[14] * 10 + v[15])
+    sec = np.where(one, v[16] * 10 + v[17], v[17] * 10 + v[18])
+    rows = np.flatnonzero(ok)
+    name = _string_views(buf, who[rows], paren[rows] - who[rows]).cast(pa.string())
+    uin = _string_views(buf, paren[rows] + 1, end[rows] - 1 - (paren[rows] + 1)).cast(pa.string())
+    y = v[0] * 1000 + v[1] * 100 + v[2] * 10 + v[3]
+    fields_ = dict(y=y, mo=v[5] * 10 + v[6], d=v[8] * 10 + v[9], h=h, mi=mi, s=sec)
+    no = np.zeros(len(rows), dtype=bool)
+    head = _Headers(**{k: a[rows].astype(np.int64) for k, a in fields_.items()}, pm=no, am=no, name=name,
+                    title=pa.nulls(len(rows), pa.string()), uin=uin, sender_id=uin)
+    return head, ok
+
+
+def _regex_headers(part: pa.Array, candidates: np.ndarray) -> tuple[_Headers, np.ndarray]:
+    """Any header layout, read with Arrow's regex kernels; returns the lines that are headers."""
     text = pc.utf8_rtrim(part.take(pa.array(candidates, pa.int64())), characters="\n\r\t ").cast(pa.string())
     if pc.any(pc.match_substring_regex(text, _CLOCK_MARK)).as_py():
         text = pc.replace_substring_regex(text, *_MOVE_MARK)
@@ -232,21 +322,23 @@ def _read_headers(part: pa.Array, candidates: np.ndarray, named_senders_only: bo
         title = pc.if_else(titled, pc.struct_field(parts, "title"), title)
         name = pc.if_else(titled, pc.utf8_trim_whitespace(pc.struct_field(parts, "name")), name)
     name = pc.if_else(pc.equal(name, ""), pc.fill_null(sender_id, ""), name)  # "(24681357)": the id is the name
-    return _Headers(date, clock, name, title, uin, sender_id), candidates
+
+    def ints(arr: pa.StructArray, field: str) -> np.ndarray:
+        return pc.cast(pc.struct_field(arr, field), pa.int64()).to_numpy(zero_copy_only=False)
+
+    ap = pc.utf8_upper(pc.struct_field(clock, "ap")).to_numpy(zero_copy_only=False)
+    head = _Headers(y=ints(date, "y"), mo=ints(date, "mo"), d=ints(date, "d"), h=ints(clock, "h"),
+                    mi=ints(clock, "mi"), s=ints(clock, "s"), pm=(ap == "PM") | (ap == "下午"),
+                    am=(ap == "AM") | (ap == "上午"), name=name.cast(pa.string()), title=title.cast(pa.string()),
+                    uin=uin.cast(pa.string()), sender_id=sender_id.cast(pa.string()))
+    return head, candidates
 
 
 def _timestamps(head: _Headers, line_numbers: np.ndarray, path: Path, options: ParseOptions) -> pa.Array:
     """Header dates and clocks as UTC instants; an impossible date is an error at its line."""
-    def ints(arr: pa.StructArray, field: str) -> np.ndarray:
-        return pc.cast(pc.struct_field(arr, field), pa.int64()).to_numpy(zero_copy_only=False)
-
-    y, mo, d = (ints(head.date, f) for f in ("y", "mo", "d"))
-    h, mi, s = (ints(head.clock, f) for f in ("h", "mi", "s"))
-    ap = pc.utf8_upper(pc.struct_field(head.clock, "ap")).to_numpy(zero_copy_only=False)
-    pm = (ap == "PM") | (ap == "下午")
-    am = (ap == "AM") | (ap == "上午")
+    y, mo, d, h, mi, s, pm, am = head.y, head.mo, head.d, head.h, head.mi, head.s, head.pm, head.am
     twelve = pm | am
-    bad = (mo < 1) | (mo > 12) | (d < 1) | (d > 31) | (mi > 59) | (s > 59)
+    bad = (mo < 1) | (mo > 12) | (d < 1) | (d > 31) | (mi > 59) | (s > 59) | (y < 1970) | (y > 2200)
     bad |= np.where(twelve, (h < 1) | (h > 12), h > 23)
     hour = np.where(pm & (h < 12), h + 12, np.where(am & (h == 12), 0, h))
     months = (y - 1970) * 12 + (mo - 1)
@@ -259,10 +351,7 @@ def _timestamps(head: _Headers, line_numbers: np.ndarray, path: Path, options: P
                           f"({y[i]}-{mo[i]}-{d[i]} {h[i]}:{mi[i]:02d}:{s[i]:02d})", path=path,
                           line=int(line_numbers[i]))
     local = days.astype("datetime64[s]") + (hour * 3600 + mi * 60 + s).astype("timedelta64[s]")
-    index = pd.DatetimeIndex(local.astype("datetime64[us]"))
-    utc = index.tz_localize(options.tz, ambiguous=np.zeros(len(index), dtype=bool),
-                            nonexistent="shift_forward").tz_convert("UTC")
-    return pa.array(utc, S.TS_TYPE)
+    return local_seconds_to_utc(local.astype(np.int64), options.tz)
 
 
 def _assemble(n: int, ts: pa.Array, sender_id: pa.Array, name: pa.Array, title: pa.Array, uin: pa.Array,
