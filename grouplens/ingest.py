@@ -331,6 +331,7 @@ def finalize_messages(parsed: pa.Table, *, group_name: str | None, platform: str
         if values.null_count < n and pc.any(pc.match_substring_regex(values, INVISIBLE_PATTERN)).as_py():
             t = t.set_column(t.schema.get_field_index(col), col, clean_array(values))
     ids = t.column(S.MSG_ID).combine_chunks()
+    all_derived = ids.null_count == n  # then unique by construction (see ids.content_ids)
     if ids.null_count:
         sender = pc.coalesce(t.column(S.SENDER_ID), t.column(S.SENDER_NAME)).combine_chunks()
         derived = content_ids(t.column(S.TS).combine_chunks(), sender, t.column(S.TEXT).combine_chunks())
@@ -343,7 +344,11 @@ def finalize_messages(parsed: pa.Table, *, group_name: str | None, platform: str
           .append_column(S.PLATFORM, pa.array([platform] * n, pa.string()))
           .append_column(S.SOURCE_FILE, pa.array([source_file] * n, pa.string()))
           .append_column(S.IMPORT_ID, pa.array([import_id] * n, pa.string())))
-    return t.select(S.FILE_SCHEMA.names).cast(S.FILE_SCHEMA)
+    t = t.select(S.FILE_SCHEMA.names).cast(S.FILE_SCHEMA)
+    return t.replace_schema_metadata({_IDS_KEY: b"derived" if all_derived else b"export"})
+
+
+_IDS_KEY = b"grouplens.msg_ids"
 
 
 def _deduplicate(tx: Transaction, group_id: str, table: pa.Table) -> tuple[pa.Table, int]:
@@ -356,8 +361,8 @@ def _deduplicate(tx: Transaction, group_id: str, table: pa.Table) -> tuple[pa.Ta
         keep &= ~pc.is_in(ids, value_set=seen).to_numpy(zero_copy_only=False)
     # An export repeating its own id (overlapping chunks) keeps the first copy. Hashing the ids
     # finds candidates fast; only rows whose hash repeats are compared as strings.
-    hashes = pd.Series(hash_strings(ids))
-    clash = np.flatnonzero(hashes.duplicated(keep=False).to_numpy())
+    derived = (table.schema.metadata or {}).get(_IDS_KEY) == b"derived"
+    clash = [] if derived else np.flatnonzero(pd.Series(hash_strings(ids)).duplicated(keep=False).to_numpy())
     if len(clash):
         seen: set[str] = set()
         for i in clash:
@@ -365,7 +370,7 @@ def _deduplicate(tx: Transaction, group_id: str, table: pa.Table) -> tuple[pa.Ta
             if value in seen:
                 keep[i] = False
             seen.add(value)
-    new = table.filter(pa.array(keep))
+    new = table if keep.all() else table.filter(pa.array(keep))
     return new, n - new.num_rows
 
 
