@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 import tempfile
 import time
@@ -38,8 +39,10 @@ SETTINGS = (
     (400, 10, "declining", 0.6),
     (200, 12, "healthy", 1.0),
 )
-TUNE_SEEDS = (1, 2)
-REPORT_SEEDS = (101, 102, 103)
+TUNE_SEEDS = (1, 2, 3, 4, 5)
+# Never looked at while tuning. (101-103 served once, before the KOL rule was last changed on
+# the tune seeds, so they were retired for fresh ones.)
+REPORT_SEEDS = (301, 302, 303)
 
 
 def run_case(members: int, weeks: int, scenario: str, activity: float, seed: int, work: Path
@@ -65,7 +68,14 @@ def run_case(members: int, weeks: int, scenario: str, activity: float, seed: int
 
 
 def f1(tp: int, fp: int, fn: int) -> float:
-    return 0.0 if tp == 0 else 2 * tp / (2 * tp + fp + fn)
+    """F1; NaN when there was nothing to find and nothing was found (a tag no member has)."""
+    if tp + fp + fn == 0:
+        return float("nan")
+    return 2 * tp / (2 * tp + fp + fn)
+
+
+def fmt(value: float) -> str:
+    return "n/a" if math.isnan(value) else f"{value:.2f}"
 
 
 def score(pairs: list[tuple[dict, dict | None]]) -> dict:
@@ -104,7 +114,7 @@ def print_scores(title: str, s: dict) -> None:
 def scale_run(work: Path) -> None:
     """Time roles on a 500-member group over 52 weeks with ~1M messages."""
     t0 = time.perf_counter()
-    group = simulate_group(500, 52, 7, SimParams(activity=32))
+    group = simulate_group(500, 52, 7, SimParams(activity=42))  # about a million messages
     paths = write_simulation(work / "scale", group)
     t1 = time.perf_counter()
     import_paths(work / "scale" / "store", [paths["txt"], paths["members"]])
@@ -140,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
                 s = score(pairs)
                 print(f"seed {seed:>3} {members:>3} members {weeks:>2} weeks {scenario:<11} activity {activity:<4} "
                       f"{n:>7,} messages: macro-F1 {s['macro_f1']:.3f}  "
-                      + " ".join(f"{t} {v:.2f}" for t, v in s["tag_f1"].items()) + f"  ({elapsed:.1f}s)")
+                      + " ".join(f"{t} {fmt(v)}" for t, v in s["tag_f1"].items()) + f"  ({elapsed:.1f}s)")
                 sys.stdout.flush()
                 all_pairs += pairs
         total = score(all_pairs)

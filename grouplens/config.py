@@ -224,7 +224,8 @@ class RolesConfig:
         kol: an opinion leader's influence comes from credibility: influence at least
             ``kol_min_influence`` times an average member's, replied to or sought out by at least
             ``kol_min_sources`` distinct people, and answering others' questions: at least
-            ``kol_min_answers`` answers, making up ``kol_min_answer_share`` of what they say.
+            ``kol_min_answers`` answers, making up ``kol_min_answer_share`` of what they say and
+            at least ``kol_min_answer_ratio`` times the group's share of answers in all its speech.
         operator: an owner or admin on the member list who is no thinker or critic; or an account
             that welcomes newcomers (``operator_min_welcomes``) or posts scripted templates at
             fixed times (at least ``operator_min_template_posts`` of them, a template share >=
@@ -265,9 +266,10 @@ class RolesConfig:
     critic_min_objections: int = 5
     critic_min_objection_share: float = 0.1
     kol_min_influence: float = 2.0
-    kol_min_sources: int = 10
+    kol_min_sources: int = 14
     kol_min_answers: int = 5
-    kol_min_answer_share: float = 0.045
+    kol_min_answer_share: float = 0.03
+    kol_min_answer_ratio: float = 1.5
     operator_min_welcomes: int = 3
     operator_min_template_share: float = 0.3
     operator_min_template_posts: int = 10
@@ -311,7 +313,7 @@ class RolesConfig:
                     "burst_days"):
             if getattr(self, key) <= 0:
                 raise ConfigValueError(key, "must be positive")
-        for key in ("kol_min_influence", "mention_weight", "answer_weight"):
+        for key in ("kol_min_influence", "kol_min_answer_ratio", "mention_weight", "answer_weight"):
             if getattr(self, key) < 0:
                 raise ConfigValueError(key, "must not be negative")
 

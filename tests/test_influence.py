@@ -6,12 +6,12 @@ from datetime import datetime, timedelta
 
 import numpy as np
 import pytest
+from test_engagement import hand_built_group
 
 from grouplens import schema as S
 from grouplens.config import RolesConfig
 from grouplens.engagement import message_engagement, reply_structure
 from grouplens.influence import interaction_edges, member_influence
-from test_engagement import hand_built_group
 
 T0 = datetime(2024, 5, 6, 9, 0)
 

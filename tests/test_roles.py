@@ -85,6 +85,11 @@ def debate_group() -> tuple[list[tuple[datetime, str, str]], str]:
 
 @pytest.fixture
 def debate_store(tmp_path: Path) -> Path:
+    return build_debate_store(tmp_path)
+
+
+def build_debate_store(tmp_path: Path) -> Path:
+    """A store holding the debate group's export and member list."""
     rows, members = debate_group()
     (tmp_path / "chat.txt").write_text(qq_txt(rows), encoding="utf-8")
     (tmp_path / "members.csv").write_text(members, encoding="utf-8")

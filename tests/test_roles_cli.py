@@ -8,6 +8,8 @@ import json
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import pytest
+from test_roles import CRITIC, NAMES, SILENT, THINKER, build_debate_store
 from typer.testing import CliRunner
 
 from grouplens import open_store
@@ -15,7 +17,11 @@ from grouplens.cli import app
 from grouplens.engagement import group_engagement
 from grouplens.render import records
 from grouplens.roles import group_roles, role_records
-from test_roles import CRITIC, NAMES, SILENT, THINKER, debate_store  # noqa: F401  (a fixture)
+
+
+@pytest.fixture
+def debate_store(tmp_path: Path) -> Path:
+    return build_debate_store(tmp_path)
 
 
 def run(*args: object):

@@ -13,11 +13,18 @@ from rich.markup import escape
 
 from .. import render
 from ..config import load_config
-from ..engagement import (CONTENT_TYPE, DIRECT_REPLIES, DISTINCT_REPLIERS, ENGAGEMENT, FIRST_REPLY_SECONDS,
-                          THREAD_REPLIES, group_engagement)
+from ..engagement import (
+    CONTENT_TYPE,
+    DIRECT_REPLIES,
+    DISTINCT_REPLIERS,
+    ENGAGEMENT,
+    FIRST_REPLY_SECONDS,
+    THREAD_REPLIES,
+    group_engagement,
+)
 from ..roles import REASON, ROLE, TAGS_COLUMN, explain_member, group_roles, role_records
-from ..roles.explain import find_member
 from ..roles import features as F
+from ..roles.explain import find_member
 from ..schema import MEMBER_ID, NAME, TEXT, TS
 from ..simulate import SCENARIOS, THEMES, SimParams, simulate_group, write_simulation
 from ..store import open_store
@@ -35,6 +42,7 @@ class Lang(str, Enum):
 
 
 Scenario = Enum("Scenario", {s.replace("-", "_"): s for s in SCENARIOS}, type=str)  # type: ignore[misc]
+HEALTHY = Scenario("healthy")
 Theme = Enum("Theme", {t: t for t in sorted(THEMES)}, type=str)  # type: ignore[misc]
 
 
@@ -129,7 +137,7 @@ def simulate_command(
     weeks: Annotated[int, typer.Option("--weeks", help="How long the group runs.")] = 8,
     seed: Annotated[int, typer.Option("--seed", help="The same seed always gives the same group.")] = 1,
     scenario: Annotated[Scenario, typer.Option("--scenario", help="The lifecycle the group goes through.")
-                        ] = Scenario("healthy"),  # type: ignore[assignment]
+                        ] = HEALTHY,  # type: ignore[assignment]
     theme: Annotated[Theme | None, typer.Option("--theme", help="What the group is about (default: drawn from "
                                                 "the seed).", show_default=False)] = None,
     activity: Annotated[float, typer.Option("--activity", help="Multiplies every conversation rate (32 with "

@@ -18,7 +18,6 @@ from datetime import datetime
 import numpy as np
 import pandas as pd
 
-from .. import schema as S
 from ..config import RolesConfig
 from . import features as F
 
@@ -102,9 +101,11 @@ def classify_members(features: pd.DataFrame, period_end: datetime | None, config
 
     # Opinion leaders: influential, and sought out for what they know (credibility).
     influence = f[F.INFLUENCE].fillna(0.0).to_numpy()
+    answers, answer_share = f[F.ANSWERS].to_numpy(), f[F.ANSWER_SHARE].to_numpy()
+    group_answer_share = answers.sum() / max(1, messages.sum())  # how much of this group's talk answers
     kol = speaks & (influence >= cfg.kol_min_influence) & (f[F.SOURCES].fillna(0).to_numpy() >= cfg.kol_min_sources) \
-        & (f[F.ANSWERS].to_numpy() >= cfg.kol_min_answers) & (f[F.ANSWER_SHARE].to_numpy() >= cfg.kol_min_answer_share) \
-        & ~operator & ~shill & ~advertiser
+        & (answers >= cfg.kol_min_answers) & (answer_share >= cfg.kol_min_answer_share) \
+        & (answer_share >= cfg.kol_min_answer_ratio * group_answer_share) & ~operator & ~shill & ~advertiser
 
     newcomer = np.zeros(n, bool)
     if period_end is not None:

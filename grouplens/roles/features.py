@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from .. import schema as S
 from ..analysis import GroupData
@@ -120,8 +122,9 @@ def member_features(data: GroupData, rs: ReplyStructure, per_message: pd.DataFra
     ad = cls(AD)
     out[AD_MESSAGES] = np.bincount(author[ad], minlength=k)
     out[AD_SHARE] = _share(out[AD_MESSAGES].to_numpy(), messages)
-    link = (m[S.KIND].astype(object) == "link").to_numpy() | \
-        m[S.TEXT].astype(object).fillna("").str.contains(URL_PATTERN).to_numpy(bool)
+    texts = pa.array(m[S.TEXT].astype(object).to_numpy(), pa.string())
+    with_url = pc.fill_null(pc.match_substring_regex(texts, URL_PATTERN), False).to_numpy(zero_copy_only=False)
+    link = (m[S.KIND].astype(object) == "link").to_numpy() | with_url
     out[LINK_SHARE] = _share(np.bincount(author[link], minlength=k), messages)
     out[TEMPLATE_SHARE] = _share(np.bincount(author[cls(OPERATOR_TEMPLATE)], minlength=k), messages)
     out[WELCOMES] = _welcomes(rs, joined, cls(GREETING) | m[S.TEXT].astype(object).fillna("").str.contains("欢迎")
@@ -191,7 +194,7 @@ def _regularity(author: np.ndarray, seconds_of_day: np.ndarray, messages: np.nda
         return np.zeros(k)
     counts = np.bincount(author * _BINS + seconds_of_day // (_BIN_MINUTES * 60), minlength=k * _BINS)
     counts = counts.reshape(k, _BINS).astype(float)
-    r = max(0, int(round(window_minutes / _BIN_MINUTES)))
+    r = max(0, round(window_minutes / _BIN_MINUTES))
     windowed = sum(np.roll(counts, s, axis=1) for s in range(-r, r + 1))
     best = windowed.argmax(axis=1)
     top1 = windowed[np.arange(k), best]
