@@ -35,12 +35,12 @@ OBJECTIONS = ("我不同意，很多人根本坚持不了这么久的治疗。",
 AD_TEXT = "招代理！助眠枕一件代发，加V：haowu8888 了解详情"
 
 
-def qq_txt(rows: list[tuple[datetime, str, str]]) -> str:
+def qq_txt(rows: list[tuple[datetime, str, str]], names: dict[str, str] = NAMES) -> str:
     """A classic QQ 消息管理器 TXT export of ``rows`` (time, QQ number or "system", text)."""
     lines = ["消息记录（此消息记录为文本格式，不支持重新导入）", "", SEP, "消息分组:我的群聊", SEP,
              "消息对象:睡眠健康交流群", SEP, ""]
     for when, who, text in sorted(rows, key=lambda r: r[0]):
-        sender = "系统消息(10000)" if who == "system" else f"{NAMES[who]}({who})"
+        sender = "系统消息(10000)" if who == "system" else f"{names[who]}({who})"
         lines += [f"{when:%Y-%m-%d} {when.hour}:{when:%M:%S} {sender}", text, ""]
     return "\n".join(lines)
 
@@ -216,3 +216,25 @@ def test_activity_tiers_are_numbered_from_the_least_active() -> None:
     tiers = activity_tiers(rates, speaks, RolesConfig())
     assert tiers.tolist() == [-1, 0, 0, 1, 1, 2, 2]
     assert activity_tiers(rates, speaks, RolesConfig()).tolist() == tiers.tolist()
+
+
+def test_the_member_others_turn_to_for_answers_is_a_kol(tmp_path: Path) -> None:
+    # 老刘 answers four members' questions and is thanked; 小张 chats and answers nobody.
+    names = NAMES | {"10011": "问一", "10012": "问二", "10013": "问三", "10014": "问四"}
+    rows: list[tuple[datetime, str, str]] = []
+    t = datetime(2024, 4, 1, 9, 0)
+    for day, asker in enumerate(("10011", "10012", "10013", "10014") * 2):
+        at = t + timedelta(days=day)
+        rows.append((at, asker, "请问睡前喝牛奶有用吗？"))
+        rows.append((at + timedelta(minutes=3), LIU, f"@{names[asker]} 有一点帮助，关键是规律作息"))
+        rows.append((at + timedelta(minutes=5), asker, f"@{NAMES[LIU]} 谢谢"))
+        rows.append((at + timedelta(minutes=30), ZHANG, "今天天气真好"))
+    (tmp_path / "chat.txt").write_text(qq_txt(rows, names), encoding="utf-8")
+    store = tmp_path / "store"
+    import_paths(store, [tmp_path / "chat.txt"])
+    config = Config(roles=RolesConfig(kol_min_sources=4))
+    rows_by_member = by_member(member_roles(load_group(open_store(store), config=config)))
+    expert = rows_by_member[LIU]
+    assert expert["answers"] == 8 and expert["sources"] == 4
+    assert "kol" in expert["tags"] and expert["influence_rank"] == 1
+    assert [m for m, r in rows_by_member.items() if "kol" in r["tags"]] == [LIU]
