@@ -9,5 +9,6 @@ from __future__ import annotations
 
 from .app import app, main
 from . import analysis_commands, data_commands, roles_commands  # noqa: F401  (they register their commands on app)
+from . import report_commands  # noqa: F401
 
 __all__ = ["app", "main"]

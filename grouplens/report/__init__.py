@@ -1,0 +1,29 @@
+"""Reports for community operators: the weekly review and its parts, as data first.
+
+``build_report(store, kind, group, …)`` returns a ``Report`` whose ``to_dict()`` is the stable
+JSON shape of ``docs/report-json.md``; renderers turn that dict into a terminal view
+(``terminal``), CSV (``tables``), Markdown (``render_markdown``) and HTML (``render_html``).
+One module per kind computes its data from the group's messages (``activity``, ``members``,
+``lifecycle``, ``questions``, ``checkins``, ``compliance``, ``kol``, ``weekly``,
+``portfolio``); ``privacy`` hides ids, names and contact numbers before any renderer runs.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+
+from .build import build_report
+from .model import KINDS, REPORT_FORMAT, REPORT_VERSION, Report
+from .privacy import apply_privacy
+
+__all__ = ["KINDS", "REPORT_FORMAT", "REPORT_VERSION", "Report", "apply_privacy", "build_report"]
+
+# The Markdown and HTML renderers live in their own modules; they are offered when present.
+if importlib.util.find_spec(__name__ + ".markdown") is not None:
+    from .markdown import render_markdown  # noqa: F401
+
+    __all__.append("render_markdown")
+if importlib.util.find_spec(__name__ + ".html") is not None:
+    from .html import render_html  # noqa: F401
+
+    __all__.append("render_html")
