@@ -365,17 +365,21 @@ class LifecycleConfig:
     The defaults start from practitioners' rough figures (healthy: 30-80 messages a day with
     20-40% of members speaking; declining: under 10 a day and 5% speaking; over 25% ads: an ad
     group; over 8 messages per person per day: flooding) and were tuned on simulated groups
-    (``bench/lifecycle_accuracy.py``). Stages are tried in this order: dead, new,
-    ad-dominated, help-desk, declining, growing, active.
+    (``bench/lifecycle_accuracy.py``). Stages are tried in this order: dead, new, help-desk,
+    ad-dominated, declining, growing, active (``grouplens.report.lifecycle``).
 
     Attributes:
         dead_messages_per_day: below this many members' messages a day the group is dead.
         new_weeks: a group is new during its first weeks (from its first join or message) ...
         new_join_share: ... when at least this share of its members joined in the week.
+        help_desk_question_share: questions at or above this share of the messages that are
+            not ads make a help desk (互助群: only requests and answers left) ...
+        help_desk_max_objection_share: ... with hardly any discussion left (objections below
+            this share) ...
+        help_desk_max_level_ratio: ... after a decline (messages a day below this fraction of
+            the group's reference level) ...
+        help_desk_max_ad_share: ... and ads under this share (else it is an ad group).
         ad_share: ads at or above this share of the week's messages make an ad-dominated group.
-        help_desk_question_share: questions at or above this share of the messages, with
-            hardly any discussion left, make a help desk.
-        help_desk_max_objection_share: "hardly any discussion": objections below this share.
         declining_messages_per_day, declining_speaker_share: below both, the group declines.
         decline_ratio: the group also declines when its messages a day fall below this
             fraction of its own reference level (its busiest two weeks in the
@@ -416,8 +420,8 @@ class LifecycleConfig:
             if getattr(self, key) < 0:
                 raise ConfigValueError(key, "must not be negative")
         for key in ("new_join_share", "ad_share", "help_desk_question_share", "help_desk_max_objection_share",
-                    "help_desk_max_level_ratio", "help_desk_max_ad_share", "declining_speaker_share", "decline_ratio", "shrink_share", "shrink_ratio", "growth_share",
-                    "healthy_speaker_share"):
+                    "help_desk_max_level_ratio", "help_desk_max_ad_share", "declining_speaker_share",
+                    "decline_ratio", "shrink_share", "shrink_ratio", "growth_share", "healthy_speaker_share"):
             if not 0.0 <= getattr(self, key) <= 1.0:
                 raise ConfigValueError(key, "must be a share between 0 and 1")
         if self.new_weeks < 0:
