@@ -52,8 +52,7 @@ def build_report(store: Store, kind: str = "weekly", group: str | None = None, *
     lang = lang or config.report.lang
     if lang not in ("zh", "en"):
         raise UsageError(f"unknown language {lang!r}; choose zh or en")
-    settings = {"members": asdict(config.members), "lifecycle": asdict(config.lifecycle),
-                "report": asdict(config.report)}
+    settings = {name: _plain(asdict(getattr(config, name))) for name in ("members", "lifecycle", "report")}
     if kind == "groups":
         data, period = portfolio_section(store, zone, config, week=week, month=month, since=since, until=until)
         report = Report(kind, None, period, data, settings, lang=lang)
@@ -85,6 +84,11 @@ def report_group(store: Store, group: str | None) -> str:
             raise GroupNotFoundError(f"the store holds {count} groups; pick one with --group, or pass --all "
                                      "for the groups overview (see 'grouplens groups')")
     return store.resolve_group(group)
+
+
+def _plain(section: dict[str, Any]) -> dict[str, Any]:
+    """A settings section as JSON types (tuples become lists)."""
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in section.items()}
 
 
 def _zone(tz: str) -> ZoneInfo:

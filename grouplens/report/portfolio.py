@@ -50,7 +50,9 @@ def portfolio_section(store: Store, tz: ZoneInfo, config: Config, *, week: str |
     if monday:
         period = week_period(monday, tz).to_dict()
     else:
-        period = {"label": "latest complete week of each group", "week": None, "tz": str(tz)}
+        # Each group has its own week: the period's keys are there, with no dates.
+        period = {"label": "latest complete week of each group", "first_day": None, "last_day": None,
+                  "days": None, "week": None, "month": None, "tz": str(tz), "start": None, "end": None}
     return data, period
 
 
