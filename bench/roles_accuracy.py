@@ -40,9 +40,9 @@ SETTINGS = (
     (200, 12, "healthy", 1.0),
 )
 TUNE_SEEDS = (1, 2, 3, 4, 5)
-# Never looked at while tuning. (101-103 served once, before the KOL rule was last changed on
-# the tune seeds, so they were retired for fresh ones.)
-REPORT_SEEDS = (301, 302, 303)
+# Never looked at while tuning. Earlier report seeds (101-103, then 301-303) were retired after
+# their figures prompted another round of tuning on the tune seeds.
+REPORT_SEEDS = (401, 402, 403)
 
 
 def run_case(members: int, weeks: int, scenario: str, activity: float, seed: int, work: Path

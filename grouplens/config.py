@@ -207,18 +207,18 @@ class RolesConfig:
     (kol, operator, shill, advertiser, newcomer, left) and their influence (``grouplens.roles``).
 
     Roles, following the key-person rule:
-        silent: said at most ``silent_max_messages`` things (greetings on joining aside).
-            Owner and admin accounts are staff who follow the group, so they are never silent.
+        silent: said at most ``silent_max_messages`` things. Owner and admin accounts are
+            staff who follow the group, so they are never silent.
         thinker: starts discussions others take up: at least ``thinker_min_conversations``
             conversations started, and ``thinker_min_share`` of all conversations started in
-            the group, with objections and replies drawn deciding between close cases.
-        critic: answers others' points by disputing them: at least ``critic_min_objections``
-            objections aimed at others, making up ``critic_min_objection_share`` of what they
-            say (or of their replies).
+            the group; only speakers above the lowest activity tier (a k-means split, with
+            scikit-learn and a fixed seed, of messages per week into ``activity_tiers`` tiers).
+            Whoever draws more objections than they make is the thinker when both fit.
+        critic: disputes others' points: at least ``critic_min_objections`` objections, making
+            up ``critic_min_objection_share`` of what they say besides answering questions
+            (critics may say little else, so activity does not matter).
         onlooker: everyone else who speaks. Operator, shill and advertiser accounts are
             onlookers unless they lead or dispute discussions.
-    A k-means split (scikit-learn, fixed seed) of members' activity into ``activity_tiers``
-    tiers decides which speakers are candidates for thinker and critic: only the top tier.
 
     Tags:
         kol: an opinion leader's influence comes from credibility: influence at least

@@ -6,8 +6,9 @@ nothing). Tags: ``kol``, ``operator``, ``shill``, ``advertiser``, ``newcomer``, 
 
 Learning helps with one thing the thresholds cannot say in absolute terms: what "active" means
 in this group. A k-means split (scikit-learn, fixed seed) of the speakers' messages per week,
-on a log scale, gives activity tiers; only speakers above the lowest tier can be thinkers or
-critics, so a member who said six things, five of them objections, is no critic. The rest are
+on a log scale, gives activity tiers; only speakers above the lowest tier can be thinkers, the
+few who carry the group's discussions. (Critics need no such activity: one who says little but
+mostly disputes others is a critic all the same.) The rest are
 documented thresholds from ``[roles]`` in grouplens.toml (see ``config.RolesConfig``).
 """
 
@@ -75,7 +76,7 @@ def classify_members(features: pd.DataFrame, period_end: datetime | None, config
     objection_share = f[F.OBJECTION_SHARE].to_numpy()
     drawn = f[F.OBJECTIONS_DRAWN].to_numpy()
     thinker_like = candidate & (started >= cfg.thinker_min_conversations) & (share >= cfg.thinker_min_share)
-    critic_like = candidate & (objections >= cfg.critic_min_objections) & \
+    critic_like = speaks & (objections >= cfg.critic_min_objections) & \
         (objection_share >= cfg.critic_min_objection_share)
     # Both at once: whoever draws more objections than they make is the one being argued with.
     thinker = thinker_like & (~critic_like | (drawn >= objections))

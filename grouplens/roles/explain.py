@@ -151,9 +151,9 @@ def explain_member(result: pd.DataFrame, member: str, lang: str = "zh", config: 
     lines.append(check(r[F.MESSAGES] > cfg.silent_max_messages,
                        f"发言 {r[F.MESSAGES]} 条（沉默者至多 {cfg.silent_max_messages} 条）" if zh else
                        f"messages {r[F.MESSAGES]} (silent: at most {cfg.silent_max_messages})"))
-    lines.append(check(tier > 0, (f"活跃度分层 {tier}（0 最低，-1 未发言；只有高于最低层的人才可能是思想者或批判者）" if zh else
-                                  f"activity tier {tier} (0 lowest, -1 silent; thinkers and critics come from "
-                                  "above the lowest tier)")))
+    lines.append(check(tier > 0, (f"活跃度分层 {tier}（0 最低，-1 未发言；只有高于最低层的人才可能是思想者）" if zh else
+                                  f"activity tier {tier} (0 lowest, -1 silent; thinkers come from above the "
+                                  "lowest tier)")))
     lines.append(check(r[F.CONVERSATIONS_STARTED] >= cfg.thinker_min_conversations
                        and r[F.CONVERSATION_SHARE] >= cfg.thinker_min_share,
                        f"思想者：发起讨论 {r[F.CONVERSATIONS_STARTED]} 次（需 ≥{cfg.thinker_min_conversations}），"
@@ -165,9 +165,10 @@ def explain_member(result: pd.DataFrame, member: str, lang: str = "zh", config: 
     lines.append(check(r[F.OBJECTIONS] >= cfg.critic_min_objections
                        and r[F.OBJECTION_SHARE] >= cfg.critic_min_objection_share,
                        f"批判者：反对意见 {r[F.OBJECTIONS]} 次（需 ≥{cfg.critic_min_objections}），占其发言 "
-                       f"{_pct(r[F.OBJECTION_SHARE])}（需 ≥{_pct(cfg.critic_min_objection_share)}）" if zh else
+                       f"{_pct(r[F.OBJECTION_SHARE])}（不计解答，需 ≥{_pct(cfg.critic_min_objection_share)}）" if zh else
                        f"critic: objections {r[F.OBJECTIONS]} (needs ≥{cfg.critic_min_objections}), "
-                       f"{_pct(r[F.OBJECTION_SHARE])} of their messages (needs ≥{_pct(cfg.critic_min_objection_share)})"))
+                       f"{_pct(r[F.OBJECTION_SHARE])} of their messages besides answers "
+                       f"(needs ≥{_pct(cfg.critic_min_objection_share)})"))
     lines.append(check(KOL in r[TAGS_COLUMN],
                        f"意见领袖：影响力 {r['influence']:.2f}（需 ≥{cfg.kol_min_influence:g}），第 {r[F.INFLUENCE_RANK]} 名，"
                        f"{r[F.SOURCES]} 人回应或请教（需 ≥{cfg.kol_min_sources}），解答问题 {r[F.ANSWERS]} 次"

@@ -34,7 +34,7 @@ REPLIES_MADE = "replies_made"
 PEOPLE_REACHED = "people_reached"
 PEOPLE_ENGAGED = "people_engaged"
 OBJECTIONS = "objections"  # messages disputing a point (the objection class)
-OBJECTION_SHARE = "objection_share"
+OBJECTION_SHARE = "objection_share"  # of their messages other than answers to questions
 OBJECTIONS_DRAWN = "objections_drawn"
 QUESTIONS = "questions"
 ANSWERS = "answers"  # replies to someone else's question
@@ -103,17 +103,19 @@ def member_features(data: GroupData, rs: ReplyStructure, per_message: pd.DataFra
 
     parent_author = rs.parent_author
     at_other = (parent_author >= 0) & (parent_author != author)
+    question = cls(QUESTION)
+    answers = at_other & question[np.where(rs.parent >= 0, rs.parent, 0)]
     objection = cls(OBJECTION)
     # Every objection counts, replies or not: a critic's opening doubt (泼个冷水：…) disputes the
     # view in the air even when it answers nobody in particular.
     out[OBJECTIONS] = np.bincount(author[objection], minlength=k)
-    out[OBJECTION_SHARE] = _share(out[OBJECTIONS].to_numpy(), messages)
+    out[ANSWERS] = np.bincount(author[answers], minlength=k)
+    # Answering questions is service, not debate: an expert critic's many answers must not hide
+    # how much of the rest of what they say disputes others.
+    out[OBJECTION_SHARE] = _share(out[OBJECTIONS].to_numpy(), messages - out[ANSWERS].to_numpy())
     drawn = objection & at_other
     out[OBJECTIONS_DRAWN] = np.bincount(parent_author[drawn], minlength=k)
-    question = cls(QUESTION)
     out[QUESTIONS] = np.bincount(author[question], minlength=k)
-    answers = at_other & question[np.where(rs.parent >= 0, rs.parent, 0)]
-    out[ANSWERS] = np.bincount(author[answers], minlength=k)
     out[ANSWER_SHARE] = _share(out[ANSWERS].to_numpy(), messages)
 
     seconds_of_day = (local.dt.hour * 3600 + local.dt.minute * 60 + local.dt.second).to_numpy()
