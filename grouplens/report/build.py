@@ -54,7 +54,8 @@ def build_report(store: Store, kind: str = "weekly", group: str | None = None, *
         raise UsageError(f"unknown language {lang!r}; choose zh or en")
     settings = {name: _plain(asdict(getattr(config, name))) for name in ("members", "lifecycle", "report")}
     if kind == "groups":
-        data, period = portfolio_section(store, zone, config, week=week, month=month, since=since, until=until)
+        data, period = portfolio_section(store, zone, config, week=week, month=month, since=since, until=until,
+                                         lang=lang)
         report = Report(kind, None, period, data, settings, lang=lang)
         return apply_privacy(report, pseudonymize=pseudonymize, redact=redact, show_ids=show_ids)
     group_id = report_group(store, group)

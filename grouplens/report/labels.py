@@ -77,6 +77,7 @@ _LABELS: dict[str, tuple[str, str]] = {
     # groups
     "group": ("群", "group"), "groups_count": ("群数", "groups"), "week": ("周", "week"),
     "previous_stage": ("上周阶段", "last stage"),
+    "each_latest_week": ("各群最近的完整一周", "latest complete week of each group"),
     # alerts
     "alert_stage_changed": ("阶段变化：{from_label} → {to_label}", "stage changed: {from_label} → {to_label}"),
     "alert_core_churned": ("{count} 位核心成员流失：{names}", "{count} core member(s) churned: {names}"),

@@ -26,17 +26,18 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from itertools import pairwise
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from .. import schema as S
-from ..config import LifecycleConfig
-from ..text.classes import AD, OBJECTION, QUESTION
+from ..config import ClassConfig, Config, LifecycleConfig
+from ..text.classes import AD, CLASS_NAMES, OBJECTION, QUESTION
 from .common import ratio, rounded, week_text
 from .context import DAY, WEEK, ReportContext, present_at
 from .period import Period, local_midnight, week_monday
@@ -66,6 +67,18 @@ class Check:
     def to_dict(self) -> dict[str, Any]:
         return {"metric": self.metric, "value": self.value, "op": self.op, "threshold": self.threshold,
                 "holds": self.holds}
+
+
+# The message classes the stage rules read.
+LIFECYCLE_CLASSES: tuple[str, ...] = (AD, QUESTION, OBJECTION)
+
+
+def lifecycle_config(config: Config) -> Config:
+    """``config`` with only the message classes the stage rules read (the user's settings for
+    them kept): classifying a group for its stage alone is then about four times faster."""
+    classes = {name: rule for name, rule in config.classes.items() if name in LIFECYCLE_CLASSES}
+    classes.update({name: ClassConfig(enabled=False) for name in CLASS_NAMES if name not in LIFECYCLE_CLASSES})
+    return replace(config, classes=MappingProxyType(classes))
 
 
 def week_metrics(speech: pd.DataFrame, members: pd.DataFrame, mondays: list[date], *, tz, first_day: date,

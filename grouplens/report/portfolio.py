@@ -1,8 +1,8 @@
 """The ``groups`` report: one row per group in the store, ranked by health, with its stage and
 trend — the view of an operator who runs many groups.
 
-Groups are read one at a time (only the weeks the lifecycle rules need), so memory is bounded
-by the largest group whatever the number of groups. Without ``--week`` each group is judged on
+Groups are read one at a time (only the weeks and message classes the lifecycle rules need),
+so memory is bounded by the largest group whatever the number of groups. Without ``--week`` each group is judged on
 its own latest complete week (exports of different groups end on different days).
 """
 
@@ -21,15 +21,16 @@ from ..errors import UsageError
 from ..store import Store
 from .common import ratio, rounded, week_text
 from .context import load_context
-from .lifecycle import STAGES, lifecycle_weeks
+from .labels import label
+from .lifecycle import STAGES, lifecycle_config, lifecycle_weeks
 from .period import latest_complete_week, parse_week, week_period
 
 ATTENTION_STAGES = frozenset({"declining", "ad-dominated", "help-desk", "dead"})
 
 
 def portfolio_section(store: Store, tz: ZoneInfo, config: Config, *, week: str | None = None,
-                      month: str | None = None, since: str | None = None, until: str | None = None
-                      ) -> tuple[dict[str, Any], dict[str, Any]]:
+                      month: str | None = None, since: str | None = None, until: str | None = None,
+                      lang: str = "zh") -> tuple[dict[str, Any], dict[str, Any]]:
     """The ``groups`` report's data and the period it covers."""
     if month or since or until:
         raise UsageError("the groups overview compares weeks: pass --week (e.g. 2024-W14) or nothing for "
@@ -51,7 +52,7 @@ def portfolio_section(store: Store, tz: ZoneInfo, config: Config, *, week: str |
         period = week_period(monday, tz).to_dict()
     else:
         # Each group has its own week: the period's keys are there, with no dates.
-        period = {"label": "latest complete week of each group", "first_day": None, "last_day": None,
+        period = {"label": label("each_latest_week", lang), "first_day": None, "last_day": None,
                   "days": None, "week": None, "month": None, "tz": str(tz), "start": None, "end": None}
     return data, period
 
@@ -72,7 +73,7 @@ def group_row(store: Store, group: dict[str, Any], tz: ZoneInfo, config: Config,
     row.update(week=week_text(monday), last_day=last_day.isoformat())
     if monday > last_day or monday + timedelta(days=6) < first_day:
         return row
-    ctx = load_context(store, gid, week_period(monday, tz), config)
+    ctx = load_context(store, gid, week_period(monday, tz), lifecycle_config(config))
     before, now = lifecycle_weeks(ctx, [monday - timedelta(days=7), monday])
     m = now["metrics"]
     row.update(stage=now["stage"], previous_stage=before["stage"], rule=now["rule"],

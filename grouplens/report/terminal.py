@@ -62,21 +62,24 @@ def cell(value: Any) -> Text:
     return value if isinstance(value, Text) else Text("—" if value is None else str(value))
 
 
-def table(columns: Iterable[tuple[str, str]], rows: Iterable[Iterable[Any]], title: str | None = None) -> Table:
+def table(columns: Iterable[tuple[str, str]], rows: Iterable[Iterable[Any]], title: str | None = None,
+          header: bool = True) -> Table:
     """A compact table; columns are (header, "l"/"r"/"name"/"text"). Short columns keep their
     width; names and texts are cut with an ellipsis when the terminal is narrow."""
     columns = list(columns)
     rows = [[cell(v) for v in row] for row in rows]
+    for row in rows:  # names and texts stay on one line, cut with an ellipsis
+        for i, (_, how) in enumerate(columns):
+            if how in ("name", "text"):
+                row[i].no_wrap, row[i].overflow = True, "ellipsis"
     t = Table(title=title, title_justify="left", title_style="bold", box=box.SIMPLE_HEAD, pad_edge=False,
-              header_style="bold", show_edge=False)
-    for i, (header, how) in enumerate(columns):
-        if how == "name":
-            t.add_column(header, max_width=NAME_WIDTH, no_wrap=True, overflow="ellipsis")
-        elif how == "text":
-            t.add_column(header, max_width=TEXT_WIDTH, no_wrap=True, overflow="ellipsis", ratio=1)
+              header_style="bold", show_edge=False, show_header=header)
+    for head, how in columns:
+        if how in ("name", "text"):  # the columns that give way when the terminal is narrow
+            t.add_column(head, max_width=NAME_WIDTH if how == "name" else TEXT_WIDTH, min_width=4,
+                         no_wrap=False, overflow="ellipsis")
         else:
-            width = max([Text(header).cell_len, *(r[i].cell_len for r in rows)])
-            t.add_column(header, justify="right" if how == "r" else "left", no_wrap=True, min_width=width)
+            t.add_column(head, justify="right" if how == "r" else "left", no_wrap=True)
     for row in rows:
         t.add_row(*row)
     return t
@@ -181,10 +184,15 @@ def heatmap_view(h: dict[str, Any], lang: str) -> RenderableType:
     grid = h["messages"]
     top = max(max(r) for r in grid) if grid else 0
     days = ["一", "二", "三", "四", "五", "六", "日"] if lang == "zh" else [w[:2] for w in h["weekdays"]]
-    lines = [Text(label("heatmap", lang), style="bold"), Text("    0     6     12    18   23", style="dim")]
+    ruler = list(" " * 24)
+    for hour in (0, 6, 12, 18):
+        ruler[hour:hour + len(str(hour))] = str(hour)
+    lines = [Text(label("heatmap", lang), style="bold"), Text(" " * 4 + "".join(ruler), style="dim")]
     for name, row in zip(days, grid):
         shades = "".join(SHADES[min(4, int(v / top * 4 + 0.999))] if top and v else "·" for v in row)
-        lines.append(Text(f"{name:<3} ").append(shades, style="magenta"))
+        prefix = Text(name)
+        prefix.append(" " * (4 - prefix.cell_len))
+        lines.append(prefix.append(shades, style="magenta"))
     return Group(*lines)
 
 
@@ -194,7 +202,8 @@ def members_view(d: dict[str, Any], lang: str, report: dict[str, Any]) -> list[R
     layers = table([("", "l"), ("", "r"), ("", "l")],
                    [(label(name, lang), t[name], Text(bar(t[name], top, 40), "green")) for name in d["layers"]],
                    title=f"{label('members_count', lang)} {t['members']}  ·  {label('joins', lang)} {t['joins']}  ·  "
-                         f"{label('leaves', lang)} {t['leaves']}  ·  {label('newly_active', lang)} {t['newly_active']}")
+                         f"{label('leaves', lang)} {t['leaves']}  ·  {label('newly_active', lang)} {t['newly_active']}",
+                   header=False)
     out: list[RenderableType] = [layers]
     if len(d["weekly"]) > 1:
         out.append(table([(label("week", lang), "l"), *[(label(n, lang), "r") for n in d["layers"]],
@@ -324,15 +333,14 @@ def compliance_view(d: dict[str, Any], lang: str, report: dict[str, Any]) -> lis
 def kol_view(d: dict[str, Any], lang: str, report: dict[str, Any]) -> list[RenderableType]:
     from ..roles.explain import role_name
 
-    out: list[RenderableType] = [influence_table(d["influence"], lang, role_name)]
-    out.append(table([("#", "r"), (label("activity_ranking", lang), "name"), (label("messages", lang), "r"),
-                      (label("active_days", lang), "r")],
-                     [(r["rank"], name_of(r), r["messages"], r["active_days"]) for r in d["activity_ranking"]]))
-    out.append(table([("#", "r"), (label("contribution_ranking", lang), "name"), (label("score", lang), "r"),
-                      (label("content_posts", lang), "r"), (label("answers", lang), "r"),
-                      (label("replies_drawn", lang), "r")],
+    out: list[RenderableType] = [influence_table(d["influence"], lang, role_name, label("influence", lang))]
+    out.append(table([("#", "r"), ("", "name"), (label("messages", lang), "r"), (label("active_days", lang), "r")],
+                     [(r["rank"], name_of(r), r["messages"], r["active_days"]) for r in d["activity_ranking"]],
+                     title=label("activity_ranking", lang)))
+    out.append(table([("#", "r"), ("", "name"), (label("score", lang), "r"), (label("content_posts", lang), "r"),
+                      (label("answers", lang), "r"), (label("replies_drawn", lang), "r")],
                      [(r["rank"], name_of(r), r["score"], r["content_posts"], r["answers"], r["replies_drawn"])
-                      for r in d["contribution_ranking"]]))
+                      for r in d["contribution_ranking"]], title=label("contribution_ranking", lang)))
     return out
 
 
@@ -344,9 +352,9 @@ def influence_table(rows: list[dict[str, Any]], lang: str, role_name: Callable[[
         tags = "·".join(tag_name(t, lang) for t in r["tags"])
         return role_name(r["role"], lang) + (f" {tags}" if tags else "")
 
-    return table([("#", "r"), (title or label("influence", lang), "name"), (label("role", lang), "l"),
-                  (label("influence", lang), "r"), (label("reason", lang), "text")],
-                 [(r["rank"], name_of(r), role_cell(r), num(r["influence"], 2), r["reason"]) for r in rows])
+    return table([("#", "r"), ("", "name"), (label("role", lang), "l"), (label("influence", lang), "r"),
+                  (label("reason", lang), "text")],
+                 [(r["rank"], name_of(r), role_cell(r), num(r["influence"], 2), r["reason"]) for r in rows], title=title)
 
 
 def weekly_view(d: dict[str, Any], lang: str, report: dict[str, Any]) -> list[RenderableType]:
@@ -407,9 +415,9 @@ def groups_view(d: dict[str, Any], lang: str, report: dict[str, Any]) -> list[Re
         if g["change"] is not None:
             trend = Text(("↑ " if g["change"] > 0 else "↓ " if g["change"] < 0 else "→ ") + pct(abs(g["change"])),
                          style="green" if g["change"] > 0 else "red" if g["change"] < 0 else "dim")
-        rows.append((g["rank"], g["name"], stage_text(g["stage"], lang), g["health"] if g["health"] is not None else "—",
+        rows.append((g["rank"], str(g["name"]), stage_text(g["stage"], lang), g["health"] if g["health"] is not None else "—",
                      num(g["messages_per_day"]), trend, pct(g["speaker_share"]), (g["week"] or "")[2:]))
-    return [summary, table([("#", "r"), (label("group", lang), "name"), (label("stage", lang), "l"),
+    return [summary, table([("#", "r"), (label("group", lang), "text"), (label("stage", lang), "l"),
                             (label("health", lang), "r"), (label("messages_per_day", lang), "r"),
                             (label("trend", lang), "r"), (label("speaker_share", lang), "r"),
                             (label("week", lang), "l")], rows)]
