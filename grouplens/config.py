@@ -232,12 +232,15 @@ class RolesConfig:
             ``operator_min_template_share``, regularity >= ``scheduled_min_regularity``)
             without coordinating with other accounts.
         shill: at least ``shill_min_messages`` messages, posted at fixed times of day
-            (regularity >= ``scheduled_min_regularity``) and echoed by or echoing other accounts
-            (coordination >= ``shill_min_coordination``: near-duplicate texts from different
-            accounts within ``coordination_window_minutes``).
-        advertiser: ads make up at least ``advertiser_min_ad_share`` of their messages; or at
-            least ``advertiser_burst_ad_share`` when they posted right after joining and then
-            fell silent or were removed (post-then-silence).
+            (regularity >= ``scheduled_min_regularity``), and stirring activity: echoed by or
+            echoing other accounts (coordination >= ``shill_min_coordination``: near-duplicate
+            texts from different accounts within ``coordination_window_minutes``), or asking
+            questions others answer (at least ``shill_min_answered_questions`` of their posts,
+            and at least ``shill_min_messages`` such questions).
+        advertiser: ads make up at least ``advertiser_min_ad_share`` of their messages; or,
+            for an account that posted right after joining and then left or fell silent
+            (post-then-silence), ads make up ``advertiser_burst_ad_share`` or links
+            ``advertiser_min_link_share`` of what it posted.
         newcomer: joined within ``newcomer_days`` of the period's end.
         left: left (or was removed) and had not rejoined by the period's end.
 
@@ -275,9 +278,11 @@ class RolesConfig:
     operator_min_template_posts: int = 10
     shill_min_messages: int = 5
     shill_min_coordination: float = 0.2
+    shill_min_answered_questions: float = 0.5
     scheduled_min_regularity: float = 0.6
     advertiser_min_ad_share: float = 0.5
     advertiser_burst_ad_share: float = 0.2
+    advertiser_min_link_share: float = 0.5
     newcomer_days: int = 14
     regularity_window_minutes: float = 10.0
     coordination_window_minutes: float = 5.0
@@ -293,7 +298,8 @@ class RolesConfig:
 
     def __post_init__(self) -> None:
         shares = ("thinker_min_share", "critic_min_objection_share", "kol_min_answer_share",
-                  "operator_min_template_share", "shill_min_coordination", "scheduled_min_regularity",
+                  "operator_min_template_share", "shill_min_coordination", "shill_min_answered_questions",
+                  "advertiser_min_link_share", "scheduled_min_regularity",
                   "advertiser_min_ad_share", "advertiser_burst_ad_share", "near_duplicate_similarity")
         for key in shares:
             if not 0.0 <= getattr(self, key) <= 1.0:

@@ -238,3 +238,23 @@ def test_the_member_others_turn_to_for_answers_is_a_kol(tmp_path: Path) -> None:
     assert expert["answers"] == 8 and expert["sources"] == 4
     assert "kol" in expert["tags"] and expert["influence_rank"] == 1
     assert [m for m, r in rows_by_member.items() if "kol" in r["tags"]] == [LIU]
+
+
+def test_accounts_posting_near_duplicates_at_a_set_time_every_day_are_shills(tmp_path: Path) -> None:
+    # Two accounts post the same cheer at 9:00 each day (one adds a word or an emoji); 小张
+    # chats at all hours and 小红 happens to say the same thing once.
+    names = NAMES | {"10021": "阳光小美", "10022": "开心果"}
+    rows: list[tuple[datetime, str, str]] = []
+    for day in range(6):
+        at = datetime(2024, 3, 4, 9, 0, 10) + timedelta(days=day)
+        rows.append((at, "10021", "今天群里的分享太有用了，大家都说说自己的情况吧"))
+        rows.append((at + timedelta(seconds=40), "10022", "真的，今天群里的分享太有用了 大家都说说自己的情况吧👍"))
+        rows.append((at + timedelta(hours=3 + day * 2, minutes=day * 7), ZHANG, f"第{day + 1}天，今天睡得还行"))
+    rows.append((datetime(2024, 3, 5, 9, 1), HONG, "今天群里的分享太有用了，大家都说说自己的情况吧"))
+    (tmp_path / "shills.txt").write_text(qq_txt(rows, names), encoding="utf-8")
+    store = tmp_path / "shill-store"
+    import_paths(store, [tmp_path / "shills.txt"])
+    rows_by_member = by_member(group_roles(open_store(store)))
+    assert rows_by_member["10021"]["regularity"] == 1.0 and rows_by_member["10021"]["coordination"] == 1.0
+    assert [m for m, r in rows_by_member.items() if "shill" in r["tags"]] == ["10021", "10022"]
+    assert rows_by_member["10021"]["role"] == "onlooker"

@@ -55,6 +55,10 @@ def activity_tiers(messages_per_week: np.ndarray, speaks: np.ndarray, config: Ro
     return tiers
 
 
+def _share(part: np.ndarray, whole: np.ndarray) -> np.ndarray:
+    return np.where(whole > 0, part / np.maximum(whole, 1), 0.0)
+
+
 def classify_members(features: pd.DataFrame, period_end: datetime | None, config: RolesConfig | None = None
                      ) -> pd.DataFrame:
     """Role, tags and activity tier of every member in ``features`` (``features.member_features``).
@@ -89,10 +93,18 @@ def classify_members(features: pd.DataFrame, period_end: datetime | None, config
     enough = messages >= cfg.shill_min_messages
     ad_share = f[F.AD_SHARE].to_numpy()
     has_ads = f[F.AD_MESSAGES].to_numpy() > 0
-    post_then_silence = f[F.BURST_SHARE].to_numpy() >= 0.5
-    advertiser = has_ads & ((ad_share >= cfg.advertiser_min_ad_share)
-                            | ((ad_share >= cfg.advertiser_burst_ad_share) & post_then_silence))
-    shill = enough & regular & coordinated & ~staff & ~advertiser
+    post_then_silence = f[F.POST_THEN_SILENCE].to_numpy(bool)
+    link_share = f[F.LINK_SHARE].to_numpy()
+    # Ads by their words; or a hit-and-run account: ads or links right after joining, then gone.
+    advertiser = (has_ads & (ad_share >= cfg.advertiser_min_ad_share)) \
+        | (post_then_silence & ((has_ads & (ad_share >= cfg.advertiser_burst_ad_share))
+                                | (link_share >= cfg.advertiser_min_link_share)))
+    # Shills post at set times and stir activity together: echoing each other's lines, or asking
+    # questions that others then answer.
+    answered = f[F.QUESTIONS_ANSWERED].to_numpy()
+    asked_and_answered = (answered >= cfg.shill_min_messages) \
+        & (_share(answered, messages) >= cfg.shill_min_answered_questions)
+    shill = enough & regular & (coordinated | asked_and_answered) & ~staff & ~advertiser
     key = np.isin(role, (THINKER, CRITIC))
     template_share = f[F.TEMPLATE_SHARE].to_numpy()
     scripted = regular & ~coordinated & (template_share >= cfg.operator_min_template_share) \

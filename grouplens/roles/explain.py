@@ -58,6 +58,10 @@ def _pct(x: Any) -> str:
     return f"{0 if x is None or (isinstance(x, float) and math.isnan(x)) else x:.0%}"
 
 
+def _ratio(part: Any, whole: Any) -> float:
+    return part / whole if whole else 0.0
+
+
 def _role_clause(r: dict[str, Any], lang: str) -> str:
     role, zh = r[ROLE], lang == "zh"
     if role == THINKER:
@@ -186,12 +190,19 @@ def explain_member(result: pd.DataFrame, member: str, lang: str = "zh", config: 
                        f"(needs ≥{_pct(cfg.operator_min_template_share)})"))
     lines.append(check(SHILL in r[TAGS_COLUMN],
                        f"水军：固定时间发言 {_pct(r[F.REGULARITY])}（需 ≥{_pct(cfg.scheduled_min_regularity)}），"
-                       f"与他人同文 {_pct(r[F.COORDINATION])}（需 ≥{_pct(cfg.shill_min_coordination)}）" if zh else
+                       f"与他人同文 {_pct(r[F.COORDINATION])}（需 ≥{_pct(cfg.shill_min_coordination)}）"
+                       f"或有人回应的提问 {_pct(_ratio(r[F.QUESTIONS_ANSWERED], r[F.MESSAGES]))}"
+                       f"（需 ≥{_pct(cfg.shill_min_answered_questions)}）" if zh else
                        f"shill: posts at fixed times {_pct(r[F.REGULARITY])} (needs ≥{_pct(cfg.scheduled_min_regularity)}), "
-                       f"near-duplicates of others {_pct(r[F.COORDINATION])} (needs ≥{_pct(cfg.shill_min_coordination)})"))
+                       f"near-duplicates of others {_pct(r[F.COORDINATION])} (needs ≥{_pct(cfg.shill_min_coordination)}) "
+                       f"or questions others answered {_pct(_ratio(r[F.QUESTIONS_ANSWERED], r[F.MESSAGES]))} "
+                       f"(needs ≥{_pct(cfg.shill_min_answered_questions)})"))
+    hit_and_run = "是" if r[F.POST_THEN_SILENCE] else "否"
     lines.append(check(ADVERTISER in r[TAGS_COLUMN],
                        f"广告：广告占比 {_pct(r[F.AD_SHARE])}（需 ≥{_pct(cfg.advertiser_min_ad_share)}），链接占比 "
-                       f"{_pct(r[F.LINK_SHARE])}，入群{cfg.burst_days:g}天内发出 {_pct(r[F.BURST_SHARE])}" if zh else
+                       f"{_pct(r[F.LINK_SHARE])}，入群{cfg.burst_days:g}天内发出 {_pct(r[F.BURST_SHARE])}，"
+                       f"发完即沉默或退群：{hit_and_run}" if zh else
                        f"advertiser: ads {_pct(r[F.AD_SHARE])} (needs ≥{_pct(cfg.advertiser_min_ad_share)}), links "
-                       f"{_pct(r[F.LINK_SHARE])}, {_pct(r[F.BURST_SHARE])} within {cfg.burst_days:g} days of joining"))
+                       f"{_pct(r[F.LINK_SHARE])}, {_pct(r[F.BURST_SHARE])} within {cfg.burst_days:g} days of joining, "
+                       f"then silent or gone: {'yes' if r[F.POST_THEN_SILENCE] else 'no'}"))
     return lines

@@ -47,6 +47,8 @@ LINK_SHARE = "link_share"
 TEMPLATE_SHARE = "template_share"
 WELCOMES = "welcomes"
 BURST_SHARE = "burst_share"  # messages within burst_days of joining
+POST_THEN_SILENCE = "post_then_silence"  # spoke mostly right after joining, then left or went quiet
+QUESTIONS_ANSWERED = "questions_answered"  # own questions someone else replied to
 JOINED_AT = S.JOINED_AT
 LEFT_AT = S.LEFT_AT
 IN_ROSTER = S.IN_ROSTER
@@ -116,6 +118,8 @@ def member_features(data: GroupData, rs: ReplyStructure, per_message: pd.DataFra
     drawn = objection & at_other
     out[OBJECTIONS_DRAWN] = np.bincount(parent_author[drawn], minlength=k)
     out[QUESTIONS] = np.bincount(author[question], minlength=k)
+    drew_reply = per_message["direct_replies"].to_numpy() > 0
+    out[QUESTIONS_ANSWERED] = np.bincount(author[question & drew_reply], minlength=k)
     out[ANSWER_SHARE] = _share(out[ANSWERS].to_numpy(), messages)
 
     seconds_of_day = (local.dt.hour * 3600 + local.dt.minute * 60 + local.dt.second).to_numpy()
@@ -132,6 +136,8 @@ def member_features(data: GroupData, rs: ReplyStructure, per_message: pd.DataFra
     out[WELCOMES] = _welcomes(rs, joined, cls(GREETING) | m[S.TEXT].astype(object).fillna("").str.contains("欢迎")
                               .to_numpy(bool), k, cfg.welcome_window_hours * 3600)
     out[BURST_SHARE] = _burst_share(rs, joined, messages, k, cfg.burst_days * 86400)
+    out[POST_THEN_SILENCE] = _post_then_silence(data, rs, out[BURST_SHARE].to_numpy(), left, k,
+                                                cfg.burst_days * 86400)
 
     infl = influence.set_index(S.MEMBER_ID)
     for col in INFLUENCE_COLUMNS:
@@ -271,6 +277,18 @@ def _welcomes(rs: ReplyStructure, joined: pd.Series, welcoming: np.ndarray, k: i
     hit = welcoming[mm] & (age >= -60) & (age <= window) & (rs.author[mm] != mc)
     messages = np.unique(mm[hit])
     return np.bincount(rs.author[messages], minlength=k)
+
+
+def _post_then_silence(data: GroupData, rs: ReplyStructure, burst_share: np.ndarray, left: pd.Series, k: int,
+                       span: float) -> np.ndarray:
+    """Members who said most of what they said right after joining and then left, or have said
+    nothing for ``span`` seconds before the period's end."""
+    last = np.full(k, -np.inf)
+    if len(rs.author):
+        np.maximum.at(last, rs.author, rs.seconds)
+    end = data.end.timestamp() if data.end else (rs.seconds.max() if len(rs.seconds) else 0.0)
+    gone = pd.Series(left).notna().to_numpy()
+    return (burst_share >= 0.5) & (gone | (end - last >= span))
 
 
 def _burst_share(rs: ReplyStructure, joined: pd.Series, messages: np.ndarray, k: int, span: float) -> np.ndarray:
