@@ -7,7 +7,7 @@ import json
 import pytest
 from report_groups import Group, Msg, build_store, fading_group
 
-from grouplens.report import build_report
+from grouplens.report import Report, apply_privacy, build_report
 from grouplens.report.people import member_key
 from grouplens.report.privacy import alias, text_fixer
 
@@ -72,3 +72,12 @@ def test_wxids_and_labelled_qq_numbers_in_texts_are_masked_even_for_strangers():
     assert fix("加我 wxid_abc123 或 QQ: 123456789，房间号 123456789") == "加我 [id] 或 QQ: [id]，房间号 123456789"
     keep = text_fixer({}, "en", pseudonymize=False, redact=False, show_ids=True)
     assert keep("wxid_abc123") == "wxid_abc123"
+
+
+def test_a_name_that_is_only_the_members_id_is_hidden_with_the_id():
+    row = {"member": "ABCDEFGH", "member_id": "wxid_x1y2z3", "name": "wxid_x1y2z3"}
+    report = Report("activity", None, {}, {"top_talkers": [row, {**row, "name": "阿明"}]}, {}, lang="en")
+    hidden = apply_privacy(report).data["top_talkers"]
+    assert [(r["member_id"], r["name"]) for r in hidden] == [(None, "member-ABCDEF"), (None, "阿明")]
+    shown = apply_privacy(report, show_ids=True).data["top_talkers"]
+    assert shown[0]["name"] == "wxid_x1y2z3"

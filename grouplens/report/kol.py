@@ -26,6 +26,7 @@ from ..engagement import content_types
 from ..influence import INFLUENCE
 from ..roles import EVIDENCE, REASON, ROLE, TAGS_COLUMN, member_roles
 from ..roles import features as F
+from ..roles.classifier import ADVERTISER, KOL, SHILL
 from ..text.classes import AD
 from .common import member_rows, rounded
 from .context import DAY, ReportContext
@@ -33,7 +34,7 @@ from .period import Period
 
 CONTENT_POSTS: frozenset[str] = frozenset({"opinion", "objection", "knowledge_card", "link", "file", "image",
                                            "video"})
-EXCLUDED_TAGS: frozenset[str] = frozenset({"advertiser", "shill"})
+EXCLUDED_TAGS: frozenset[str] = frozenset({ADVERTISER, SHILL})  # never in rankings or key people
 EVIDENCE_SHOWN: tuple[str, ...] = (F.MESSAGES, F.ACTIVE_DAYS, F.CONVERSATIONS_STARTED, F.REPLIES_DRAWN,
                                    F.PEOPLE_REACHED, F.SOURCES, F.ANSWERS, F.OBJECTIONS)
 
@@ -76,15 +77,20 @@ def kol_section(ctx: ReportContext, period: Period | None = None) -> dict[str, A
     own = own[~own[AD].fillna(False).astype(bool)] if AD in own else own
     return {
         "influence": influence_rows(ctx, roles, cfg.top),
-        "kols": influence_rows(ctx, roles[[("kol" in t) for t in roles[TAGS_COLUMN]]], cfg.top),
+        "kols": influence_rows(ctx, roles[[(KOL in t) for t in roles[TAGS_COLUMN]]], cfg.top),
         "activity_ranking": _activity_ranking(ctx, own),
         "contribution_ranking": _contribution_ranking(ctx, own, roles),
     }
 
 
+def without_excluded_tags(roles: pd.DataFrame) -> pd.Series:
+    """Per member (row of ``roles``): not tagged advertiser or shill."""
+    return ~roles[TAGS_COLUMN].map(lambda t: bool(EXCLUDED_TAGS & set(t)))
+
+
 def _rankable(ctx: ReportContext, roles: pd.DataFrame) -> pd.Series:
     """member_id -> may appear in the rankings."""
-    ok = ~roles[TAGS_COLUMN].map(lambda t: bool(EXCLUDED_TAGS & set(t)))
+    ok = without_excluded_tags(roles)
     if not ctx.config.report.rank_staff:
         ok &= ~roles[S.MEMBER_ID].map(ctx.people.is_staff)
     return pd.Series(ok.to_numpy(), index=roles[S.MEMBER_ID].astype(str))

@@ -2,8 +2,8 @@
 before any renderer sees it, so every format is covered.
 
 - Member ids (QQ numbers, wxids) are hidden unless asked for: the ``member_id`` of every member
-  reference becomes null, and known ids, ``wxid_…`` ids and QQ numbers written after a
-  ``QQ``/``扣扣`` label are masked in quoted texts.
+  reference becomes null (and a name that is only the id becomes the alias), and known ids,
+  ``wxid_…`` ids and QQ numbers written after a ``QQ``/``扣扣`` label are masked in quoted texts.
 - ``pseudonymize``: names become aliases built from the member's key (a salted hash of the
   id: the same member has the same alias in every report and week), in member references and
   wherever a member's name appears in a quoted text.
@@ -29,6 +29,7 @@ _ID_CARD = re.compile(r"(?<![0-9])(?:[1-9][0-9]{16}[0-9Xx]|[1-9][0-9]{14})(?![0-
 _PHONE = re.compile(r"(?<![0-9])(?:\+?86[- ]?)?1[3-9][0-9][- ]?[0-9]{4}[- ]?[0-9]{4}(?![0-9])"
                     r"|(?<![0-9])0[1-9][0-9]{1,2}-[0-9]{7,8}(?![0-9])")
 _WXID = re.compile(r"wxid_[A-Za-z0-9_-]+", re.IGNORECASE)
+_ID_NAME = re.compile(r"wxid_[A-Za-z0-9_-]+|[0-9]{5,12}", re.IGNORECASE)  # a name that is really an id
 _QQ_NUMBER = re.compile(r"((?:qq|扣扣|企鹅)号?\s*[:：]?\s*)[0-9]{5,11}(?![0-9])", re.IGNORECASE)
 
 _MASKS = {"zh": {"phone": "[电话]", "id_card": "[身份证号]", "email": "[邮箱]", "id": "[号码]"},
@@ -57,6 +58,9 @@ def apply_privacy(report: Report, *, pseudonymize: bool = False, redact: bool = 
                     out[k] = walk(v)
             if MEMBER in out and S.MEMBER_ID in out:
                 if not show_ids:
+                    # An export with no name for a member shows its id as the name: hide that too.
+                    if out[MEMBER] and _id_like(out.get(S.NAME), out[S.MEMBER_ID]):
+                        out[S.NAME] = alias(out[MEMBER], report.lang)
                     out[S.MEMBER_ID] = None
                 if pseudonymize and out[MEMBER]:
                     out[S.NAME] = alias(out[MEMBER], report.lang)
@@ -102,6 +106,10 @@ def text_fixer(directory: dict[str, Person], lang: str, *, pseudonymize: bool, r
         return text
 
     return fix
+
+
+def _id_like(name: object, member_id: object) -> bool:
+    return isinstance(name, str) and (name == member_id or _ID_NAME.fullmatch(name) is not None)
 
 
 def _alternation(words: dict[str, str]) -> re.Pattern[str] | None:

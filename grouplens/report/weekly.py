@@ -22,14 +22,12 @@ from ..engagement import (
     THREAD_REPLIES,
     message_engagement,
 )
-from ..roles import TAGS_COLUMN
-from ..roles.classifier import ADVERTISER, SHILL
 from .activity import activity_section
 from .checkins import checkins_section
 from .common import message_rows, rounded
 from .compliance import compliance_section
 from .context import ReportContext
-from .kol import influence_rows, roles_between
+from .kol import influence_rows, roles_between, without_excluded_tags
 from .labels import sentence, stage_label
 from .lifecycle import lifecycle_section
 from .members import members_section
@@ -127,8 +125,7 @@ def key_people(ctx: ReportContext, period: Period) -> list[dict[str, Any]]:
     end = pd.Timestamp(period.end)
     start = min(pd.Timestamp(period.start), end - pd.Timedelta(weeks=weeks))
     roles = roles_between(ctx, start, end, ctx.lang)
-    keep = roles[~roles[TAGS_COLUMN].map(lambda t: bool({ADVERTISER, SHILL} & set(t)))]
-    return influence_rows(ctx, keep, ctx.config.report.top)
+    return influence_rows(ctx, roles[without_excluded_tags(roles)], ctx.config.report.top)
 
 
 def engaging_messages(ctx: ReportContext, period: Period) -> list[dict[str, Any]]:
