@@ -15,10 +15,8 @@ from .. import render
 from ..config import load_config
 from ..engagement import (
     CONTENT_TYPE,
-    DIRECT_REPLIES,
     DISTINCT_REPLIERS,
     ENGAGEMENT,
-    FIRST_REPLY_SECONDS,
     THREAD_REPLIES,
     group_engagement,
 )
@@ -32,8 +30,7 @@ from .app import ConfigOpt, GroupOpt, SinceOpt, StoreOpt, TzOpt, UntilOpt, app, 
 from .data_commands import TableOrJson
 
 ROLE_TABLE_COLUMNS = (MEMBER_ID, NAME, ROLE, TAGS_COLUMN, "influence", F.MESSAGES, REASON)
-MESSAGE_TABLE_COLUMNS = (TS, NAME, CONTENT_TYPE, TEXT, DIRECT_REPLIES, THREAD_REPLIES, DISTINCT_REPLIERS,
-                         FIRST_REPLY_SECONDS, ENGAGEMENT)
+MESSAGE_TABLE_COLUMNS = (TS, NAME, CONTENT_TYPE, TEXT, THREAD_REPLIES, DISTINCT_REPLIERS, ENGAGEMENT)
 
 
 class Lang(str, Enum):
@@ -64,7 +61,7 @@ def roles_command(
     advertiser, newcomer, left), influence and the figures behind them, with a reason.
 
     Members known only from the member list or a join notice are included. Thresholds live in
-    [roles] of grouplens.toml.
+    the \\[roles] section of grouplens.toml.
 
     Example: grouplens roles --group 周末羽毛球交流群 --explain 老王 --lang en
     """
@@ -104,8 +101,8 @@ def engagement_command(
     """The messages that drew the most response, and which kinds of post draw replies here.
 
     A message's engagement counts replies from others (direct and further down its thread),
-    distinct repliers, and replies that @-mention or quote its author; weights live in
-    [engagement] of grouplens.toml.
+    distinct repliers, and replies that @-mention or quote its author; weights live in the
+    \\[engagement] section of grouplens.toml.
 
     Example: grouplens engagement --group 周末羽毛球交流群 --top 5 --format json
     """
@@ -140,8 +137,8 @@ def simulate_command(
                         ] = HEALTHY,  # type: ignore[assignment]
     theme: Annotated[Theme | None, typer.Option("--theme", help="What the group is about (default: drawn from "
                                                 "the seed).", show_default=False)] = None,
-    activity: Annotated[float, typer.Option("--activity", help="Multiplies every conversation rate (32 with "
-                                            "500 members over 52 weeks gives about a million messages).")] = 1.0,
+    activity: Annotated[float, typer.Option("--activity", help="Multiplies every conversation rate (about 42 "
+                                            "with 500 members over 52 weeks gives a million messages).")] = 1.0,
 ) -> None:
     """Simulate a QQ group with known roles and tags: a classic QQ TXT export, a member list
     and truth.json, for trying grouplens out and measuring its detectors.
