@@ -12,6 +12,7 @@ from __future__ import annotations
 import pytest
 from report_groups import Group, Msg, build_store
 
+from grouplens.config import config_from_dict
 from grouplens.report import build_report
 
 NAMES = {"30001": "客服", "30002": "问者甲", "30003": "热心人", "30004": "问者乙", "30005": "推销员"}
@@ -76,3 +77,11 @@ def test_a_question_asked_shortly_before_the_data_ends_is_pending(store):
     assert (t["questions"], t["answered"], t["unanswered"], t["pending"]) == (5, 3, 1, 1)
     assert t["answered_share"] == 0.75  # pending questions are left out of the shares
     assert [w["week"] for w in data["weekly"]] == ["2024-W10", "2024-W11"]
+
+
+def test_a_reply_after_the_answer_window_is_too_late_to_count(store):
+    config = config_from_dict({"report": {"answer_window_hours": 5}})
+    data = build_report(store, "questions", week="2024-W10", config=config).to_dict()["data"]
+    t = data["totals"]
+    assert (t["answered"], t["unanswered"], t["pending"]) == (2, 2, 0)  # q4's answer came after 10 hours
+    assert [q["msg_id"] for q in data["unanswered"]["questions"]] == ["q4", "q3"]

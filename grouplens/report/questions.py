@@ -30,7 +30,10 @@ def question_table(ctx: ReportContext) -> pd.DataFrame:
     minutes, by staff), within target, status. Positions index ``ctx.speech``."""
     cfg = ctx.config.report
     rs, speech = ctx.replies, ctx.speech
-    flag = lambda c: speech[c].fillna(False).to_numpy(bool) if c in speech else np.zeros(len(speech), bool)
+
+    def flag(column: str) -> np.ndarray:
+        return speech[column].fillna(False).to_numpy(bool) if column in speech else np.zeros(len(speech), bool)
+
     staff = ctx.people.staff_ids()
     by_staff = speech[S.SENDER_ID].astype(str).isin(staff).to_numpy()
     is_question = flag(QUESTION) & ~flag(AD) & ~flag(OPERATOR_TEMPLATE) & ~by_staff
@@ -41,8 +44,9 @@ def question_table(ctx: ReportContext) -> pd.DataFrame:
     np.minimum.at(first, rs.parent[child], child)
     q = np.flatnonzero(is_question)
     answer = first[q]
-    answered = answer < n
-    safe = np.where(answered, answer, 0)
+    safe = np.where(answer < n, answer, 0)
+    # A reply after the answer window is too late to count as the question's answer.
+    answered = (answer < n) & (rs.seconds[safe] - rs.seconds[q] <= cfg.answer_window_hours * 3600.0)
     minutes = np.where(answered, (rs.seconds[safe] - rs.seconds[q]) / 60.0, np.nan)
     answerer = np.where(answered, rs.member_ids[rs.author[safe]], None)
     asked = speech[S.TS].to_numpy()[q]
