@@ -67,6 +67,13 @@ MEDIAN_FIRST_REPLY_SECONDS = "median_first_reply_seconds"
 MEAN_ENGAGEMENT = "mean_engagement"
 
 # --- content types -----------------------------------------------------------------------------
+
+def text_array(texts: pd.Series) -> pa.Array:
+    """Texts as an Arrow string array for its RE2 matching; missing texts (pd.NA, None, NaN:
+    an image or a file has none) become nulls."""
+    values = texts.astype(object)
+    return pa.array(values.where(values.notna(), None).to_numpy(), pa.string())
+
 # In the order they are tried: the first that fits names the post.
 CONTENT_TYPES: tuple[str, ...] = (
     "ad", "announcement", "knowledge_card", "briefing", "template", "image", "video", "voice", "file",
@@ -277,6 +284,7 @@ def _threads(parent: np.ndarray, max_depth: int) -> tuple[np.ndarray, np.ndarray
 
 # --- content types -----------------------------------------------------------------------------
 
+
 def content_types(messages: pd.DataFrame, opinion_min_chars: int = 20) -> pd.Series:
     """What kind of post each message is (one of ``CONTENT_TYPES``), from its kind, its text and
     its message classes (``analysis.with_classes`` columns, used when present). A text that fits
@@ -284,7 +292,7 @@ def content_types(messages: pd.DataFrame, opinion_min_chars: int = 20) -> pd.Ser
     n = len(messages)
     out = np.full(n, "chat", dtype=object)
     decided = np.zeros(n, bool)
-    texts = pa.array(messages[S.TEXT].astype(object).to_numpy() if S.TEXT in messages else [None] * n, pa.string())
+    texts = text_array(messages[S.TEXT]) if S.TEXT in messages else pa.nulls(n, pa.string())
     kind = messages[S.KIND].astype(object).fillna("text").to_numpy() if S.KIND in messages else np.full(n, "text")
 
     def has(pattern: str) -> np.ndarray:

@@ -166,3 +166,10 @@ def test_content_types_from_kinds_and_text() -> None:
     })
     frame["ad"] = [False, False, False, False, False, False, True]
     assert content_types(frame).tolist() == ["announcement", "knowledge_card", "opinion", "image", "link", "chat", "ad"]
+
+
+def test_content_types_accept_messages_without_text() -> None:
+    frame = pd.DataFrame({S.KIND: ["image", "file", "text"],
+                          S.TEXT: pd.array([pd.NA, None, "请问几点开始？"], dtype="string")})
+    frame["question"] = [False, False, True]
+    assert content_types(frame).tolist() == ["image", "file", "question"]

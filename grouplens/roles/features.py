@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 import pyarrow.compute as pc
 
 from .. import schema as S
 from ..analysis import GroupData
 from ..config import RolesConfig
-from ..engagement import ReplyStructure, member_engagement
+from ..engagement import ReplyStructure, member_engagement, text_array
 from ..influence import IN_WEIGHT, INFLUENCE, INFLUENCE_RANK, SOURCES
 from ..text.classes import AD, GREETING, OBJECTION, OPERATOR_TEMPLATE, QUESTION, own_words
 from ..text.segment import URL_PATTERN
@@ -128,8 +127,8 @@ def member_features(data: GroupData, rs: ReplyStructure, per_message: pd.DataFra
     ad = cls(AD)
     out[AD_MESSAGES] = np.bincount(author[ad], minlength=k)
     out[AD_SHARE] = _share(out[AD_MESSAGES].to_numpy(), messages)
-    texts = pa.array(m[S.TEXT].astype(object).to_numpy(), pa.string())
-    with_url = pc.fill_null(pc.match_substring_regex(texts, URL_PATTERN), False).to_numpy(zero_copy_only=False)
+    with_url = pc.fill_null(pc.match_substring_regex(text_array(m[S.TEXT]), URL_PATTERN), False) \
+        .to_numpy(zero_copy_only=False)
     link = (m[S.KIND].astype(object) == "link").to_numpy() | with_url
     out[LINK_SHARE] = _share(np.bincount(author[link], minlength=k), messages)
     out[TEMPLATE_SHARE] = _share(np.bincount(author[cls(OPERATOR_TEMPLATE)], minlength=k), messages)
