@@ -111,10 +111,6 @@ def load_context(store: Store, group: str | None, period: Period, config: Config
     after = timedelta(hours=config.report.answer_window_hours)
     until = period.end + after - timedelta(microseconds=1)  # load_group's bound is inclusive
     data = with_classes(load_group(store, group, since, until, tz=period.tz, config=config))
-    # engagement.content_types hands the texts to pyarrow as objects, which refuses pd.NA (an
-    # image or a file has no text): missing texts become None until it accepts them.
-    texts = data.messages[S.TEXT]
-    data.messages[S.TEXT] = texts.astype(object).where(texts.notna(), None)
     return context_for(data, period, store, lang)
 
 
