@@ -46,6 +46,11 @@ MARKER = "grouplens-store.json"
 STORE_FORMAT = 1
 LOCK_WAIT_ENV = "GROUPLENS_LOCK_WAIT"  # seconds an import waits for another one (default 600)
 _PARQUET_OPTIONS = {"compression": "zstd", "row_group_size": 256 * 1024}
+# Messages: dictionary-encode the repetitive columns only, and keep min/max statistics for ts
+# (what period filters use); both choices make writing a third faster at the same size.
+_MESSAGE_PARQUET_OPTIONS = {**_PARQUET_OPTIONS, "write_statistics": [S.TS],
+                            "use_dictionary": [S.GROUP_NAME, S.PLATFORM, S.SENDER_ID, S.SENDER_NAME, S.KIND,
+                                               S.SOURCE_FILE, S.IMPORT_ID]}
 
 
 def resolve_store_path(path: str | Path | None) -> Path:
@@ -314,7 +319,7 @@ class Transaction:
         if table.num_rows == 0:
             return
         path = self._next_file("messages", group_id)
-        pq.write_table(table.cast(S.FILE_SCHEMA), path, **_PARQUET_OPTIONS)
+        pq.write_table(table.cast(S.FILE_SCHEMA), path, **_MESSAGE_PARQUET_OPTIONS)
         self._staged.setdefault(group_id, []).append(path)
         self._staged_ids.setdefault(group_id, []).append(table.column(S.MSG_ID).combine_chunks())
 

@@ -95,7 +95,9 @@ def _utf8_bytes(path: Path) -> bytes:
     else:
         raise FormatError("not a text file (neither UTF-8, UTF-16 nor GB18030)", path=path)
     if b"\r" in raw:
-        raw = raw.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+        raw = raw.replace(b"\r\n", b"\n")
+        if b"\r" in raw:  # old Mac line ends
+            raw = raw.replace(b"\r", b"\n")
     if not raw.endswith(b"\n"):
         raw += b"\n"
     return raw
