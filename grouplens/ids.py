@@ -102,6 +102,15 @@ def hash_strings(arr: pa.Array) -> np.ndarray:
     return h
 
 
+def _hash_repeated(arr: pa.Array) -> np.ndarray:
+    """``hash_strings`` for a column with few distinct values (senders): each is hashed once."""
+    encoded = pc.dictionary_encode(pc.fill_null(arr, ""))
+    if isinstance(encoded, pa.ChunkedArray):
+        encoded = encoded.combine_chunks()
+    per_value = hash_strings(encoded.dictionary)
+    return per_value[encoded.indices.to_numpy(zero_copy_only=False)]
+
+
 def content_ids(ts: pa.Array, sender: pa.Array, text: pa.Array) -> pa.Array:
     """Deterministic message ids from (ts, sender, text, occurrence of that key in the input).
 
@@ -114,7 +123,7 @@ def content_ids(ts: pa.Array, sender: pa.Array, text: pa.Array) -> pa.Array:
     if n == 0:
         return pa.array([], pa.string())
     micros = pc.cast(pc.cast(ts, pa.timestamp("us", tz="UTC")), pa.int64()).to_numpy(zero_copy_only=False)
-    hashes = _mix(hash_strings(text) ^ _mix(hash_strings(sender) + micros.astype(np.uint64) * _M3))
+    hashes = _mix(hash_strings(text) ^ _mix(_hash_repeated(sender) + micros.astype(np.uint64) * _M3))
     ids = _hex_ids(hashes)
     if not pd.Series(hashes).duplicated().any():
         return ids
