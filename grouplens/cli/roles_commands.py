@@ -110,7 +110,7 @@ def engagement_command(
     report = group_engagement(open_store(store), group, since, until, top=top, tz=tz, config=cfg)
     if not report.links_inferred:
         stderr.print("note: the reply model is not installed; replies are explicit quotes and @-addressed "
-                      "messages only", highlight=False)
+                      "messages only", highlight=False, soft_wrap=True)
     if fmt is TableOrJson.json:
         zone = ZoneInfo(tz)
         render.write_json({"group_id": report.group_id, "group_name": report.group_name,

@@ -58,6 +58,11 @@ def _pct(x: Any) -> str:
     return f"{0 if x is None or (isinstance(x, float) and math.isnan(x)) else x:.0%}"
 
 
+def _n(count: Any, word: str) -> str:
+    """``1 thing``, ``2 things``: English counts with their noun."""
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
+
 def _ratio(part: Any, whole: Any) -> float:
     return part / whole if whole else 0.0
 
@@ -67,22 +72,23 @@ def _role_clause(r: dict[str, Any], lang: str) -> str:
     if role == THINKER:
         return (f"发起了{r[F.CONVERSATIONS_STARTED]}次有人接话的讨论（占全群{_pct(r[F.CONVERSATION_SHARE])}），"
                 f"引来{r[F.OBJECTIONS_DRAWN]}次反驳" if zh else
-                f"started {r[F.CONVERSATIONS_STARTED]} conversations others took up "
-                f"({_pct(r[F.CONVERSATION_SHARE])} of the group's) and drew {r[F.OBJECTIONS_DRAWN]} objections")
+                f"started {_n(r[F.CONVERSATIONS_STARTED], 'conversation')} others took up "
+                f"({_pct(r[F.CONVERSATION_SHARE])} of the group's) and drew {_n(r[F.OBJECTIONS_DRAWN], 'objection')}")
     if role == CRITIC:
         return (f"提出{r[F.OBJECTIONS]}次反对意见（占其发言{_pct(r[F.OBJECTION_SHARE])}），"
                 f"自己发起的讨论占全群{_pct(r[F.CONVERSATION_SHARE])}" if zh else
-                f"made {r[F.OBJECTIONS]} objections ({_pct(r[F.OBJECTION_SHARE])} of what they said) and "
+                f"made {_n(r[F.OBJECTIONS], 'objection')} ({_pct(r[F.OBJECTION_SHARE])} of what they said) and "
                 f"started {_pct(r[F.CONVERSATION_SHARE])} of the group's conversations")
     if role == ONLOOKER:
         if r[F.MESSAGES] == 0:
             return ("是群主或管理员，负责群务但在此期间没有发言" if zh else
                     "is the owner or an admin, looking after the group without speaking in the period")
         return (f"在{r[F.ACTIVE_DAYS]}天里发言{r[F.MESSAGES]}条，但很少发起或反驳讨论" if zh else
-                f"said {r[F.MESSAGES]} things on {r[F.ACTIVE_DAYS]} days but rarely starts or disputes a discussion")
+                f"said {_n(r[F.MESSAGES], 'thing')} on {_n(r[F.ACTIVE_DAYS], 'day')} but rarely starts or disputes a "
+                "discussion")
     if r[F.MESSAGES] == 0:
         return "在此期间没有发言" if zh else "said nothing in the period"
-    return (f"在此期间只发言{r[F.MESSAGES]}条" if zh else f"said only {r[F.MESSAGES]} things in the period")
+    return (f"在此期间只发言{r[F.MESSAGES]}条" if zh else f"said only {_n(r[F.MESSAGES], 'thing')} in the period")
 
 
 def _tag_clause(tag: str, r: dict[str, Any], lang: str, cfg: RolesConfig) -> str:
