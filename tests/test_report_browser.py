@@ -1,0 +1,148 @@
+"""The HTML report in a real headless browser (Debian's ``chromium``): it renders its charts, chat
+text with ``<script>`` and ``<img>`` stays text, the page makes no network request, and on a
+390 px phone screen nothing is wider than the screen.
+
+Requests are counted by a local HTTP server that the hostile group's ``<img>`` points at; a
+control page without the Content-Security-Policy shows that the server does see a browser's
+requests, so "no request" is a real observation.
+"""
+
+from __future__ import annotations
+
+import html
+import http.server
+import json
+import re
+import shutil
+import subprocess
+import threading
+from pathlib import Path
+from typing import ClassVar
+
+import pytest
+from report_groups import build_store
+from test_report_html import hostile_group
+
+from grouplens.report import build_report, render_html
+
+CHROMIUM = shutil.which("chromium")
+pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed "
+                                "(apt-get install chromium; .ci/run installs it)")
+PHONE_WIDTH = 390
+
+
+class RequestLog(http.server.BaseHTTPRequestHandler):
+    """Answers every GET with an empty image and remembers the path."""
+
+    paths: ClassVar[list[str]] = []
+
+    def do_GET(self) -> None:
+        self.paths.append(self.path)
+        self.send_response(200)
+        self.send_header("Content-Type", "image/gif")
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def server():
+    RequestLog.paths = []
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), RequestLog)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+@pytest.fixture(scope="module")
+def page(tmp_path_factory, server) -> str:
+    """The weekly review of the hostile group whose ``<img>`` points at the counting server."""
+    store = build_store(tmp_path_factory.mktemp("browser") / "store", hostile_group(f"{server}/from-chat"))
+    return render_html(build_report(store, "weekly", "注入测试群", week="2024-W14").to_dict())
+
+
+def chromium(url: str, profile: Path, *args: str) -> str:
+    """Run headless chromium on ``url`` with no background traffic of its own; gives stdout."""
+    result = subprocess.run(
+        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+         "--disable-default-apps", "--mute-audio", f"--user-data-dir={profile}", *args, url],
+        check=False, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    return result.stdout
+
+
+def dump_dom(path: Path, tmp_path: Path, width: int = 1280) -> str:
+    return chromium(path.as_uri(), tmp_path / "profile", f"--window-size={width},1200", "--dump-dom")
+
+
+def write(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_the_browser_renders_the_charts_and_shows_injected_html_as_text(page, tmp_path, server):
+    dom = dump_dom(write(tmp_path, "weekly.html", page), tmp_path)
+    assert dom.count("<svg ") == 5 and dom.count("<rect") > 100
+    title = re.search(r"<title>(.*?)</title>", dom).group(1)
+    assert title == "周报 · 注入测试群 · 2024-W14"  # the chat's script would have renamed the page
+    tags = re.findall(r"<[a-zA-Z][^>]*>", dom)  # elements; text serializes < as &lt;
+    assert not [t for t in tags if t.startswith(("<script", "<img")) or "data-pwned" in t or "onmouseover" in t]
+    assert '&lt;script&gt;document.title="pwned"' in dom  # shown, as text
+    assert f'请问&lt;img src="{server}/from-chat"&gt;这个怎么用？' in dom
+    assert '&lt;b onmouseover="alert(1)"&gt;老板&lt;/b&gt;' in dom
+
+
+def test_the_page_makes_no_network_request(page, tmp_path, server):
+    RequestLog.paths.clear()
+    dump_dom(write(tmp_path, "weekly.html", page), tmp_path)
+    assert RequestLog.paths == []
+
+
+def test_the_content_security_policy_alone_blocks_loads_that_would_otherwise_happen(page, tmp_path, server):
+    """Markup that slipped past escaping still could not fetch anything: the page's CSP blocks
+    an image and a stylesheet; the same page without the CSP fetches both (the control)."""
+    probe = f'<img src="{server}/img"><link rel="stylesheet" href="{server}/css">'
+    guarded = page.replace("<main>", "<main>" + probe, 1)
+    unguarded = re.sub(r'<meta http-equiv="Content-Security-Policy"[^>]*>', "", guarded)
+    RequestLog.paths.clear()
+    dump_dom(write(tmp_path, "guarded.html", guarded), tmp_path)
+    assert RequestLog.paths == []
+    dump_dom(write(tmp_path, "unguarded.html", unguarded), tmp_path)
+    assert sorted(RequestLog.paths) == ["/css", "/img"]
+
+
+def test_on_a_phone_nothing_is_wider_than_the_screen(page, tmp_path):
+    """The page in a 390 px frame, measured by a script in the frame's parent (the page itself
+    runs no script): no sideways scrolling, and every chart is scaled to the screen."""
+    frame = (f'<iframe id="phone" style="width:{PHONE_WIDTH}px;height:1500px;border:0" '
+             f'srcdoc="{html.escape(page, quote=True)}"></iframe>')
+    measure = """<pre id="measure"></pre><script>
+addEventListener("load", () => {
+  const doc = document.getElementById("phone").contentDocument;
+  const charts = [...doc.querySelectorAll("svg")].map(s => s.getBoundingClientRect().width);
+  const cards = [...doc.querySelectorAll("section")].map(s => s.getBoundingClientRect().right);
+  document.getElementById("measure").textContent = JSON.stringify(
+    {page: doc.documentElement.scrollWidth, charts: charts, cards: cards});
+});
+</script>"""
+    dom = dump_dom(write(tmp_path, "phone.html", f"<!DOCTYPE html><html><body style='margin:0'>{frame}{measure}"
+                                                  "</body></html>"), tmp_path)
+    figures = json.loads(html.unescape(re.search(r'<pre id="measure">(.*?)</pre>', dom, re.DOTALL).group(1)))
+    assert figures["page"] <= PHONE_WIDTH
+    assert len(figures["charts"]) == 5 and all(250 <= w <= PHONE_WIDTH for w in figures["charts"])
+    assert figures["cards"] and max(figures["cards"]) <= PHONE_WIDTH
+
+
+def test_a_phone_screenshot_is_taken_at_the_phone_width(page, tmp_path):
+    shot = tmp_path / "phone.png"
+    chromium(write(tmp_path, "weekly.html", page).as_uri(), tmp_path / "profile", "--hide-scrollbars",
+             f"--screenshot={shot}", f"--window-size={PHONE_WIDTH},1200")
+    png = shot.read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    assert int.from_bytes(png[16:20], "big") == PHONE_WIDTH  # IHDR width
