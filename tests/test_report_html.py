@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 import pytest
 from report_groups import Group, Msg, build_store, fading_group
 
-from grouplens.report import KINDS, build_report, render_html
+from grouplens.report import KINDS, build_report, charts, render_html
 from grouplens.report.html import CONTENT_SECURITY_POLICY
 from grouplens.report.markdown import word
 
@@ -153,6 +153,15 @@ def test_the_page_is_laid_out_for_phones_and_for_print(pages):
 def test_the_weekly_review_of_a_dying_group_names_its_stage_and_alerts(store):
     page = render_html(build_report(store, "weekly", "渐冷群", week="2024-W14").to_dict())
     assert '<span class="stage st-dead">死群</span>' in page
-    assert '<li class="sev-high">阶段变化：活跃 → 死群</li>' in page
-    assert '<li class="sev-high">1 位核心成员流失：老郑</li>' in page
+    assert '<li class="sev-high"><b>严重</b> 阶段变化：活跃 → 死群</li>' in page
+    assert '<li class="sev-high"><b>严重</b> 1 位核心成员流失：老郑</li>' in page
     assert "请问还有活动吗？" in page
+
+
+def test_chart_text_is_escaped_and_cut_before_escaping():
+    bars = charts.hbars([('<script>alert("x")</script>' * 3, 2.0, "2 & more")], title="<t>")
+    assert "<script" not in bars and "&lt;script&gt;alert(&#34;x&#34;)" in bars
+    assert "2 &amp; more" in bars and "<title>&lt;t&gt;</title>" in bars
+    assert charts.fit("&&&&&&&&&&&&&&&&&&&&", 40, 13).endswith("…")  # cut as characters, then escaped whole
+    label = re.search(r'<text [^>]*text-anchor="end"[^>]*>(.*?)</text>', bars).group(1)
+    assert label.endswith("…") and not re.search(r"&[a-z#0-9]*…", label)

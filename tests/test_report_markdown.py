@@ -51,8 +51,9 @@ def test_the_weekly_review_opens_with_title_stage_and_alerts(weekly):
     assert lines[0] == "# 周报 · 渐冷群 · 2024-W14"
     assert lines[2].startswith("**阶段：死群** · 上期 2024-W13：活跃 · 2024-04-01 … 2024-04-07")
     assert section(weekly, "预警").split("\n")[1:7] == [
-        "- 🔴 阶段变化：活跃 → 死群", "- 🔴 1 位核心成员流失：老郑", "- 🔴 广告占比上升：0% → 40%",
-        "- 🟠 消息量下降 80%", "- 🟠 1 个问题无人回答", "- 🔴 1 条风险医疗宣称"]
+        "- 🔴 **严重** 阶段变化：活跃 → 死群", "- 🔴 **严重** 1 位核心成员流失：老郑",
+        "- 🔴 **严重** 广告占比上升：0% → 40%", "- 🟠 **注意** 消息量下降 80%", "- 🟠 **注意** 1 个问题无人回答",
+        "- 🔴 **严重** 1 条风险医疗宣称"]
 
 
 def test_changes_carry_arrows_and_whether_they_are_better(weekly):

@@ -67,12 +67,12 @@ def join(parts: Sequence[Markup]) -> Markup:
     return Markup("").join(parts)
 
 
-def svg(width: float, height: float, title: str, body: Sequence[Markup], css: str = "chart") -> Markup:
+def svg(width: float, height: float, title: str, body: Sequence[Markup]) -> Markup:
     """The outer ``<svg>``: scales with its container, named for screen readers."""
     # no xmlns: inline SVG in HTML is in the SVG namespace by the parser's rules, and the page
     # then holds no URL at all besides what members typed
     return element("svg", join([element("title", title), *body]),
-                   viewBox=f"0 0 {_value(float(width))} {_value(float(height))}", class_=css, role="img",
+                   viewBox=f"0 0 {_value(float(width))} {_value(float(height))}", class_="chart", role="img",
                    aria_label=title, font_size=FONT)
 
 
@@ -105,14 +105,11 @@ def fit(s: str, width: float, size: float = FONT) -> str:
 
 
 def nice_ceiling(top: float) -> float:
-    """The smallest 1, 2, 2.5 or 5 × 10^k at or above ``top`` (axis maximum)."""
-    if top <= 0:
-        return 1.0
+    """An axis maximum for counts: the smallest 1, 2, 4, 6 or 8 × 10^k at or above ``top`` and
+    at least 2, so the half-way gridline is a whole number too."""
+    top = max(top, 2)
     base = 10 ** math.floor(math.log10(top))
-    for step in (1, 2, 2.5, 5, 10):
-        if step * base >= top - 1e-9:
-            return step * base
-    return 10 * base
+    return next(step * base for step in (1, 2, 4, 6, 8, 10) if step * base >= top - 1e-9)
 
 
 def short_number(v: float) -> str:
@@ -203,13 +200,17 @@ def daily_trend(days: Sequence[str], messages: Sequence[int], speakers: Sequence
     return svg(WIDTH, y2 + 24, title, body)
 
 
+def heat_fill(share: float) -> dict[str, Any]:
+    """Fill attributes for a cell holding ``share`` of the busiest cell's messages: the square
+    root, so quiet hours stay visible next to a peak hour; grey when empty."""
+    if share <= 0:
+        return {"fill": EMPTY_CELL}
+    return {"fill": MESSAGES_COLOR, "fill_opacity": round(0.12 + 0.88 * math.sqrt(share), 3)}
+
+
 def heatmap(matrix: Sequence[Sequence[int]], row_labels: Sequence[str], *, title: str, unit: str,
             hour_label: str = "{h}:00") -> Markup:
-    """Messages by weekday (rows) and local hour (24 columns); darker is busier.
-
-    The shade is the square root of the share of the busiest cell, so quiet hours stay visible
-    next to a peak hour.
-    """
+    """Messages by weekday (rows) and local hour (24 columns); darker is busier, with a key."""
     left, top = 34, 22
     cell_w = (WIDTH - left - 4) / 24
     cell_h = 22
@@ -221,16 +222,12 @@ def heatmap(matrix: Sequence[Sequence[int]], row_labels: Sequence[str], *, title
         y = top + r * cell_h
         body.append(text(left - 6, y + cell_h / 2 + 4, name, anchor="end", size=SMALL, fill=MUTED))
         for h, v in enumerate(row):
-            shade = math.sqrt(v / busiest) if busiest and v else 0.0
             tip = f"{name} {hour_label.format(h=h)} · {v} {unit}"
             body.append(element("rect", element("title", tip), x=left + h * cell_w + 1, y=y + 1, width=cell_w - 2,
-                                height=cell_h - 2, rx=2, fill=MESSAGES_COLOR if v else EMPTY_CELL,
-                                fill_opacity=round(0.12 + 0.88 * shade, 3) if v else None))
+                                height=cell_h - 2, rx=2, **heat_fill(v / busiest if busiest else 0.0)))
     bottom = top + len(row_labels) * cell_h + 16
-    for i, frac in enumerate((0.0, 0.25, 0.5, 0.75, 1.0)):
-        body.append(element("rect", x=left + i * 16, y=bottom - 9, width=14, height=10, rx=2, fill=MESSAGES_COLOR,
-                            fill_opacity=round(0.12 + 0.88 * math.sqrt(frac), 3) if frac else None)
-                    if frac else element("rect", x=left, y=bottom - 9, width=14, height=10, rx=2, fill=EMPTY_CELL))
+    for i, share in enumerate((0.0, 0.25, 0.5, 0.75, 1.0)):
+        body.append(element("rect", x=left + i * 16, y=bottom - 9, width=14, height=10, rx=2, **heat_fill(share)))
     body.append(text(left + 5 * 16 + 4, bottom, f"0 … {busiest} {unit}", size=SMALL, fill=MUTED))
     return svg(WIDTH, bottom + 8, title, body)
 

@@ -17,6 +17,7 @@ from typing import Any
 
 from markupsafe import Markup
 
+from ..roles.explain import role_name, tag_name
 from . import charts
 from .labels import label, stage_label
 
@@ -67,7 +68,7 @@ class Facts:
 
 @dataclass
 class Alerts:
-    items: list[tuple[str, str]]  # (severity, message)
+    items: list[tuple[str, str, str]]  # (severity code, its word, message)
 
 
 @dataclass
@@ -122,13 +123,13 @@ class Page:
 _WORDS: dict[str, tuple[str, str]] = {
     "member": ("成员", "member"), "time": ("时间", "time"), "message": ("消息", "message"), "date": ("日期", "date"),
     "question": ("问题", "question"), "answer": ("回答", "answer"), "layer": ("层级", "layer"),
-    "category": ("类别", "category"), "kind": ("类型", "kind"), "checks": ("判定", "checks"),
+    "category": ("类别", "category"), "kind": ("类型", "kind"),
     "daily_trend": ("每日消息与发言人数", "Messages and speakers per day"),
     "weekly_trend": ("每周走势", "Week by week"),
     "busiest": ("最活跃时段", "Busiest hours"), "stage_timeline": ("阶段时间线", "Stage by week"),
     "stage_changes": ("阶段变化", "Stage changes"), "layers_by_week": ("每周成员分层", "Layers by week"),
-    "moves": ("本周变动", "Moves this week"), "stayed_put": ("留在原层", "stayed"),
-    "previous_week": ("上周", "last week"), "this_week_layers": ("本周", "this week"),
+    "moves": ("本周变动", "Moves this week"),
+    "previous_week": ("上周", "last week"),
     "severity_high": ("严重", "high"), "severity_warning": ("注意", "warning"), "severity_info": ("提示", "info"),
     "pseudonymized": ("已匿名", "pseudonymized"), "redacted": ("已脱敏", "redacted"),
     "ids_shown": ("含成员号", "member ids shown"), "generated": ("生成于", "generated"),
@@ -141,9 +142,8 @@ _WORDS: dict[str, tuple[str, str]] = {
     "weekdays": ("周一 周二 周三 周四 周五 周六 周日", "Mon Tue Wed Thu Fri Sat Sun"),
     "hour": ("{h}时", "{h}:00"), "unit_messages": ("条", "msgs"),
     "no_messages": ("本期没有消息", "no messages in this period"),
-    "data": ("数据", "data"), "all_metrics": ("全部指标", "All metrics"),
-    "people_now": ("名单", "Who"), "no_checkins": ("本期没有打卡", "no check-ins in this period"), "kols_now": ("意见领袖", "KOLs"), "compliance_now": ("合规", "Compliance"),
-    "checkins_now": ("打卡", "Check-ins"),
+    "all_metrics": ("全部指标", "All metrics"),
+    "people_now": ("名单", "Who"), "no_checkins": ("本期没有打卡", "no check-ins in this period"),
 }
 
 
@@ -276,8 +276,8 @@ def weekly_page(report: dict[str, Any], out: Page) -> None:
     out.stage, out.stage_text = d["stage"], stage_label(d["stage"], lang)
     out.lines.insert(0, f"{label('last_week', lang)} {d['previous_week']}{colon(lang)}"
                         f"{stage_label(d['previous_stage'], lang)}")
-    alerts = Alerts([(a["severity"], a["message"]) for a in d["alerts"]]) if d["alerts"] else \
-        Note(label("no_alerts", lang), "good")
+    alerts: Block = Alerts([(a["severity"], word("severity_" + a["severity"], lang), a["message"])
+                            for a in d["alerts"]]) if d["alerts"] else Note(label("no_alerts", lang), "good")
     out.sections.append(Section(label("alerts", lang), [alerts]))
     weeks = prev["lifecycle"]["weekly"] + cur["lifecycle"]["weekly"]
     out.sections.append(Section(label("lifecycle", lang), [stage_strip(weeks, lang), rule_note(cur["lifecycle"], lang)]))
@@ -348,7 +348,8 @@ def busiest_hours(h: dict[str, Any], lang: str, top: int = 3) -> str:
 def heatmap_section(h: dict[str, Any], lang: str) -> Section:
     draw = functools.partial(charts.heatmap, h["messages"], weekday_names(lang), title=label("heatmap", lang),
                              unit=word("unit_messages", lang), hour_label=word("hour", lang))
-    return Section(label("heatmap", lang), [Note(f"{word('busiest', lang)}{colon(lang)}{busiest_hours(h, lang)}"), Chart(draw)])
+    busiest = Note(f"{word('busiest', lang)}{colon(lang)}{busiest_hours(h, lang)}")
+    return Section(label("heatmap", lang), [busiest, Chart(draw)])
 
 
 def layer_names(lang: str) -> dict[str, str]:
@@ -403,17 +404,14 @@ def influence_chart(rows: list[dict[str, Any]], lang: str) -> Chart:
 
 
 def role_text(r: dict[str, Any], lang: str) -> str:
-    from ..roles.explain import role_name, tag_name
-
     tags = "·".join(tag_name(t, lang) for t in r["tags"])
     return role_name(r["role"], lang) + (f" {tags}" if tags else "")
 
 
-def influence_table(rows: list[dict[str, Any]], lang: str, caption: str | None = None) -> Table:
+def influence_table(rows: list[dict[str, Any]], lang: str) -> Table:
     return table([("#", "r"), (word("member", lang), "l", "name"), (label("role", lang), "l"),
                   (label("influence", lang), "r"), (label("reason", lang), "l", "text")],
-                 [(r["rank"], who(r), role_text(r, lang), num(r["influence"], 2), r["reason"]) for r in rows],
-                 caption=caption)
+                 [(r["rank"], who(r), role_text(r, lang), num(r["influence"], 2), r["reason"]) for r in rows])
 
 
 def names_block(title: str, group: dict[str, Any]) -> Names:
@@ -786,7 +784,8 @@ def md_block(b: Block, lang: str) -> list[str]:
         return [sep.join(f"**{md_escape(f.label)}** {md_escape(f.value)}"
                          + (f" {md_cell(f.change)}" if f.change and f.change.text else "") for f in b.items)]
     if isinstance(b, Alerts):
-        return [f"- {SEVERITY_MARKS.get(sev, '•')} {md_escape(message)}" for sev, message in b.items]
+        return [f"- {SEVERITY_MARKS.get(sev, '•')} **{md_escape(word_)}** {md_escape(message)}"
+                for sev, word_, message in b.items]
     if isinstance(b, Names):
         sep = "、" if lang == "zh" else ", "
         more = f" …({md_escape(word('more', lang).format(n=b.more))})" if b.more else ""
