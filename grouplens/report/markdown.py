@@ -143,7 +143,8 @@ _WORDS: dict[str, tuple[str, str]] = {
     "hour": ("{h}时", "{h}:00"), "unit_messages": ("条", "msgs"),
     "no_messages": ("本期没有消息", "no messages in this period"),
     "all_metrics": ("全部指标", "All metrics"),
-    "people_now": ("名单", "Who"), "no_checkins": ("本期没有打卡", "no check-ins in this period"),
+    "people_now": ("名单", "Who"), "weeks_by_stage": ("各阶段周数", "Weeks by stage"),
+    "finished_rate": ("结束者中完成", "completed of finished"), "no_checkins": ("本期没有打卡", "no check-ins in this period"),
 }
 
 
@@ -475,6 +476,9 @@ def compliance_sections(d: dict[str, Any], lang: str, weekly: bool = True) -> li
         draw = functools.partial(charts.stacked_columns, [w["week"][5:] for w in d["weekly"]], series,
                                  title=word("weekly_trend", lang))
         out.append(Section(word("weekly_trend", lang), [Chart(draw)]))
+    t = d["totals"]
+    out[0].blocks.append(Note(f"{label('heavy_days', lang)}{colon(lang)}{t['heavy_days']} "
+                              f"({label('members_count', lang)} {t['heavy_day_members']})", "muted"))
     if d["offenders"]:
         codes = [c["category"] for c in cats]
         out.append(Section(label("offenders", lang), [table(
@@ -497,7 +501,7 @@ def checkin_blocks(d: dict[str, Any], report: dict[str, Any], lang: str) -> list
         Fact(label("checkins_count", lang), num(t["checkins"])), Fact(label("participants", lang), num(t["participants"])),
         Fact(label("completion_rate", lang) + f" ({d['challenge_days']})", pct(t["completion_rate"])),
         Fact(label("completed", lang), num(t["completed"])), Fact(label("in_progress", lang), num(t["in_progress"])),
-        Fact(label("dropped", lang), num(t["dropped"]))])]
+        Fact(label("dropped", lang), num(t["dropped"])), Fact(word("finished_rate", lang), pct(t["finished_rate"]))])]
     if d["members"]:
         blocks.append(checkin_members_table(d, report, lang))
     return blocks
@@ -595,7 +599,9 @@ def lifecycle_page(report: dict[str, Any], out: Page) -> None:
     facts = [Fact(label("stage", lang), stage_label(d["stage"], lang), stage=d["stage"]),
              Fact(label("week", lang), str(d["week"] or "—")),
              Fact(label("health", lang), f"{d['health']['score']}/100" if d["health"] else "—")]
-    out.sections.append(Section(label("lifecycle", lang), [Facts(facts), rule_note(d, lang)]))
+    by_stage = " · ".join(f"{stage_label(s, lang)} {n}" for s, n in d["weeks_by_stage"].items())
+    out.sections.append(Section(label("lifecycle", lang), [
+        Facts(facts), rule_note(d, lang), Note(f"{word('weeks_by_stage', lang)}{colon(lang)}{by_stage or '—'}")]))
     out.sections.append(Section(word("stage_timeline", lang), [stage_strip(d["weekly"], lang)]))
     rows = []
     for w in d["weekly"]:
