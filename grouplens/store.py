@@ -22,6 +22,7 @@ import os
 import secrets
 import shutil
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
@@ -283,6 +284,9 @@ class Store:
         return Transaction(self, import_id or new_import_id())
 
 
+_KEPT_COLUMNS = [S.MSG_ID, S.TS, S.SENDER_ID, S.SENDER_NAME, S.KIND, S.EVENT_MEMBERS, S.GROUP_NAME]
+
+
 class Transaction:
     """One import's changes: staged files, then committed in one step (see module docstring)."""
 
@@ -294,6 +298,11 @@ class Transaction:
         self._staged: dict[str, list[Path]] = {}  # group_id -> staged message files
         self._staged_rosters: dict[str, list[Path]] = {}
         self._staged_ids: dict[str, list[pa.Array]] = {}
+        # The columns later steps need (members, groups, quotes by sender) stay in memory, so
+        # staged files need not be read back; the files are written in the background meanwhile.
+        self._staged_kept: dict[str, list[pa.Table]] = {}
+        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="grouplens-write")
+        self._writes: list[Future] = []
         self._seq = 0
         self.committed = False  # past the commit point: the staged files must reach the store
 
@@ -303,7 +312,18 @@ class Transaction:
 
     def group_history(self, group_id: str, columns: list[str]) -> pa.Table:
         """The group's messages in the store plus those staged so far in this import."""
+        stored = self.store.message_table(group_id, columns)
+        kept = self._staged_kept.get(group_id, [])
+        if not kept:
+            return stored
+        if set(columns) <= set(_KEPT_COLUMNS):
+            return pa.concat_tables([stored, *(t.select(columns) for t in kept)])
+        self._wait_for_writes()
         return self.store.message_table(group_id, columns, extra_files=self._staged.get(group_id, []))
+
+    def _wait_for_writes(self) -> None:
+        for write in self._writes:
+            write.result()  # raises the writer's error here
 
     def _next_file(self, table: str, group_id: str) -> Path:
         self._seq += 1
@@ -319,9 +339,11 @@ class Transaction:
         if table.num_rows == 0:
             return
         path = self._next_file("messages", group_id)
-        pq.write_table(table.cast(S.FILE_SCHEMA), path, **_MESSAGE_PARQUET_OPTIONS)
+        table = table.cast(S.FILE_SCHEMA)
+        self._writes.append(self._writer.submit(pq.write_table, table, path, **_MESSAGE_PARQUET_OPTIONS))
         self._staged.setdefault(group_id, []).append(path)
         self._staged_ids.setdefault(group_id, []).append(table.column(S.MSG_ID).combine_chunks())
+        self._staged_kept.setdefault(group_id, []).append(table.select(_KEPT_COLUMNS))
 
     def stage_roster(self, group_id: str, table: pa.Table) -> None:
         path = self._next_file("rosters", group_id)
@@ -362,6 +384,8 @@ class Transaction:
             self.abort()
             return
         self._derive()
+        self._wait_for_writes()
+        self._writer.shutdown()
         moves = sorted(str(p.relative_to(self.dir)) for p in self.dir.rglob("*.parquet"))
         record = {"import_id": self.import_id, "status": "committing", "moves": moves,
                   "finished": datetime.now(timezone.utc).isoformat(), **summary}
@@ -375,6 +399,7 @@ class Transaction:
 
     def abort(self) -> None:
         """Drop what was staged, unless the commit point was passed (then recovery finishes it)."""
+        self._writer.shutdown(wait=True, cancel_futures=True)
         if not self.committed:
             shutil.rmtree(self.dir, ignore_errors=True)
 

@@ -39,7 +39,7 @@ import pyarrow.compute as pc
 from .. import schema as S
 from ..errors import FormatError
 from .base import Importer, ParseOptions, ParsedConversation, Sample, local_seconds_to_utc
-from .textutil import classify_event, detect_encoding, find_mentions, kinds_from_text
+from .textutil import classify_event, decode_bytes, detect_encoding, find_mentions, kinds_from_text
 
 FIRST_LINE = "消息记录（此消息记录为文本格式，不支持重新导入）"
 SEPARATOR = "=" * 64
@@ -77,23 +77,29 @@ class QQTxtImporter(Importer):
 
     def parse(self, path: Path, options: ParseOptions) -> Iterator[ParsedConversation]:
         buf = _utf8_bytes(path)
-        lines, starts = _split_lines(buf)
+        try:
+            lines, starts = _split_lines(buf)
+        except _NotUtf8:  # GB18030, as Excel and Notepad save it
+            buf = _utf8_bytes(path, assume_utf8=False)
+            lines, starts = _split_lines(buf)
         for section in _sections(lines, path):
             conv = _parse_section(buf, lines, starts, section, path, options)
             if conv is not None:
                 yield conv
 
 
-def _utf8_bytes(path: Path) -> bytes:
-    """The file as UTF-8 bytes with LF line ends (the common case avoids a decode/encode)."""
+def _utf8_bytes(path: Path, *, assume_utf8: bool = True) -> bytes:
+    """The file as UTF-8 bytes with LF line ends.
+
+    Without a BOM the bytes are taken as UTF-8 as they are (``_split_lines`` validates them in
+    one vectorised pass); ``assume_utf8=False`` decodes them (UTF-8, else GB18030) instead.
+    """
     data = path.read_bytes()
-    enc, bom = detect_encoding(data)
-    if enc == "utf-8":
+    enc, bom = detect_encoding(data[:4096])
+    if enc == "utf-8" and (bom or assume_utf8):
         raw = data[bom:]
-    elif enc:
-        raw = data[bom:].decode(enc).encode("utf-8")
     else:
-        raise FormatError("not a text file (neither UTF-8, UTF-16 nor GB18030)", path=path)
+        raw = decode_bytes(data, path).encode("utf-8")
     if b"\r" in raw:
         raw = raw.replace(b"\r\n", b"\n")
         if b"\r" in raw:  # old Mac line ends
@@ -116,8 +122,12 @@ def _split_lines(buf: bytes) -> tuple[pa.LargeStringArray, np.ndarray]:
     try:
         lines.validate(full=True)
     except pa.ArrowInvalid:
-        raise FormatError("not valid UTF-8 text") from None
+        raise _NotUtf8 from None
     return lines, offsets
+
+
+class _NotUtf8(Exception):
+    """The bytes are not UTF-8 (the caller decodes them another way)."""
 
 
 class _Section:
