@@ -10,16 +10,11 @@ from __future__ import annotations
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from . import schema as S
 
 SPEECH_EXCLUDED_KINDS = S.EVENT_KINDS  # notices are not speech, even when a member caused them
-
-
-def _names_seen(speech: pd.DataFrame) -> pd.DataFrame:
-    named = speech[speech[S.SENDER_NAME].notna()]
-    return (named.groupby([S.SENDER_ID, S.SENDER_NAME], sort=False)[S.TS]
-            .agg(first_seen="min", last_seen="max").reset_index())
 
 
 def _event_times(events: pd.DataFrame, name_to_id: dict[str, str]) -> pd.DataFrame:
@@ -45,17 +40,36 @@ def _id_if_known(name: str, name_to_id: dict[str, str]) -> str:
     return S.name_based_id(name)
 
 
-def derive_members(group_id: str, messages: pd.DataFrame, roster: pd.DataFrame | None = None) -> pa.Table:
+def _speech_summaries(messages: pa.Table) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Names seen per member, message stats per member, and the join/leave notices — computed
+    with Arrow's group-by, so a group of millions of messages comes down to a few small frames."""
+    kind = messages.column(S.KIND)
+    speaking = pc.and_(pc.is_valid(messages.column(S.SENDER_ID)),
+                       pc.invert(pc.is_in(kind, value_set=pa.array(sorted(SPEECH_EXCLUDED_KINDS)))))
+    speech = messages.filter(speaking).select([S.SENDER_ID, S.SENDER_NAME, S.TS])
+    seen = (speech.filter(pc.is_valid(speech.column(S.SENDER_NAME)))
+            .group_by([S.SENDER_ID, S.SENDER_NAME], use_threads=False)
+            .aggregate([(S.TS, "min"), (S.TS, "max")])
+            .rename_columns([S.SENDER_ID, S.SENDER_NAME, "first_seen", "last_seen"]).to_pandas())
+    stats = (speech.group_by(S.SENDER_ID).aggregate([(S.TS, "min"), (S.TS, "max"), (S.TS, "count")])
+             .rename_columns([S.SENDER_ID, S.FIRST_MESSAGE, S.LAST_MESSAGE, S.MESSAGE_COUNT])
+             .to_pandas().set_index(S.SENDER_ID))
+    events = messages.filter(pc.is_in(kind, value_set=pa.array(["join", "leave"])))
+    events = events.select([S.TS, S.KIND, S.EVENT_MEMBERS]).to_pandas()
+    return seen, stats, events
+
+
+def derive_members(group_id: str, messages: pa.Table | pd.DataFrame, roster: pd.DataFrame | None = None) -> pa.Table:
     """The members table (schema.MEMBERS_SCHEMA) of one group.
 
     Args:
         messages: the group's messages with at least ts, sender_id, sender_name, kind, event_members.
         roster: the group's member-list rows (member_id, name, joined_at, role), newest last.
     """
-    speech = messages[messages[S.SENDER_ID].notna() & ~messages[S.KIND].isin(SPEECH_EXCLUDED_KINDS)]
-    seen = _names_seen(speech)
-    stats = speech.groupby(S.SENDER_ID)[S.TS].agg(**{S.FIRST_MESSAGE: "min", S.LAST_MESSAGE: "max",
-                                                    S.MESSAGE_COUNT: "size"})
+    if isinstance(messages, pd.DataFrame):
+        messages = pa.Table.from_pandas(
+            messages[[S.TS, S.SENDER_ID, S.SENDER_NAME, S.KIND, S.EVENT_MEMBERS]], preserve_index=False)
+    seen, stats, events = _speech_summaries(messages)
     # Which member used a name most recently: notices and @mentions refer to members by name.
     name_to_id: dict[str, str] = {}
     for row in seen.sort_values("last_seen").itertuples(index=False):
@@ -66,7 +80,6 @@ def derive_members(group_id: str, messages: pd.DataFrame, roster: pd.DataFrame |
         for mid, name in zip(roster[S.MEMBER_ID], roster[S.NAME]):
             if isinstance(name, str) and name and name not in name_to_id:
                 name_to_id[name] = mid
-    events = messages[messages[S.KIND].isin(["join", "leave"])]
     ev = _event_times(events, name_to_id).set_index(S.MEMBER_ID) if not events.empty else None
 
     ids: list[str] = list(stats.index)

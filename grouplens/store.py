@@ -357,8 +357,7 @@ class Transaction:
         for gid, info in self.groups.items():
             msgs = self.group_history(gid, cols)
             roster = self.store.roster_table(gid, self._staged_rosters.get(gid, []))
-            members = derive_members(gid, msgs.to_pandas(types_mapper=_types_mapper),
-                                     roster.to_pandas(types_mapper=_types_mapper))
+            members = derive_members(gid, msgs, roster.to_pandas(types_mapper=_types_mapper))
             d = self.dir / "members" / _partition(gid)
             d.mkdir(parents=True, exist_ok=True)
             pq.write_table(members, d / "members.parquet", **_PARQUET_OPTIONS)
