@@ -257,8 +257,8 @@ def _import_member_list(tx: Transaction, path: Path, imp, group: str | None, opt
 
 def _roster_file_table(roster: pa.Table, source_file: str, import_id: str) -> pa.Table:
     n = roster.num_rows
-    return (roster.append_column(S.SOURCE_FILE, pa.array([source_file] * n, pa.string()))
-            .append_column(S.IMPORT_ID, pa.array([import_id] * n, pa.string()))
+    return (roster.append_column(S.SOURCE_FILE, pa.repeat(pa.scalar(source_file, pa.string()), n))
+            .append_column(S.IMPORT_ID, pa.repeat(pa.scalar(import_id, pa.string()), n))
             .select(S.ROSTER_FILE_SCHEMA.names).cast(S.ROSTER_FILE_SCHEMA))
 
 
@@ -324,7 +324,7 @@ def adopt_known_ids(parsed: pa.Table, history: pa.Table) -> pa.Table:
 def finalize_messages(parsed: pa.Table, *, group_name: str | None, platform: str, source_file: str,
                       import_id: str) -> pa.Table:
     """Turn an importer's table into the store's FILE_SCHEMA: clean text, ids, sort, provenance."""
-    t = parsed.cast(S.PARSED_SCHEMA)
+    t = parsed if parsed.schema.equals(S.PARSED_SCHEMA) else parsed.cast(S.PARSED_SCHEMA)
     n = t.num_rows
     for col in (S.TEXT, S.SENDER_NAME, S.QUOTE_TEXT, S.QUOTE_SENDER):
         values = t.column(col).combine_chunks()
@@ -340,10 +340,10 @@ def finalize_messages(parsed: pa.Table, *, group_name: str | None, platform: str
     micros = pc.cast(t.column(S.TS), pa.int64()).to_numpy(zero_copy_only=False)
     if n > 1 and (np.diff(micros) < 0).any():  # exports are usually in order already
         t = t.take(pc.sort_indices(t, [(S.TS, "ascending")]))  # stable: equal times keep export order
-    t = (t.append_column(S.GROUP_NAME, pa.array([group_name] * n, pa.string()))
-          .append_column(S.PLATFORM, pa.array([platform] * n, pa.string()))
-          .append_column(S.SOURCE_FILE, pa.array([source_file] * n, pa.string()))
-          .append_column(S.IMPORT_ID, pa.array([import_id] * n, pa.string())))
+    t = (t.append_column(S.GROUP_NAME, pa.repeat(pa.scalar(group_name, pa.string()), n))
+          .append_column(S.PLATFORM, pa.repeat(pa.scalar(platform, pa.string()), n))
+          .append_column(S.SOURCE_FILE, pa.repeat(pa.scalar(source_file, pa.string()), n))
+          .append_column(S.IMPORT_ID, pa.repeat(pa.scalar(import_id, pa.string()), n)))
     t = t.select(S.FILE_SCHEMA.names).cast(S.FILE_SCHEMA)
     return t.replace_schema_metadata({_IDS_KEY: b"derived" if all_derived else b"export"})
 

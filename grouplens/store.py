@@ -191,7 +191,7 @@ class Store:
         if table.num_rows:
             table = table.take(pc.sort_indices(table, [(S.TS, "ascending")]))
         if not columns or S.GROUP_ID in wanted:
-            table = table.append_column(S.GROUP_ID, pa.array([group_id] * table.num_rows, pa.string()))
+            table = table.append_column(S.GROUP_ID, pa.repeat(pa.scalar(group_id, pa.string()), table.num_rows))
         return table.select(wanted if columns else list(S.MESSAGE_COLUMNS))
 
     def messages(self, group: str | None = None, since: date | datetime | str | None = None,
