@@ -87,6 +87,15 @@ def with_replies(data: GroupData) -> GroupData:
     return data
 
 
+def messages_with_replies(store: Store, group: str | None = None, since: date | datetime | str | None = None,
+                          until: date | datetime | str | None = None, *,
+                          tz: str | ZoneInfo = "Asia/Shanghai") -> pd.DataFrame:
+    """A group's messages (the store's columns) with every reply link resolved: the export's own
+    quotes kept, the others inferred by the reply model, with ``reply_source`` and ``reply_score``."""
+    from .replies import infer_reply_links
+    return infer_reply_links(store.messages(group=group, since=since, until=until, tz=tz))
+
+
 def group_keywords(store: Store, group: str | None = None, since: date | datetime | str | None = None,
                    until: date | datetime | str | None = None, *, by: str | None = "group", top: int = 10,
                    method: str = "tfidf", tz: str = "Asia/Shanghai", config: Config | None = None) -> pd.DataFrame:

@@ -15,6 +15,7 @@ from rich.table import Table
 from .. import render
 from .. import schema as S
 from ..importers import ALL_FORMATS
+from ..analysis import messages_with_replies
 from ..ingest import ImportReport, import_paths, make_options
 from ..store import open_store
 from .app import GroupOpt, SinceOpt, StoreOpt, TzOpt, UntilOpt, _state, app, errors_to_exit, stderr, stdout
@@ -147,6 +148,9 @@ def messages_command(
     limit: Annotated[int | None, typer.Option("--limit", help="Show only the last N messages (table format "
                                               "shows the last 100 unless given; 0 = all).",
                                               show_default=False)] = None,
+    replies: Annotated[bool, typer.Option("--replies", help="Also infer whom each message answers where the "
+                                          "export does not say: reply_to, reply_source (explicit/inferred) "
+                                          "and reply_score.")] = False,
     tz: TzOpt = "Asia/Shanghai",
 ) -> None:
     """Print a group's messages with the store's columns (times in --tz, ISO 8601 with offset).
@@ -154,7 +158,10 @@ def messages_command(
     Example: grouplens messages --group 周末羽毛球交流群 --since 2024-03-01 --format csv
     """
     zone = ZoneInfo(tz)
-    df = open_store(store).messages(group=group, since=since, until=until, tz=zone)
+    if replies:
+        df = messages_with_replies(open_store(store), group, since, until, tz=zone)
+    else:
+        df = open_store(store).messages(group=group, since=since, until=until, tz=zone)
     if limit is None and fmt is MessageFormat.table:
         limit = 100
     total = len(df)
