@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+import numpy as np
 import pandas as pd
 
 from . import schema as S
@@ -83,8 +84,30 @@ def with_replies(data: GroupData) -> GroupData:
     model (``schema.REPLY_TO``, ``schema.REPLY_SOURCE``, ``schema.REPLY_SCORE``)."""
     if S.REPLY_SOURCE not in data.messages:
         from .replies import infer_reply_links
-        data.messages = infer_reply_links(data.messages)
+        data.messages = drop_stale_inferred_links(infer_reply_links(data.messages))
     return data
+
+
+# An inferred link to a message this much older is not believed: the reply model learnt from
+# live chat, where answers come within minutes; a group post a day later starts a new topic.
+MAX_INFERRED_GAP = pd.Timedelta(hours=3)
+
+
+def drop_stale_inferred_links(messages: pd.DataFrame, max_gap: pd.Timedelta = MAX_INFERRED_GAP) -> pd.DataFrame:
+    """Remove inferred (never explicit) reply links that reach further back than ``max_gap``."""
+    inferred = (messages[S.REPLY_SOURCE].astype(object) == S.REPLY_SOURCES[1]).to_numpy()
+    if not inferred.any():
+        return messages
+    when = pd.Series(messages[S.TS].to_numpy(), index=messages[S.MSG_ID].astype(object))
+    when = when[~when.index.duplicated()]
+    parent_ts = messages[S.REPLY_TO].astype(object).map(when)
+    stale = inferred & ((pd.to_datetime(messages[S.TS]) - pd.to_datetime(parent_ts)) > max_gap).to_numpy()
+    if stale.any():
+        messages = messages.copy()
+        messages.loc[stale, S.REPLY_TO] = pd.NA
+        messages.loc[stale, S.REPLY_SOURCE] = pd.NA
+        messages.loc[stale, S.REPLY_SCORE] = np.nan
+    return messages
 
 
 def messages_with_replies(store: Store, group: str | None = None, since: date | datetime | str | None = None,
@@ -93,7 +116,7 @@ def messages_with_replies(store: Store, group: str | None = None, since: date | 
     """A group's messages (the store's columns) with every reply link resolved: the export's own
     quotes kept, the others inferred by the reply model, with ``reply_source`` and ``reply_score``."""
     from .replies import infer_reply_links
-    return infer_reply_links(store.messages(group=group, since=since, until=until, tz=tz))
+    return drop_stale_inferred_links(infer_reply_links(store.messages(group=group, since=since, until=until, tz=tz)))
 
 
 def group_keywords(store: Store, group: str | None = None, since: date | datetime | str | None = None,
