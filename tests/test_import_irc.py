@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -16,10 +16,10 @@ from grouplens.importers import ParseOptions, detect, get, sniff
 ROOT = Path(__file__).parent.parent
 FIXTURE = ROOT / "sample_logs" / "irc" / "2024-03-05_ubuntu.txt"
 DEV = Path("/work/shared/data/irc-disentanglement/dev")
-UTC = ParseOptions(tz=ZoneInfo("UTC"))
+IN_UTC = ParseOptions(tz=ZoneInfo("UTC"))
 
 
-def parse(path: Path, options: ParseOptions = UTC):
+def parse(path: Path, options: ParseOptions = IN_UTC):
     convs = list(get("irc").parse(path, options))
     assert len(convs) == 1
     return convs[0]
@@ -106,26 +106,33 @@ def test_leading_nick_of_someone_in_the_log_is_a_mention(df):
 
 
 def test_day_advances_past_midnight_and_untimed_lines_take_the_previous_time(df):
-    assert df[S.TS].iloc[0] == datetime(2024, 3, 5, 23, 41, tzinfo=timezone.utc)  # join before the first time
-    assert df[S.TS].iloc[22] == datetime(2024, 3, 5, 23, 58, tzinfo=timezone.utc)
-    assert df[S.TS].iloc[23] == datetime(2024, 3, 6, 0, 2, tzinfo=timezone.utc)
-    assert df[S.TS].iloc[-1] == datetime(2024, 3, 6, 0, 9, tzinfo=timezone.utc)
+    assert df[S.TS].iloc[0] == datetime(2024, 3, 5, 23, 41, tzinfo=UTC)  # join before the first time
+    assert df[S.TS].iloc[22] == datetime(2024, 3, 5, 23, 58, tzinfo=UTC)
+    assert df[S.TS].iloc[23] == datetime(2024, 3, 6, 0, 2, tzinfo=UTC)
+    assert df[S.TS].iloc[-1] == datetime(2024, 3, 6, 0, 9, tzinfo=UTC)
     assert df[S.TS].is_monotonic_increasing
 
 
 def test_times_are_read_in_the_given_timezone():
     df = parse(FIXTURE, ParseOptions()).messages.to_pandas()  # default Asia/Shanghai, UTC+8
-    assert df[S.TS].iloc[0] == datetime(2024, 3, 5, 15, 41, tzinfo=timezone.utc)
-    assert df[S.TS].iloc[-1] == datetime(2024, 3, 5, 16, 9, tzinfo=timezone.utc)
+    assert df[S.TS].iloc[0] == datetime(2024, 3, 5, 15, 41, tzinfo=UTC)
+    assert df[S.TS].iloc[-1] == datetime(2024, 3, 5, 16, 9, tzinfo=UTC)
 
 
 def test_date_option_overrides_the_file_name(tmp_path):
     path = tmp_path / "channel.log"
     path.write_text("[10:00] <ann> hello\n[10:01] <bob> ann: hi\n")
     df = parse(path, ParseOptions(tz=ZoneInfo("UTC"), date=date(2020, 1, 2))).messages.to_pandas()
-    assert df[S.TS].tolist() == [datetime(2020, 1, 2, 10, 0, tzinfo=timezone.utc),
-                                 datetime(2020, 1, 2, 10, 1, tzinfo=timezone.utc)]
+    assert df[S.TS].tolist() == [datetime(2020, 1, 2, 10, 0, tzinfo=UTC),
+                                 datetime(2020, 1, 2, 10, 1, tzinfo=UTC)]
     assert list(df.iloc[1][S.MENTIONS]) == ["ann"]
+
+
+def test_a_quoted_nick_in_angle_brackets_addresses_that_nick(tmp_path):
+    path = tmp_path / "2024-03-05_x.txt"
+    path.write_text("[10:00] <ann> hello\n[10:01] <bob> <ann> hi there\n[10:02] <bob> <html> tags are fine\n")
+    df = parse(path).messages.to_pandas()
+    assert [list(m) for m in df[S.MENTIONS]] == [[], ["ann"], []]
 
 
 def test_no_date_anywhere_asks_for_date(tmp_path):

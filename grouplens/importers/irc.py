@@ -11,8 +11,8 @@ al., 2019) that grouplens' reply-link model is trained on. Lines:
 
 The files carry no date: it comes from a ``YYYY-MM-DD`` in the file name (how the logs are named)
 or ``--date``, and advances a day whenever the clock goes backwards (midnight). Untimed ``===``
-lines take the time of the line before them. IRC addresses people as ``nick: text``; a leading
-nick that belongs to someone in the log is recorded in ``mentions``.
+lines take the time of the line before them. IRC addresses people as ``nick: text`` (or
+``<nick> text``); a leading nick that belongs to someone in the log is recorded in ``mentions``.
 """
 
 from __future__ import annotations
@@ -25,7 +25,14 @@ from pathlib import Path
 
 from .. import schema as S
 from ..errors import FormatError
-from .base import Importer, MessageRows, ParseOptions, ParsedConversation, Sample, local_to_utc
+from .base import (
+    Importer,
+    MessageRows,
+    ParsedConversation,
+    ParseOptions,
+    Sample,
+    local_to_utc,
+)
 from .textutil import clean_text, find_mentions, read_text
 
 SYSTEM_NAME = "系统消息"
@@ -35,7 +42,7 @@ _MESSAGE = re.compile(_TIME + r" <([^>\s]+)>(?: (.*))?$")
 _ACTION = re.compile(_TIME + r" +\* (\S+)(?: (.*))?$")
 _NOTICE = re.compile(_TIME + r" (?:-([^\s:]+):#\S*-|\(([^\s/]+)/#\S*\)) ?(.*)$")
 _TIMED = re.compile(_TIME + " ")
-_SNIFF_MESSAGE = re.compile(r"^\[\d\d:\d\d(?::\d\d)?\] <[^>\s]+> ", re.M)
+_SNIFF_MESSAGE = re.compile(r"^\[\d\d:\d\d(?::\d\d)?\] <[^>\s]+> ", re.MULTILINE)
 _SNIFF_LINE = re.compile(r"^(?:\[\d\d:\d\d(?::\d\d)?\] (?:<[^>\s]+>| +\* |-[^\s:]+:#|\([^\s/]+/#)|=== )")
 
 # Server lines after "=== " (what irssi/xchat-era Ubuntu logs write).
@@ -47,15 +54,14 @@ _SERVER = re.compile(r"^(?:mode/#|Topic for #|topic for #|\S+ changed the topic|
                      r"\S+ sets mode|Disconnected|Closing link)")
 _NICK = re.compile(r"^[A-Za-z\[\]\\`_^{|}][A-Za-z0-9\[\]\\`_^{|}\-]*$")
 _DATE_IN_NAME = re.compile(r"(\d{4})-(\d\d)-(\d\d)")
-# "nick: text" / "nick, text": how IRC addresses someone.
-_ADDRESSEE = re.compile(r"^\s*([^\s:,]+)\s*[:,](?:\s|$)")
+# "nick: text", "nick, text", "<nick> text": how IRC addresses someone.
+_ADDRESSEE = re.compile(r"^\s*(?:<([^>\s]+)>|([^\s:,<>]+)\s*[:,])(?:\s|$)")
 _MODE_PREFIX = "@+%~&"
 
 
 def conversation_name(path: Path) -> str:
     """The channel-day's name: the file's stem without the corpus' ``.ascii`` suffix."""
-    stem = path.stem
-    return stem[: -len(".ascii")] if stem.endswith(".ascii") else stem
+    return path.stem.removesuffix(".ascii")
 
 
 def log_date(path: Path, options: ParseOptions) -> date:
@@ -155,7 +161,7 @@ def _timestamps(lines: list[_Line], start: date, options: ParseOptions) -> list[
 def _mentions(text: str, nicks: dict[str, str]) -> list[str]:
     found = find_mentions(text)
     m = _ADDRESSEE.match(text)
-    if m and (nick := nicks.get(m[1].lower())) and nick not in found:
+    if m and (nick := nicks.get((m[1] or m[2]).lower())) and nick not in found:
         found.insert(0, nick)
     return found
 
