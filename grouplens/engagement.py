@@ -111,7 +111,7 @@ class ReplyStructure:
     mention_member: np.ndarray  # int64 member code
     ancestor: np.ndarray  # int64: one entry per (ancestor, descendant) pair of a thread
     descendant: np.ndarray  # int64
-    links_inferred: bool  # whether the reply model supplied links (else explicit + @-addressing)
+    links_inferred: bool  # whether the reply model supplied links (besides explicit + @-addressing)
 
     def __len__(self) -> int:
         return len(self.author)
@@ -127,10 +127,10 @@ def reply_structure(data: GroupData, config: EngagementConfig | None = None, *,
                     use_model: bool | None = None) -> ReplyStructure:
     """The reply threads of a loaded group's speech (classes and reply links added if missing).
 
-    Reply links come from ``analysis.with_replies`` (explicit quotes plus the reply model).
-    Where the reply model is not installed (or ``use_model`` is False), explicit links are used,
-    plus messages that open by @-addressing a member, linked to that member's latest message
-    within ``[engagement] address_window_minutes``.
+    Reply links: explicit quotes first; then messages that open by @-addressing a member, linked
+    to that member's latest message within ``[engagement] address_window_minutes``; the rest
+    from the reply model (``analysis.with_replies``, its probability as the link's score) where
+    it is installed and ``use_model`` is not False.
     """
     cfg = config or data.config.engagement
     with_classes(data)
@@ -167,12 +167,15 @@ def reply_structure(data: GroupData, config: EngagementConfig | None = None, *,
     parent = np.where((parent >= 0) & (parent < np.arange(n)), parent, NO_PARENT)
 
     mention_message, mention_member = _mentions(speech, data.members, code_of)
-    if not inferred:
-        addressed = _addressed_parents(speech, author, seconds, mention_message, mention_member,
-                                       cfg.address_window_minutes * 60.0)
-        fill = (parent < 0) & (addressed >= 0)
-        parent = np.where(fill, addressed, parent)
-        explicit = explicit & ~fill
+    # A message that opens by @-addressing a member answers that member: stronger evidence than
+    # the reply model's guess, so it replaces an inferred link (never an explicit quote) and
+    # counts as certain; the model's links fill in the rest.
+    addressed = _addressed_parents(speech, author, seconds, mention_message, mention_member,
+                                   cfg.address_window_minutes * 60.0)
+    fill = ~explicit & (addressed >= 0)
+    parent = np.where(fill, addressed, parent)
+    score = np.where(fill, 1.0, score)
+    explicit = explicit & ~fill
     score = np.where(parent >= 0, np.clip(score, 0.0, 1.0), 0.0)
 
     root, depth, ancestor, descendant = _threads(parent, cfg.max_depth)
@@ -232,7 +235,7 @@ def _mentions(speech: pd.DataFrame, members: pd.DataFrame, code_of: pd.Index) ->
 def _addressed_parents(speech: pd.DataFrame, author: np.ndarray, seconds: np.ndarray,
                        mention_message: np.ndarray, mention_member: np.ndarray, window: float) -> np.ndarray:
     """For messages that open with ``@name``: the named member's latest earlier message within
-    ``window`` seconds (NO_PARENT otherwise). Used only when the reply model is unavailable."""
+    ``window`` seconds (NO_PARENT otherwise)."""
     n = len(speech)
     parent = np.full(n, NO_PARENT, np.int64)
     if not len(mention_message):
