@@ -225,7 +225,9 @@ class RolesConfig:
             ``kol_min_influence`` times an average member's, replied to or sought out by at least
             ``kol_min_sources`` distinct people, and answering others' questions: at least
             ``kol_min_answers`` answers, making up ``kol_min_answer_share`` of what they say and
-            at least ``kol_min_answer_ratio`` times the group's share of answers in all its speech.
+            at least ``kol_min_answer_ratio`` times the group's share of answers in all its speech,
+            or giving at least ``kol_min_answers_of_group`` of all the group's answers (a leader
+            who talks a lot besides answering).
         operator: an owner or admin on the member list who is no thinker or critic; or an account
             that welcomes newcomers (``operator_min_welcomes``) or posts scripted templates at
             fixed times (at least ``operator_min_template_posts`` of them, a template share >=
@@ -271,8 +273,9 @@ class RolesConfig:
     kol_min_influence: float = 2.0
     kol_min_sources: int = 14
     kol_min_answers: int = 5
-    kol_min_answer_share: float = 0.03
+    kol_min_answer_share: float = 0.1
     kol_min_answer_ratio: float = 1.5
+    kol_min_answers_of_group: float = 0.15
     operator_min_welcomes: int = 3
     operator_min_template_share: float = 0.3
     operator_min_template_posts: int = 10
@@ -297,7 +300,7 @@ class RolesConfig:
     seed: int = 0
 
     def __post_init__(self) -> None:
-        shares = ("thinker_min_share", "critic_min_objection_share", "kol_min_answer_share",
+        shares = ("thinker_min_share", "critic_min_objection_share", "kol_min_answer_share", "kol_min_answers_of_group",
                   "operator_min_template_share", "shill_min_coordination", "shill_min_answered_questions",
                   "advertiser_min_link_share", "scheduled_min_regularity",
                   "advertiser_min_ad_share", "advertiser_burst_ad_share", "near_duplicate_similarity")

@@ -116,9 +116,13 @@ def classify_members(features: pd.DataFrame, period_end: datetime | None, config
     influence = f[F.INFLUENCE].fillna(0.0).to_numpy()
     answers, answer_share = f[F.ANSWERS].to_numpy(), f[F.ANSWER_SHARE].to_numpy()
     group_answer_share = answers.sum() / max(1, messages.sum())  # how much of this group's talk answers
+    # Sought out: answers make up a good part of what they say, or, for a leader who also talks a
+    # lot about everything else, they give a large share of all the answers the group gets.
+    sought_out = ((answer_share >= cfg.kol_min_answer_share)
+                  & (answer_share >= cfg.kol_min_answer_ratio * group_answer_share)) \
+        | (f[F.ANSWERS_OF_GROUP].to_numpy() >= cfg.kol_min_answers_of_group)
     kol = speaks & (influence >= cfg.kol_min_influence) & (f[F.SOURCES].fillna(0).to_numpy() >= cfg.kol_min_sources) \
-        & (answers >= cfg.kol_min_answers) & (answer_share >= cfg.kol_min_answer_share) \
-        & (answer_share >= cfg.kol_min_answer_ratio * group_answer_share) & ~operator & ~shill & ~advertiser
+        & (answers >= cfg.kol_min_answers) & sought_out & ~operator & ~shill & ~advertiser
 
     newcomer = np.zeros(n, bool)
     if period_end is not None:

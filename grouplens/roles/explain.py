@@ -183,11 +183,14 @@ def explain_member(result: pd.DataFrame, member: str, lang: str = "zh", config: 
                        f"意见领袖：影响力 {r['influence']:.2f}（需 ≥{cfg.kol_min_influence:g}），第 {r[F.INFLUENCE_RANK]} 名，"
                        f"{r[F.SOURCES]} 人回应或请教（需 ≥{cfg.kol_min_sources}），解答问题 {r[F.ANSWERS]} 次"
                        f"（需 ≥{cfg.kol_min_answers}），占其发言 {_pct(r[F.ANSWER_SHARE])}"
-                       f"（需 ≥{cfg.kol_min_answer_share:.1%}，且为全群平均的 {cfg.kol_min_answer_ratio:g} 倍）" if zh else
+                       f"（需 ≥{cfg.kol_min_answer_share:.1%}，且为全群平均的 {cfg.kol_min_answer_ratio:g} 倍；"
+                       f"或占全群解答 {_pct(r[F.ANSWERS_OF_GROUP])}，需 ≥{_pct(cfg.kol_min_answers_of_group)}）" if zh else
                        f"KOL: influence {r['influence']:.2f} (needs ≥{cfg.kol_min_influence:g}), rank {r[F.INFLUENCE_RANK]}, "
                        f"{r[F.SOURCES]} people replied or sought them out (needs ≥{cfg.kol_min_sources}), answers "
                        f"{r[F.ANSWERS]} (needs ≥{cfg.kol_min_answers}), {_pct(r[F.ANSWER_SHARE])} of their messages "
-                       f"(needs ≥{cfg.kol_min_answer_share:.1%} and {cfg.kol_min_answer_ratio:g}x the group's)"))
+                       f"(needs ≥{cfg.kol_min_answer_share:.1%} and {cfg.kol_min_answer_ratio:g}x the group's; "
+                       f"or {_pct(r[F.ANSWERS_OF_GROUP])} of the group's answers, needs "
+                       f"≥{_pct(cfg.kol_min_answers_of_group)})"))
     lines.append(check(OPERATOR in r[TAGS_COLUMN],
                        f"运营：名单身份 {r[F.LIST_ROLE] or '无'}，欢迎新人 {r[F.WELCOMES]} 次（需 ≥{cfg.operator_min_welcomes}），"
                        f"模板内容 {_pct(r[F.TEMPLATE_SHARE])}（需 ≥{_pct(cfg.operator_min_template_share)}）" if zh else

@@ -38,6 +38,7 @@ OBJECTIONS_DRAWN = "objections_drawn"
 QUESTIONS = "questions"
 ANSWERS = "answers"  # replies to someone else's question
 ANSWER_SHARE = "answer_share"
+ANSWERS_OF_GROUP = "answers_of_group"  # share of all the group's answers to questions
 REGULARITY = "regularity"
 COORDINATION = "coordination"
 AD_MESSAGES = "ad_messages"
@@ -120,6 +121,7 @@ def member_features(data: GroupData, rs: ReplyStructure, per_message: pd.DataFra
     drew_reply = per_message["direct_replies"].to_numpy() > 0
     out[QUESTIONS_ANSWERED] = np.bincount(author[question & drew_reply], minlength=k)
     out[ANSWER_SHARE] = _share(out[ANSWERS].to_numpy(), messages)
+    out[ANSWERS_OF_GROUP] = out[ANSWERS].to_numpy() / max(1, int(answers.sum()))
 
     seconds_of_day = (local.dt.hour * 3600 + local.dt.minute * 60 + local.dt.second).to_numpy()
     out[REGULARITY] = _regularity(author, seconds_of_day, messages, k, cfg.regularity_window_minutes)
