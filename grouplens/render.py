@@ -102,12 +102,14 @@ def to_csv_text(df: pd.DataFrame, tz: ZoneInfo | None = None) -> str:
 
 
 def rich_table(df: pd.DataFrame, columns: Iterable[str] | None = None, title: str | None = None,
-               tz: ZoneInfo | None = None, max_width: int = 60) -> Table:
-    """A rich Table of a frame; cells are escaped and long texts cut to ``max_width``."""
+               tz: ZoneInfo | None = None, max_width: int = 60, no_wrap: Iterable[str] = ()) -> Table:
+    """A rich Table of a frame; cells are escaped and long texts cut to ``max_width``; the
+    ``no_wrap`` columns (dates, counts) keep their width and the others fold."""
     cols = list(columns) if columns else list(df.columns)
+    keep = set(no_wrap)
     table = Table(title=title, show_lines=False, header_style="bold")
     for c in cols:
-        table.add_column(c, overflow="fold", max_width=max_width)
+        table.add_column(c, overflow="fold", max_width=max_width, no_wrap=c in keep, min_width=None)
     for row in df[cols].itertuples(index=False, name=None):
         cells = []
         for v in row:

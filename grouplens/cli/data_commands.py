@@ -131,9 +131,12 @@ def groups_command(
     else:
         shown = df.assign(**{S.FIRST_TS: df[S.FIRST_TS].dt.tz_convert(zone).dt.strftime("%Y-%m-%d"),
                              S.LAST_TS: df[S.LAST_TS].dt.tz_convert(zone).dt.strftime("%Y-%m-%d")})
-        stdout.print(render.rich_table(shown, [S.GROUP_ID, S.GROUP_NAME, S.PLATFORM, S.MESSAGE_COUNT,
-                                               S.SENDER_COUNT, S.MEMBER_COUNT, S.FIRST_TS, S.LAST_TS],
-                                       title=f"{len(df)} groups"))
+        shown = shown[[S.GROUP_NAME, S.PLATFORM, S.MESSAGE_COUNT, S.MEMBER_COUNT, S.FIRST_TS, S.LAST_TS,
+                       S.GROUP_ID]].rename(columns={S.GROUP_NAME: "group", S.MESSAGE_COUNT: "messages",
+                                                    S.MEMBER_COUNT: "members", S.FIRST_TS: "first day",
+                                                    S.LAST_TS: "last day", S.GROUP_ID: "id"})
+        stdout.print(render.rich_table(shown, max_width=28, title=f"{len(df)} groups",
+                                       no_wrap=["platform", "messages", "members", "first day", "last day"]))
 
 
 @app.command("messages")
