@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from grouplens import schema as S
-from grouplens.replies import infer_reply_links
+from grouplens.replies.links import infer_reply_links
 
 DATA = Path("/work/shared/data/irc-disentanglement")
 PUBLISHED = {"previous": (35.7, 34.4, 35.0), "linear": (64.7, 62.3, 63.5), "feed-forward": (73.7, 71.0, 72.3),

@@ -26,11 +26,11 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import minimize
 
-from grouplens import reply_features as F
+from grouplens.replies import features as F
 from grouplens import schema as S
 from grouplens.importers import ParseOptions, get
-from grouplens.replies import best_parents, conversation_speech, infer_reply_links
-from grouplens.reply_model import BinCache, ReplyModel, Stage, Term, save_model
+from grouplens.replies.links import best_parents, conversation_speech, infer_reply_links
+from grouplens.replies.model import BinCache, ReplyModel, Stage, Term, save_model
 
 sys.path.insert(0, str(Path(__file__).parent))
 from reply_links import DATA, LinkCounts, predicted_lines, read_gold, samples

@@ -17,9 +17,9 @@ import pyarrow as pa
 
 from grouplens import schema as S
 from grouplens.importers.base import MessageRows, ParsedConversation
-from grouplens.importers.roster import ROSTER_PARSED_SCHEMA
-from grouplens.ingest import import_conversations
-from grouplens.store import Store, open_store
+from grouplens.importers.other.roster import ROSTER_PARSED_SCHEMA
+from grouplens.store.ingest import import_conversations
+from grouplens.store.store import Store, open_store
 
 TZ = ZoneInfo("Asia/Shanghai")
 

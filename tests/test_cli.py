@@ -10,7 +10,7 @@ import typer
 from typer.testing import CliRunner
 
 from grouplens import __version__, open_store
-from grouplens import render
+from grouplens.cli import output as render
 from grouplens import schema as S
 from grouplens.cli import app
 

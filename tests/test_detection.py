@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from grouplens import importers
-from grouplens.ingest import iter_inputs
+from grouplens.store.ingest import iter_inputs
 
 SAMPLES = Path(__file__).resolve().parent.parent / "sample_logs"
 FORMATS = sorted(importers.format_names(), key=len, reverse=True)

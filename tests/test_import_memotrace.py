@@ -20,8 +20,9 @@ from grouplens import schema as S
 from grouplens.errors import FormatError
 from grouplens.importers import detect, sniff
 from grouplens.importers.base import ParseOptions
-from grouplens.importers.memotrace import (MemoTraceAiTxt, MemoTraceCsv, MemoTraceHtml, MemoTraceLlmJson, MemoTraceTxt,
-                                          unescape_display_name)
+from grouplens.importers.wechat.memotrace import (
+    MemoTraceAiTxt, MemoTraceCsv, MemoTraceHtml, MemoTraceLlmJson, MemoTraceTxt, unescape_display_name,
+)
 
 SAMPLES = Path(__file__).parent.parent / "sample_logs"
 CSV_FILE = SAMPLES / "memotrace-csv" / "悦享烘焙万达店会员福利群_utf8.csv"

@@ -12,7 +12,7 @@ from grouplens import importers
 from grouplens import schema as S
 from grouplens.errors import FormatError
 from grouplens.importers.base import ParseOptions
-from grouplens.importers.onebot import parse_cq
+from grouplens.importers.qq.onebot import parse_cq
 
 SAMPLES = Path(__file__).parent.parent / "sample_logs"
 JSONL = SAMPLES / "onebot-json" / "napcat_873214560_20250614.jsonl"

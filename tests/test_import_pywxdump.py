@@ -24,7 +24,7 @@ from grouplens import schema as S
 from grouplens.errors import FormatError
 from grouplens.importers import detect, sniff
 from grouplens.importers.base import ParseOptions
-from grouplens.importers.pywxdump import CSV_HEADER, PyWxDumpCsv, PyWxDumpHtml, PyWxDumpJson, PyWxDumpUsers
+from grouplens.importers.wechat.pywxdump import CSV_HEADER, PyWxDumpCsv, PyWxDumpHtml, PyWxDumpJson, PyWxDumpUsers
 
 SAMPLES = Path(__file__).parent.parent / "sample_logs"
 ROOM = "20857913364@chatroom"

@@ -11,7 +11,8 @@ import pytest
 
 from grouplens import schema as S
 from grouplens.errors import FormatError
-from grouplens.importers import detect, sniff, take_sample, wechat_android
+from grouplens.importers import detect, sniff, take_sample
+from grouplens.importers.wechat import android as wechat_android
 from grouplens.importers.base import ParseOptions
 
 SAMPLES = Path(__file__).parent.parent / "sample_logs"

@@ -11,7 +11,8 @@ import pytest
 
 from grouplens import schema as S
 from grouplens.errors import FormatError
-from grouplens.importers import detect, sniff, take_sample, wechat_ios
+from grouplens.importers import detect, sniff, take_sample
+from grouplens.importers.wechat import ios as wechat_ios
 from grouplens.importers.base import ParseOptions
 
 SAMPLES = Path(__file__).parent.parent / "sample_logs"

@@ -9,10 +9,10 @@ from typer.testing import CliRunner
 
 from grouplens import import_paths, open_store
 from grouplens import schema as S
-from grouplens.analysis import load_group
+from grouplens.analysis.group import load_group
 from grouplens.cli import app
 from grouplens.text.segment import Segmenter
-from grouplens.tokens import cache_dir, message_tokens
+from grouplens.text.tokens import cache_dir, message_tokens
 
 SEP = "=" * 64
 

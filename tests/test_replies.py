@@ -11,13 +11,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from grouplens import reply_features as F
+from grouplens.replies import features as F
 from grouplens import schema as S
 from grouplens.errors import UsageError
 from grouplens.importers import ParseOptions, get
 from grouplens.importers.textutil import find_mentions
-from grouplens.replies import infer_reply_links
-from grouplens.reply_model import load_model, model_from_json, model_to_json, save_model
+from grouplens.replies.links import infer_reply_links
+from grouplens.replies.model import load_model, model_from_json, model_to_json, save_model
 
 FIXTURE = Path(__file__).parent.parent / "sample_logs" / "irc" / "2024-03-05_ubuntu.txt"
 START = datetime(2024, 3, 5, 20, 0, tzinfo=UTC)

@@ -12,7 +12,7 @@ import pytest
 
 from grouplens import import_paths, open_store
 from grouplens import schema as S
-from grouplens.analysis import load_group
+from grouplens.analysis.group import load_group
 from grouplens.config import Config, RolesConfig
 from grouplens.errors import UsageError
 from grouplens.roles import ROLES, TAGS, explain_member, group_roles, member_roles, role_records

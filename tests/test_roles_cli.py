@@ -14,8 +14,8 @@ from typer.testing import CliRunner
 
 from grouplens import open_store
 from grouplens.cli import app
-from grouplens.engagement import group_engagement
-from grouplens.render import records
+from grouplens.analysis.engagement import group_engagement
+from grouplens.cli.output import records
 from grouplens.roles import group_roles, role_records
 
 

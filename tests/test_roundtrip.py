@@ -14,7 +14,7 @@ from grouplens import schema as S
 from grouplens.importers import ParsedConversation
 from grouplens.importers.base import MessageRows
 from grouplens.importers.textutil import clean_text
-from grouplens.ingest import import_conversations
+from grouplens.store.ingest import import_conversations
 
 chat_text = st.text(
     alphabet=st.one_of(

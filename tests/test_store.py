@@ -15,7 +15,7 @@ import pytest
 from grouplens import import_paths, open_store
 from grouplens import schema as S
 from grouplens.errors import GroupNotFoundError, StoreBusyError, StoreError
-from grouplens.store import Transaction
+from grouplens.store.store import Transaction
 
 SEP = "=" * 64
 
@@ -126,7 +126,7 @@ def test_an_interrupted_import_leaves_the_store_as_it_was(tmp_path: Path, store_
 
 def test_a_crash_after_the_commit_point_is_finished_on_next_open(tmp_path: Path, store_path: Path,
                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
-    import grouplens.store as store_module
+    import grouplens.store.store as store_module
     import_paths(store_path, [qq_export(tmp_path / "w1.txt", WEEK1)])
     real_moves = store_module._apply_moves
     monkeypatch.setattr(store_module, "_apply_moves", lambda *a: (_ for _ in ()).throw(SystemExit("power cut")))
@@ -233,7 +233,7 @@ def test_a_name_only_export_adopts_the_ids_of_members_who_used_those_names(tmp_p
 
     from grouplens.importers import ParsedConversation
     from grouplens.importers.base import MessageRows
-    from grouplens.ingest import import_conversations
+    from grouplens.store.ingest import import_conversations
 
     import_paths(store_path, [qq_export(tmp_path / "w1.txt", WEEK1, group="甲群")])
     rows = MessageRows()  # the same week exported by a tool that knows only names, plus a newcomer
@@ -252,7 +252,7 @@ def test_an_export_repeating_its_own_message_id_keeps_the_first_copy(store_path:
 
     from grouplens.importers import ParsedConversation
     from grouplens.importers.base import MessageRows
-    from grouplens.ingest import import_conversations
+    from grouplens.store.ingest import import_conversations
 
     rows = MessageRows()
     for i, (mid, text) in enumerate([("m1", "第一条"), ("m2", "第二条"), ("m1", "第一条（重复块）"), ("m3", "第三条")]):

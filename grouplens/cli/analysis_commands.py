@@ -9,10 +9,10 @@ from typing import Annotated
 
 import typer
 
-from .. import render
-from ..analysis import group_keywords
+from . import output as render
+from ..analysis.group import group_keywords
 from ..config import load_config
-from ..store import open_store
+from ..store.store import open_store
 from .app import ConfigOpt, GroupOpt, SinceOpt, StoreOpt, TzOpt, UntilOpt, app, errors_to_exit, stdout
 from .data_commands import TableOrJson
 

@@ -12,12 +12,12 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from .. import render
+from . import output as render
 from .. import schema as S
 from ..importers import ALL_FORMATS
-from ..analysis import messages_with_replies
-from ..ingest import ImportReport, import_paths, make_options
-from ..store import open_store
+from ..analysis.group import messages_with_replies
+from ..store.ingest import ImportReport, import_paths, make_options
+from ..store.store import open_store
 from .app import GroupOpt, SinceOpt, StoreOpt, TzOpt, UntilOpt, _state, app, errors_to_exit, stderr, stdout
 
 

@@ -17,7 +17,7 @@ from ..config import load_config
 from ..errors import UsageError
 from ..report.tables import write_report_csv
 from ..report.terminal import render_terminal
-from ..store import open_store
+from ..store.store import open_store
 from .app import (
     ConfigOpt,
     GroupOpt,

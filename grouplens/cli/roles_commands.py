@@ -11,21 +11,15 @@ from zoneinfo import ZoneInfo
 import typer
 from rich.markup import escape
 
-from .. import render
+from . import output as render
 from ..config import load_config
-from ..engagement import (
-    CONTENT_TYPE,
-    DISTINCT_REPLIERS,
-    ENGAGEMENT,
-    THREAD_REPLIES,
-    group_engagement,
-)
+from ..analysis.engagement import CONTENT_TYPE, DISTINCT_REPLIERS, ENGAGEMENT, THREAD_REPLIES, group_engagement
 from ..roles import REASON, ROLE, TAGS_COLUMN, explain_member, group_roles, role_records
 from ..roles import features as F
 from ..roles.explain import find_member
 from ..schema import MEMBER_ID, NAME, TEXT, TS
 from ..simulate import SCENARIOS, THEMES, SimParams, simulate_group, write_simulation
-from ..store import open_store
+from ..store.store import open_store
 from .app import ConfigOpt, GroupOpt, SinceOpt, StoreOpt, TzOpt, UntilOpt, app, errors_to_exit, stderr, stdout
 from .data_commands import TableOrJson
 

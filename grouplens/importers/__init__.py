@@ -10,8 +10,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import FormatError, UnknownFormatError
-from . import (chatlab, chatlog, echotrace, irc, memotrace, onebot, pywxdump, qce, qce_txt, qq_mht, qq_txt, roster,
-               wechat_android, wechat_ios, wechatbaktool, weflow)
+from .other import chatlab, irc, roster
+from .wechat import (
+    chatlog, echotrace, memotrace, pywxdump, android as wechat_android, ios as wechat_ios, wechatbaktool, weflow,
+)
+from .qq import onebot, qce, qce_txt, mht as qq_mht, txt as qq_txt
 from .base import SNIFF_BYTES, Importer, ParseOptions, ParsedConversation, Sample
 from .textutil import decode_sample
 

@@ -12,7 +12,7 @@ import pandas as pd
 from .. import schema as S
 from ..config import Config, load_config
 from ..errors import GroupNotFoundError, UsageError
-from ..store import Store
+from ..store.store import Store
 from .activity import activity_section
 from .checkins import checkins_section
 from .compliance import compliance_section

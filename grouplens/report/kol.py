@@ -21,9 +21,9 @@ import numpy as np
 import pandas as pd
 
 from .. import schema as S
-from ..analysis import GroupData
-from ..engagement import content_types
-from ..influence import INFLUENCE
+from ..analysis.group import GroupData
+from ..analysis.engagement import content_types
+from ..analysis.influence import INFLUENCE
 from ..roles import EVIDENCE, REASON, ROLE, TAGS_COLUMN, member_roles
 from ..roles import features as F
 from ..roles.classifier import ADVERTISER, KOL, SHILL

@@ -18,7 +18,7 @@ import pandas as pd
 from .. import schema as S
 from ..config import Config
 from ..errors import UsageError
-from ..store import Store
+from ..store.store import Store
 from .common import ratio, rounded, week_text
 from .context import load_context
 from .labels import label

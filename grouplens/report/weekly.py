@@ -14,13 +14,8 @@ import numpy as np
 import pandas as pd
 
 from .. import schema as S
-from ..engagement import (
-    CONTENT_TYPE,
-    DIRECT_REPLIES,
-    DISTINCT_REPLIERS,
-    ENGAGEMENT,
-    THREAD_REPLIES,
-    message_engagement,
+from ..analysis.engagement import (
+    CONTENT_TYPE, DIRECT_REPLIES, DISTINCT_REPLIERS, ENGAGEMENT, THREAD_REPLIES, message_engagement,
 )
 from .activity import activity_section
 from .checkins import checkins_section

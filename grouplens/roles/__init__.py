@@ -17,12 +17,12 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 
 from .. import schema as S
-from ..analysis import GroupData, load_group
+from ..analysis.group import GroupData, load_group
 from ..config import Config
-from ..engagement import message_engagement, reply_structure
+from ..analysis.engagement import message_engagement, reply_structure
 from ..errors import UsageError
-from ..influence import INFLUENCE, interaction_edges, member_influence
-from ..store import Store
+from ..analysis.influence import INFLUENCE, interaction_edges, member_influence
+from ..store.store import Store
 from . import features as F
 from .classifier import ACTIVITY_TIER, ROLE, ROLES, TAGS, TAGS_COLUMN, activity_tiers, classify_members
 from .explain import LANGUAGES, explain_member, member_reason
@@ -74,7 +74,7 @@ def group_roles(store: Store, group: str | None = None, since: date | datetime |
 def role_records(result: pd.DataFrame, tz: ZoneInfo | None = None) -> list[dict]:
     """``member_roles`` rows as JSON-ready objects: member_id, name, role, tags, influence,
     reason, and the figures nested under ``evidence`` (times in ``tz``, else UTC)."""
-    from ..render import plain
+    from ..cli.output import plain
 
     out = []
     for row in result.to_dict("records"):

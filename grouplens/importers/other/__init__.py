@@ -1,0 +1,1 @@
+"""Layouts of neither family: IRC logs, the ChatLab interchange format, member lists."""

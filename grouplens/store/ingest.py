@@ -1,0 +1,391 @@
+"""Importing exports into the store: find files, detect their layout, parse, merge, commit.
+
+Each file is all or nothing: it is parsed completely before any of it is staged, so a bad file
+adds nothing. The good files of one run are committed together at the end. Merging is exact:
+messages are deduplicated on their id within a group (the export's own id, or one derived from
+ts + sender + text + occurrence, see ``ids.content_ids``).
+"""
+
+from __future__ import annotations
+
+import traceback
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from .. import importers
+from .. import schema as S
+from ..errors import FormatError, GrouplensError, UsageError
+from .ids import content_ids, group_id_for, hash_strings
+from ..importers import ParsedConversation, ParseOptions
+from ..importers.other.roster import platform_of_ids
+from ..importers.textutil import INVISIBLE_PATTERN, clean_array
+from .quotes import resolve_quotes
+from .store import GroupInfo, Store, Transaction, open_store
+
+Progress = Callable[[str, dict[str, Any]], None]  # (event, details): "start", "file", "done"
+
+
+@dataclass
+class FileResult:
+    """What happened to one input."""
+
+    path: str
+    status: str  # imported | unchanged | skipped | sidecar | error
+    format: str | None = None
+    groups: list[str] = field(default_factory=list)  # group names
+    group_ids: list[str] = field(default_factory=list)
+    parsed: int = 0
+    added: int = 0
+    duplicates: int = 0
+    members: int = 0  # for member lists
+    first_ts: str | None = None
+    last_ts: str | None = None
+    warnings: list[str] = field(default_factory=list)
+    error: str | None = None
+    line: int | None = None
+
+
+@dataclass
+class ImportReport:
+    import_id: str
+    store: str
+    files: list[FileResult]
+
+    @property
+    def failed(self) -> list[FileResult]:
+        return [f for f in self.files if f.status == "error"]
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+    def totals(self) -> dict[str, int]:
+        return {k: sum(getattr(f, k) for f in self.files) for k in ("parsed", "added", "duplicates", "members")}
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"import_id": self.import_id, "store": self.store, "ok": self.ok, "totals": self.totals(),
+                "files": [asdict(f) for f in self.files]}
+
+
+def make_options(tz: str = "Asia/Shanghai", day: date | str | None = None) -> ParseOptions:
+    try:
+        zone = ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise UsageError(f"unknown time zone {tz!r}; use an IANA name such as Asia/Shanghai") from None
+    if isinstance(day, str):
+        try:
+            day = date.fromisoformat(day)
+        except ValueError:
+            raise UsageError(f"cannot read --date {day!r}; use YYYY-MM-DD") from None
+    return ParseOptions(tz=zone, date=day)
+
+
+def iter_inputs(paths: Iterable[str | Path]) -> Iterator[tuple[Path, bool]]:
+    """Each input to try, and whether the user named it (True) or a folder walk found it."""
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir() and not importers.is_export_dir(path):
+            yield from _walk(path)
+        else:
+            yield path, True
+
+
+def _walk(folder: Path) -> Iterator[tuple[Path, bool]]:
+    for child in sorted(folder.iterdir()):
+        if child.name.startswith("."):
+            continue
+        if child.is_dir():
+            if importers.is_export_dir(child):
+                yield child, False
+            else:
+                yield from _walk(child)
+        elif child.is_file():
+            yield child, False
+
+
+def import_paths(store: Store | str | Path | None, paths: Iterable[str | Path], *, fmt: str | None = None,
+                 group: str | None = None, tz: str = "Asia/Shanghai", day: date | str | None = None,
+                 progress: Progress | None = None, debug: bool = False) -> ImportReport:
+    """Import files and folders into the store; the library function behind ``grouplens import``.
+
+    Args:
+        store: a Store or a store path (created if missing).
+        paths: files or folders (walked recursively; media files are skipped).
+        fmt: force one layout (``grouplens formats`` lists them) instead of detecting it.
+        group: put everything into this group (name or id; created if new). Required for
+            member lists when the store holds several groups.
+        tz: the time zone exports' wall-clock times are read in.
+        day: the date for layouts whose times carry none (IRC, chatlog text).
+    """
+    st = store if isinstance(store, Store) else open_store(store, create=True)
+    options = make_options(tz, day)
+    forced = importers.get(fmt) if fmt else None
+    inputs = list(iter_inputs(paths))
+    notify = progress or (lambda event, details: None)
+    notify("start", {"total": len(inputs)})
+    with st.lock(on_wait=lambda: notify("waiting", {})):
+        tx = st.transaction()
+        results: list[FileResult] = []
+        try:
+            for path, named in inputs:
+                notify("file", {"path": str(path)})
+                result = _import_one(tx, path, named, forced, group, options, debug, notify)
+                results.append(result)
+                notify("done", {"result": result})
+            report = ImportReport(tx.import_id, str(st.path), results)
+            notify("phase", {"phase": "updating members and groups"})
+            tx.commit({"files": [asdict(r) for r in results], "totals": report.totals()})
+        except BaseException:
+            tx.abort()
+            raise
+    return report
+
+
+def _import_one(tx: Transaction, path: Path, named: bool, forced, group: str | None,
+                options: ParseOptions, debug: bool, notify: Progress) -> FileResult:
+    result = FileResult(path=str(path), status="error")
+    try:
+        if not path.exists():
+            raise FormatError("no such file or folder", path=path)
+        if not named and not path.is_dir():
+            sample = importers.take_sample(path)
+            if importers.is_media(sample):
+                result.status, result.error = "skipped", "media file"
+                return result
+        imp = forced or importers.detect(path)
+        result.format = imp.name
+        if imp.sidecar:
+            result.status = "sidecar"
+            return result
+        if imp is importers.MEMBER_LIST:
+            _import_member_list(tx, path, imp, group, options, result)
+        else:
+            notify("phase", {"phase": f"reading {imp.name}"})
+            conversations = list(imp.parse(path, options))  # the whole file parses before anything is staged
+            if not conversations:
+                raise FormatError("no messages found", path=path)
+            notify("phase", {"phase": "merging"})
+            _stage_conversations(tx, conversations, str(path), group, result)
+    except GrouplensError as e:
+        if e.path is None:
+            e.path = str(path)
+        result.status, result.error, result.line = "error", str(e), e.line
+        if debug:
+            result.warnings.append(traceback.format_exc())
+    except (OSError, MemoryError) as e:
+        result.status, result.error = "error", f"{path}: {e.__class__.__name__}: {e}"
+        if debug:
+            result.warnings.append(traceback.format_exc())
+    return result
+
+
+def import_conversations(store: Store | str | Path | None, conversations: list[ParsedConversation], *,
+                         source: str, group: str | None = None) -> ImportReport:
+    """Import already-parsed conversations (e.g. built in Python) as if read from ``source``."""
+    st = store if isinstance(store, Store) else open_store(store, create=True)
+    with st.lock():
+        tx = st.transaction()
+        result = FileResult(path=source, status="error", format="python")
+        try:
+            _stage_conversations(tx, conversations, source, group, result)
+            report = ImportReport(tx.import_id, str(st.path), [result])
+            tx.commit({"files": [asdict(result)], "totals": report.totals()})
+        except BaseException:
+            tx.abort()
+            raise
+    return report
+
+
+def _stage_conversations(tx: Transaction, conversations: list[ParsedConversation], source: str,
+                         group: str | None, result: FileResult) -> None:
+    staged: list[tuple[GroupInfo, pa.Table]] = []
+    path = source
+    for conv in conversations:
+        info = _resolve_group(tx, conv, group)
+        messages = adopt_known_ids(conv.messages, tx.group_history(info.group_id, [S.SENDER_ID, S.SENDER_NAME]))
+        table = finalize_messages(messages, group_name=conv.name or info.name, platform=conv.platform,
+                                  source_file=str(path), import_id=tx.import_id)
+        staged.append((info, table))
+        result.warnings.extend(conv.warnings)
+    for (info, table), conv in zip(staged, conversations):
+        tx.touch_group(info)
+        new, dupes = _deduplicate(tx, info.group_id, table)
+        new = _resolve_quotes(tx, info.group_id, new)
+        tx.stage_messages(info.group_id, new)
+        if conv.roster is not None and conv.roster.num_rows:
+            tx.stage_roster(info.group_id, _roster_file_table(conv.roster, str(path), tx.import_id))
+            result.members += conv.roster.num_rows
+        result.parsed += table.num_rows
+        result.added += new.num_rows
+        result.duplicates += dupes
+        if info.name not in result.groups:
+            result.groups.append(info.name or info.group_id)
+            result.group_ids.append(info.group_id)
+        if table.num_rows:
+            first, last = pc.min(table[S.TS]).as_py(), pc.max(table[S.TS]).as_py()
+            result.first_ts = min(filter(None, [result.first_ts, first.isoformat()]))
+            result.last_ts = max(filter(None, [result.last_ts, last.isoformat()]))
+    result.status = "imported" if result.added or result.members else "unchanged"
+
+
+def _import_member_list(tx: Transaction, path: Path, imp, group: str | None, options: ParseOptions,
+                        result: FileResult) -> None:
+    roster = imp.parse_roster(path, options)
+    if group is None:
+        known = list(tx.groups) or tx.store.group_ids()
+        if len(known) != 1:
+            raise UsageError("a member list needs --group NAME to say which group it lists", path=path)
+        group = known[0]
+    ids = roster.column(S.MEMBER_ID).to_pylist()
+    conv = ParsedConversation(platform=platform_of_ids(ids), name=group, messages=pa.table({}))
+    info = _resolve_group(tx, conv, group)
+    tx.touch_group(info)
+    tx.stage_roster(info.group_id, _roster_file_table(roster, str(path), tx.import_id))
+    result.members = roster.num_rows
+    result.groups, result.group_ids = [info.name or info.group_id], [info.group_id]
+    result.status = "imported"
+
+
+def _roster_file_table(roster: pa.Table, source_file: str, import_id: str) -> pa.Table:
+    n = roster.num_rows
+    return (roster.append_column(S.SOURCE_FILE, pa.repeat(pa.scalar(source_file, pa.string()), n))
+            .append_column(S.IMPORT_ID, pa.repeat(pa.scalar(import_id, pa.string()), n))
+            .select(S.ROSTER_FILE_SCHEMA.names).cast(S.ROSTER_FILE_SCHEMA))
+
+
+def _resolve_group(tx: Transaction, conv: ParsedConversation, group: str | None) -> GroupInfo:
+    """Which group a conversation goes to: --group, else its own id, else a group of that name."""
+    known = {**{r[S.GROUP_ID]: r for r in tx.store.groups_table().to_pylist()}}
+    pending = tx.groups
+    if group is not None:
+        for gid, info in pending.items():
+            if group in (gid, info.name):
+                return info
+        try:
+            gid = tx.store.resolve_group(group)
+            row = known[gid]
+            return GroupInfo(gid, row[S.GROUP_NAME], row[S.PLATFORM], row[S.NATIVE_ID], list(row[S.NAMES] or []))
+        except GrouplensError:
+            gid = group_id_for(conv.platform, conv.native_id, group)
+            return GroupInfo(gid, group, conv.platform, conv.native_id, [n for n in (group, conv.name) if n])
+    if conv.native_id:
+        gid = group_id_for(conv.platform, conv.native_id, conv.name)
+        if gid in pending:
+            return pending[gid]
+        row = known.get(gid)
+        if row:
+            return GroupInfo(gid, row[S.GROUP_NAME], row[S.PLATFORM], row[S.NATIVE_ID], list(row[S.NAMES] or []))
+        return GroupInfo(gid, conv.name, conv.platform, conv.native_id, [conv.name] if conv.name else [])
+    # No id in the export: the same platform's group of that name, if there is exactly one.
+    same = [info for info in pending.values() if info.platform == conv.platform and conv.name in info.names]
+    same += [GroupInfo(r[S.GROUP_ID], r[S.GROUP_NAME], r[S.PLATFORM], r[S.NATIVE_ID], list(r[S.NAMES] or []))
+             for r in known.values() if r[S.GROUP_ID] not in pending
+             and r[S.PLATFORM] == conv.platform and conv.name in (r[S.NAMES] or [])]
+    if len(same) == 1:
+        return same[0]
+    gid = group_id_for(conv.platform, None, conv.name)
+    return pending.get(gid) or GroupInfo(gid, conv.name, conv.platform, None, [conv.name] if conv.name else [])
+
+
+def adopt_known_ids(parsed: pa.Table, history: pa.Table) -> pa.Table:
+    """Senders an export knows only by name take the id of the member who used that name.
+
+    A format without ids (MemoTrace TXT, QCE TXT) keys senders as ``name:<name>``. When the group
+    already holds messages from a format with ids, and exactly one member id used that name,
+    the message is that member's, so both exports describe the same people (and the same
+    messages get the same derived ids).
+    """
+    sender = parsed.column(S.SENDER_ID)
+    by_name = pc.fill_null(pc.starts_with(sender, S.NAME_ID_PREFIX), False)
+    if history.num_rows == 0 or not pc.any(by_name).as_py():
+        return parsed
+    known = history.filter(pc.invert(pc.fill_null(pc.starts_with(history.column(S.SENDER_ID), S.NAME_ID_PREFIX),
+                                                  True)))
+    ids_by_name: dict[str, set[str]] = {}
+    for name, mid in set(zip(known.column(S.SENDER_NAME).to_pylist(), known.column(S.SENDER_ID).to_pylist())):
+        if name:
+            ids_by_name.setdefault(name, set()).add(mid)
+    unique = {S.name_based_id(n): next(iter(ids)) for n, ids in ids_by_name.items() if len(ids) == 1}
+    if not unique:
+        return parsed
+    mapped = [unique.get(v, v) if v else v for v in sender.to_pylist()]
+    return parsed.set_column(parsed.schema.get_field_index(S.SENDER_ID), S.SENDER_ID, pa.array(mapped, pa.string()))
+
+
+def finalize_messages(parsed: pa.Table, *, group_name: str | None, platform: str, source_file: str,
+                      import_id: str) -> pa.Table:
+    """Turn an importer's table into the store's FILE_SCHEMA: clean text, ids, sort, provenance."""
+    t = parsed if parsed.schema.equals(S.PARSED_SCHEMA) else parsed.cast(S.PARSED_SCHEMA)
+    n = t.num_rows
+    for col in (S.TEXT, S.SENDER_NAME, S.QUOTE_TEXT, S.QUOTE_SENDER):
+        values = t.column(col).combine_chunks()
+        if values.null_count < n and pc.any(pc.match_substring_regex(values, INVISIBLE_PATTERN)).as_py():
+            t = t.set_column(t.schema.get_field_index(col), col, clean_array(values))
+    ids = t.column(S.MSG_ID).combine_chunks()
+    all_derived = ids.null_count == n  # then unique by construction (see ids.content_ids)
+    if ids.null_count:
+        sender = pc.coalesce(t.column(S.SENDER_ID), t.column(S.SENDER_NAME)).combine_chunks()
+        derived = content_ids(t.column(S.TS).combine_chunks(), sender, t.column(S.TEXT).combine_chunks())
+        ids = pc.coalesce(ids, derived) if ids.null_count < n else derived
+    t = t.set_column(t.schema.get_field_index(S.MSG_ID), S.MSG_ID, ids)
+    micros = pc.cast(t.column(S.TS), pa.int64()).to_numpy(zero_copy_only=False)
+    if n > 1 and (np.diff(micros) < 0).any():  # exports are usually in order already
+        t = t.take(pc.sort_indices(t, [(S.TS, "ascending")]))  # stable: equal times keep export order
+    t = (t.append_column(S.GROUP_NAME, pa.repeat(pa.scalar(group_name, pa.string()), n))
+          .append_column(S.PLATFORM, pa.repeat(pa.scalar(platform, pa.string()), n))
+          .append_column(S.SOURCE_FILE, pa.repeat(pa.scalar(source_file, pa.string()), n))
+          .append_column(S.IMPORT_ID, pa.repeat(pa.scalar(import_id, pa.string()), n)))
+    t = t.select(S.FILE_SCHEMA.names).cast(S.FILE_SCHEMA)
+    return t.replace_schema_metadata({_IDS_KEY: b"derived" if all_derived else b"export"})
+
+
+_IDS_KEY = b"grouplens.msg_ids"
+
+
+def _deduplicate(tx: Transaction, group_id: str, table: pa.Table) -> tuple[pa.Table, int]:
+    """Drop messages whose id the group already has (in the store, this import, or this table)."""
+    ids = table.column(S.MSG_ID).combine_chunks()
+    n = len(ids)
+    keep = np.ones(n, dtype=bool)
+    seen = tx.known_ids(group_id)
+    if len(seen):
+        keep &= ~pc.is_in(ids, value_set=seen).to_numpy(zero_copy_only=False)
+    # An export repeating its own id (overlapping chunks) keeps the first copy. Hashing the ids
+    # finds candidates fast; only rows whose hash repeats are compared as strings.
+    derived = (table.schema.metadata or {}).get(_IDS_KEY) == b"derived"
+    clash = [] if derived else np.flatnonzero(pd.Series(hash_strings(ids)).duplicated(keep=False).to_numpy())
+    if len(clash):
+        seen: set[str] = set()
+        for i in clash:
+            value = ids[int(i)].as_py()
+            if value in seen:
+                keep[i] = False
+            seen.add(value)
+    new = table if keep.all() else table.filter(pa.array(keep))
+    return new, n - new.num_rows
+
+
+def _resolve_quotes(tx: Transaction, group_id: str, table: pa.Table) -> pa.Table:
+    """Fill reply_to for quotes carried as text, from the group's messages so far."""
+    has_quote = pc.and_(pc.is_null(table.column(S.REPLY_TO)),
+                        pc.is_valid(table.column(S.QUOTE_TEXT)))
+    if not pc.any(has_quote).as_py():
+        return table
+    cols = [S.MSG_ID, S.TS, S.SENDER_ID, S.SENDER_NAME, S.TEXT]
+    history = pa.concat_tables([tx.group_history(group_id, cols).select(cols), table.select(cols)])
+    quotes = table.filter(has_quote).select([S.MSG_ID, S.TS, S.QUOTE_SENDER, S.QUOTE_TEXT, S.QUOTE_TS]).to_pandas()
+    found = resolve_quotes(quotes, history.to_pandas())
+    replies = table.column(S.REPLY_TO).to_pylist()
+    positions = [i for i, q in enumerate(has_quote.to_pylist()) if q]
+    for pos, target in zip(positions, found.tolist()):
+        replies[pos] = target
+    return table.set_column(table.schema.get_field_index(S.REPLY_TO), S.REPLY_TO, pa.array(replies, pa.string()))
