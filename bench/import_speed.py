@@ -22,7 +22,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from generate import synthesize, write_csv, write_qq_txt, write_whatsapp  # noqa: E402
+from generate import synthesize, write_csv, write_qq_txt, write_whatsapp
 
 CHILD = r"""
 import json, resource, sys, time

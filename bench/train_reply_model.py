@@ -26,9 +26,9 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import minimize
 
-from grouplens.replies import features as F
 from grouplens import schema as S
 from grouplens.importers import ParseOptions, get
+from grouplens.replies import features as F
 from grouplens.replies.links import best_parents, conversation_speech, infer_reply_links
 from grouplens.replies.model import BinCache, ReplyModel, Stage, Term, save_model
 

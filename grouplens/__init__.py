@@ -11,7 +11,7 @@ try:
 except PackageNotFoundError:  # running from a source tree that was never installed
     __version__ = "0.0.0+source"
 
-from .store.ingest import import_paths  # noqa: E402
-from .store.store import Store, open_store  # noqa: E402
+from .store.ingest import import_paths
+from .store.store import Store, open_store
 
 __all__ = ["Store", "__version__", "import_paths", "open_store"]

@@ -10,14 +10,13 @@ import typer
 from typer.testing import CliRunner
 
 from grouplens import __version__, open_store
-from grouplens.cli import output as render
 from grouplens import schema as S
-from grouplens.cli import app
+from grouplens.cli import app, output
 
 runner = CliRunner()
 
 
-def run(*args: str) -> "typer.testing.Result":
+def run(*args: str) -> typer.testing.Result:
     return runner.invoke(app, [str(a) for a in args])
 
 
@@ -64,7 +63,7 @@ def test_messages_jsonl_equals_the_library_result(imported: Path) -> None:
     assert result.exit_code == 0
     lines = [json.loads(line) for line in result.stdout.splitlines()]
     df = open_store(imported).messages(group="周末羽毛球交流群")
-    assert lines == json.loads(json.dumps(render.records(df, tz=__import__("zoneinfo").ZoneInfo("Asia/Shanghai"))))
+    assert lines == json.loads(json.dumps(output.records(df, tz=__import__("zoneinfo").ZoneInfo("Asia/Shanghai"))))
     assert list(lines[0]) == list(S.MESSAGE_COLUMNS)
     assert lines[0][S.TS] == "2024-03-02T08:04:05+08:00"
 
@@ -80,7 +79,7 @@ def test_messages_csv_filters_by_day(imported: Path) -> None:
 def test_a_missing_path_is_one_line_on_stderr_and_exit_1(store_path: Path, tmp_path: Path) -> None:
     result = run("import", tmp_path / "nope.txt", "--store", store_path)
     assert result.exit_code == 1
-    errors = [l for l in result.stderr.splitlines() if l.startswith("error:")]
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
     assert len(errors) == 1 and "nope.txt" in errors[0] and "Traceback" not in result.output
 
 

@@ -11,11 +11,16 @@ import pytest
 
 from grouplens import import_paths, open_store
 from grouplens import schema as S
+from grouplens.analysis.engagement import (
+    content_engagement,
+    content_types,
+    group_engagement,
+    member_engagement,
+    message_engagement,
+    reply_structure,
+)
 from grouplens.analysis.group import GroupData, load_group
 from grouplens.config import Config, EngagementConfig
-from grouplens.analysis.engagement import (
-    content_engagement, content_types, group_engagement, member_engagement, message_engagement, reply_structure,
-)
 from grouplens.errors import UsageError
 from grouplens.store.members import derive_members
 

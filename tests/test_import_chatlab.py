@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from grouplens import schema as S
 from grouplens.errors import FormatError
-from grouplens.importers.other import chatlab
 from grouplens.importers import detect, sniff, take_sample
 from grouplens.importers.base import ParseOptions
+from grouplens.importers.other import chatlab
 
 SAMPLES = Path(__file__).parent.parent / "sample_logs"
 JSON_FILE = SAMPLES / "chatlab-json" / "数据分析实战营·第3期.json"
@@ -24,7 +24,7 @@ HEADER = {"_type": "header", "chatlab": {"version": "0.0.2", "exportedAt": 17602
 
 
 def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=timezone.utc)
+    return datetime(*args, tzinfo=UTC)
 
 
 def message(**changes) -> dict:
@@ -174,7 +174,7 @@ def test_json_timestamps_in_milliseconds_are_accepted(tmp_path):
     document = chatlab_document([{"sender": "wxid_a", "accountName": "阿一", "timestamp": 1768266000123,
                                   "type": 0, "content": "早"}])
     conversation = only(chatlab.ChatLabJsonImporter(), write_json(tmp_path, document))
-    assert conversation.messages.column(S.TS)[0].as_py() == datetime(2026, 1, 13, 1, 0, 0, 123000, tzinfo=timezone.utc)
+    assert conversation.messages.column(S.TS)[0].as_py() == datetime(2026, 1, 13, 1, 0, 0, 123000, tzinfo=UTC)
 
 
 def test_json_null_content_stays_empty(tmp_path):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -12,9 +12,9 @@ import pytest
 
 from grouplens import schema as S
 from grouplens.errors import FormatError
-from grouplens.importers.wechat import chatlog
 from grouplens.importers import detect, sniff, take_sample
 from grouplens.importers.base import ParseOptions
+from grouplens.importers.wechat import chatlog
 
 SAMPLES = Path(__file__).parent.parent / "sample_logs"
 CSV_FILE = SAMPLES / "chatlog-csv" / "45812376901@chatroom_2024-03-18_2024-03-18.csv"
@@ -27,7 +27,7 @@ CSV_HEADER = "Time,SenderName,Sender,TalkerName,Talker,Content\n"
 
 
 def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=timezone.utc)
+    return datetime(*args, tzinfo=UTC)
 
 
 def parse(path: Path, importer, **options) -> list:

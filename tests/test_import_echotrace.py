@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -12,8 +12,8 @@ import pytest
 from grouplens import schema as S
 from grouplens.errors import FormatError
 from grouplens.importers import detect, sniff, take_sample
-from grouplens.importers.wechat import echotrace
 from grouplens.importers.base import ParseOptions
+from grouplens.importers.wechat import echotrace
 
 SAMPLES = Path(__file__).parent.parent / "sample_logs"
 JSON_FILE = SAMPLES / "echotrace-json" / "糖尿病患者互助群_聊天记录_1723728612345.json"
@@ -21,7 +21,7 @@ WEFLOW_FILE = SAMPLES / "weflow-json" / "宝妈育儿交流群（朝阳社区）
 
 
 def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=timezone.utc)
+    return datetime(*args, tzinfo=UTC)
 
 
 def parse(path: Path) -> list:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -21,7 +21,12 @@ from grouplens.errors import FormatError
 from grouplens.importers import detect, sniff
 from grouplens.importers.base import ParseOptions
 from grouplens.importers.wechat.memotrace import (
-    MemoTraceAiTxt, MemoTraceCsv, MemoTraceHtml, MemoTraceLlmJson, MemoTraceTxt, unescape_display_name,
+    MemoTraceAiTxt,
+    MemoTraceCsv,
+    MemoTraceHtml,
+    MemoTraceLlmJson,
+    MemoTraceTxt,
+    unescape_display_name,
 )
 
 SAMPLES = Path(__file__).parent.parent / "sample_logs"
@@ -36,7 +41,7 @@ GROUP = "悦享烘焙万达店会员福利群"
 
 
 def utc(text: str) -> datetime:
-    return datetime.fromisoformat(text).replace(tzinfo=timezone.utc)
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
 
 
 def parse_one(importer, path: Path):
@@ -192,7 +197,7 @@ def test_csv_private_chat_is_not_a_group(tmp_path):
 
 def test_csv_truncated_inside_a_quoted_field_names_the_row(tmp_path):
     data = CSV_FILE.read_bytes()
-    cut = data.index("aeskey".encode()) + 3  # inside the image row's quoted XML (line 7)
+    cut = data.index(b"aeskey") + 3  # inside the image row's quoted XML (line 7)
     path = tmp_path / "cut_utf8.csv"
     path.write_bytes(data[:cut])
     with pytest.raises(FormatError) as err:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -22,7 +22,7 @@ QCE_META = {"name": "QQChatExporter", "copyright": "https://github.com/shuakami/
 
 
 def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=timezone.utc)
+    return datetime(*args, tzinfo=UTC)
 
 
 def parse(path: Path, fmt: str | None = None) -> list[importers.ParsedConversation]:
@@ -41,7 +41,7 @@ def by_id(messages: list[dict], msg_id: str) -> dict:
 
 def write_line_layout(path: Path, messages: list[dict], chat_info: dict | None = None) -> Path:
     """A file laid out as QCE V5/V6 writes it: compact header lines, one message per line."""
-    compact = lambda o: json.dumps(o, ensure_ascii=False, separators=(",", ":"))  # noqa: E731
+    compact = lambda o: json.dumps(o, ensure_ascii=False, separators=(",", ":"))
     info = chat_info or {"name": "测试群", "type": "group", "peerUid": "700000001"}
     lines = ["{", f'  "metadata":{compact(QCE_META)},', f'  "chatInfo":{compact(info)},',
              f'  "statistics":{compact({"totalMessages": len(messages)})},', '  "messages":[']

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -12,15 +12,15 @@ import pytest
 from grouplens import schema as S
 from grouplens.errors import FormatError
 from grouplens.importers import detect, sniff, take_sample
-from grouplens.importers.wechat import android as wechat_android
 from grouplens.importers.base import ParseOptions
+from grouplens.importers.wechat import android as wechat_android
 
 SAMPLES = Path(__file__).parent.parent / "sample_logs"
 TXT_FILE = SAMPLES / "wechat-dump" / "健身私教学员群.txt"
 
 
 def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=timezone.utc)
+    return datetime(*args, tzinfo=UTC)
 
 
 def parse(path: Path) -> list:
@@ -72,7 +72,7 @@ def test_counts_messages_senders_notices_and_times(rows):
     assert len({r[S.SENDER_ID] for r in rows if r[S.SENDER_ID]}) == 6
     assert [(r[S.KIND], r[S.EVENT_MEMBERS]) for r in rows if r[S.SENDER_ID] is None] == [
         ("join", ["小雅"]), ("recall", ["蛋白粉代理Coco"]), ("leave", ["蛋白粉代理Coco"])]
-    assert rows[0][S.TS] == datetime(2024, 11, 4, 23, 0, 0, 120000, tzinfo=timezone.utc)
+    assert rows[0][S.TS] == datetime(2024, 11, 4, 23, 0, 0, 120000, tzinfo=UTC)
     assert rows[-1][S.TS] == utc(2024, 11, 5, 13, 30, 0)
 
 
@@ -117,7 +117,7 @@ def test_times_without_a_fraction_and_unknown_codes(tmp_path):
     path = write(tmp_path, "1|大刘:2024-11-05 08:20:00:早\n318767153|微信支付:2024-11-05 08:21:00.5:[图片]\n")
     first, second = rows_of(parse(path)[0])
     assert first[S.TS] == utc(2024, 11, 5, 0, 20, 0)
-    assert (second[S.TS], second[S.KIND]) == (datetime(2024, 11, 5, 0, 21, 0, 500000, tzinfo=timezone.utc), "image")
+    assert (second[S.TS], second[S.KIND]) == (datetime(2024, 11, 5, 0, 21, 0, 500000, tzinfo=UTC), "image")
 
 
 # --- bad input -----------------------------------------------------------------------------------

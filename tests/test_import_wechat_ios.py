@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -12,15 +12,15 @@ import pytest
 from grouplens import schema as S
 from grouplens.errors import FormatError
 from grouplens.importers import detect, sniff, take_sample
-from grouplens.importers.wechat import ios as wechat_ios
 from grouplens.importers.base import ParseOptions
+from grouplens.importers.wechat import ios as wechat_ios
 
 SAMPLES = Path(__file__).parent.parent / "sample_logs"
 TXT_FILE = SAMPLES / "wechatexporter-txt" / "社区团购·阳光花园3期" / "index.txt"
 
 
 def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=timezone.utc)
+    return datetime(*args, tzinfo=UTC)
 
 
 def parse(path: Path) -> list:

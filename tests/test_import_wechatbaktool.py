@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -12,8 +12,8 @@ import pytest
 from grouplens import schema as S
 from grouplens.errors import FormatError
 from grouplens.importers import detect, sniff, take_sample
-from grouplens.importers.wechat import wechatbaktool
 from grouplens.importers.base import ParseOptions
+from grouplens.importers.wechat import wechatbaktool
 
 SAMPLES = Path(__file__).parent.parent / "sample_logs"
 TXT_FILE = SAMPLES / "wechatbaktool-txt" / "摄影入门网课·周末班.txt"
@@ -21,7 +21,7 @@ HEADER = "WechatBakTool\n与 摄影入门网课·周末班 的聊天记录\n导�
 
 
 def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=timezone.utc)
+    return datetime(*args, tzinfo=UTC)
 
 
 def parse(path: Path) -> list:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -12,8 +12,8 @@ import pytest
 from grouplens import schema as S
 from grouplens.errors import FormatError
 from grouplens.importers import detect, sniff, take_sample
-from grouplens.importers.wechat import weflow
 from grouplens.importers.base import ParseOptions
+from grouplens.importers.wechat import weflow
 
 SAMPLES = Path(__file__).parent.parent / "sample_logs"
 TXT_FILE = SAMPLES / "weflow-txt" / "鲜果坊·滨江店会员群.txt"
@@ -23,7 +23,7 @@ CSV_HEADER = "\ufeffid,MsgSvrID,type_name,is_sender,talker,msg,src,CreateTime\r\
 
 
 def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=timezone.utc)
+    return datetime(*args, tzinfo=UTC)
 
 
 def parse(path: Path, importer) -> list:

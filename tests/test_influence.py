@@ -9,9 +9,9 @@ import pytest
 from test_engagement import hand_built_group
 
 from grouplens import schema as S
-from grouplens.config import RolesConfig
 from grouplens.analysis.engagement import message_engagement, reply_structure
 from grouplens.analysis.influence import interaction_edges, member_influence
+from grouplens.config import RolesConfig
 
 T0 = datetime(2024, 5, 6, 9, 0)
 

@@ -11,11 +11,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from grouplens.replies import features as F
 from grouplens import schema as S
 from grouplens.errors import UsageError
 from grouplens.importers import ParseOptions, get
 from grouplens.importers.textutil import find_mentions
+from grouplens.replies import features as F
 from grouplens.replies.links import infer_reply_links
 from grouplens.replies.model import load_model, model_from_json, model_to_json, save_model
 

@@ -13,9 +13,9 @@ from test_roles import CRITIC, NAMES, SILENT, THINKER, build_debate_store
 from typer.testing import CliRunner
 
 from grouplens import open_store
-from grouplens.cli import app
 from grouplens.analysis.engagement import group_engagement
-from grouplens.cli.output import records
+from grouplens.cli import app
+from grouplens.records import records
 from grouplens.roles import group_roles, role_records
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import tempfile
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
@@ -31,7 +31,7 @@ chat_text = st.text(
 @given(texts=st.lists(chat_text, min_size=1, max_size=12), name=chat_text)
 def test_arbitrary_text_round_trips_through_the_store(texts: list[str], name: str) -> None:
     rows = MessageRows()
-    start = datetime(2024, 3, 1, tzinfo=timezone.utc)
+    start = datetime(2024, 3, 1, tzinfo=UTC)
     for i, text in enumerate(texts):
         rows.add(ts=start + timedelta(seconds=i), sender_id="10001", sender_name=name, kind="text", text=text)
     conv = ParsedConversation(platform="qq", name="往返群", messages=rows.to_table())

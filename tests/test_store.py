@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from datetime import UTC
 from pathlib import Path
 
 import pandas as pd
@@ -229,7 +230,7 @@ def test_each_import_is_journalled(tmp_path: Path, store_path: Path) -> None:
 
 
 def test_a_name_only_export_adopts_the_ids_of_members_who_used_those_names(tmp_path: Path, store_path: Path) -> None:
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from grouplens.importers import ParsedConversation
     from grouplens.importers.base import MessageRows
@@ -237,9 +238,9 @@ def test_a_name_only_export_adopts_the_ids_of_members_who_used_those_names(tmp_p
 
     import_paths(store_path, [qq_export(tmp_path / "w1.txt", WEEK1, group="甲群")])
     rows = MessageRows()  # the same week exported by a tool that knows only names, plus a newcomer
-    for when, who, text in [(datetime(2024, 3, 4, 1, 0, tzinfo=timezone.utc), "张三", "早上好"),
-                            (datetime(2024, 3, 4, 1, 1, tzinfo=timezone.utc), "李四", "早"),
-                            (datetime(2024, 3, 4, 1, 2, tzinfo=timezone.utc), "新人", "大家好")]:
+    for when, who, text in [(datetime(2024, 3, 4, 1, 0, tzinfo=UTC), "张三", "早上好"),
+                            (datetime(2024, 3, 4, 1, 1, tzinfo=UTC), "李四", "早"),
+                            (datetime(2024, 3, 4, 1, 2, tzinfo=UTC), "新人", "大家好")]:
         rows.add(ts=when, sender_id=S.name_based_id(who), sender_name=who, kind="text", text=text)
     report = import_conversations(store_path, [ParsedConversation("qq", "甲群", rows.to_table())], source="names")
     assert report.totals()["added"] == 1 and report.totals()["duplicates"] == 2
@@ -248,7 +249,7 @@ def test_a_name_only_export_adopts_the_ids_of_members_who_used_those_names(tmp_p
 
 
 def test_an_export_repeating_its_own_message_id_keeps_the_first_copy(store_path: Path) -> None:
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from grouplens.importers import ParsedConversation
     from grouplens.importers.base import MessageRows
@@ -256,7 +257,7 @@ def test_an_export_repeating_its_own_message_id_keeps_the_first_copy(store_path:
 
     rows = MessageRows()
     for i, (mid, text) in enumerate([("m1", "第一条"), ("m2", "第二条"), ("m1", "第一条（重复块）"), ("m3", "第三条")]):
-        rows.add(ts=datetime(2024, 3, 4, 1, i, tzinfo=timezone.utc), sender_id="10001", sender_name="张三",
+        rows.add(ts=datetime(2024, 3, 4, 1, i, tzinfo=UTC), sender_id="10001", sender_name="张三",
                  kind="text", text=text, msg_id=mid)
     report = import_conversations(store_path, [ParsedConversation("qq", "甲群", rows.to_table())], source="chunks")
     assert report.totals()["added"] == 3 and report.totals()["duplicates"] == 1

@@ -9,8 +9,15 @@ import pytest
 
 from grouplens.errors import FormatError
 from grouplens.importers.wechat.common import (
-    clean_notice, iter_js_objects, iter_json_array, js_unescape, kind_from_type_code, kind_from_type_name,
-    normalize_type_code, notice_kind, placeholder_for,
+    clean_notice,
+    iter_js_objects,
+    iter_json_array,
+    js_unescape,
+    kind_from_type_code,
+    kind_from_type_name,
+    normalize_type_code,
+    notice_kind,
+    placeholder_for,
 )
 
 HERE = Path("page.html")

@@ -21,8 +21,9 @@ import pandas as pd
 
 from .. import schema as S
 from ..config import RolesConfig
-from .engagement import DIRECT_REPLIES, ReplyStructure
+from ..replies.threads import ReplyStructure
 from ..text.classes import QUESTION
+from .engagement import DIRECT_REPLIES
 
 SOURCE = "source"  # member_id of the one who replies or mentions
 TARGET = "target"  # member_id of the one answered or named

@@ -7,8 +7,12 @@ becomes one line and exit code 2. ``--debug`` shows the traceback instead.
 
 from __future__ import annotations
 
+from . import (  # noqa: F401  (they register their commands on app)
+    analysis_commands,
+    data_commands,
+    report_commands,
+    roles_commands,
+)
 from .app import app, main
-from . import analysis_commands, data_commands, roles_commands  # noqa: F401  (they register their commands on app)
-from . import report_commands  # noqa: F401
 
 __all__ = ["app", "main"]

@@ -9,10 +9,10 @@ from typing import Annotated
 
 import typer
 
-from . import output as render
 from ..analysis.group import group_keywords
 from ..config import load_config
 from ..store.store import open_store
+from . import output
 from .app import ConfigOpt, GroupOpt, SinceOpt, StoreOpt, TzOpt, UntilOpt, app, errors_to_exit, stdout
 from .data_commands import TableOrJson
 
@@ -55,8 +55,8 @@ def keywords_command(
     df = group_keywords(open_store(store), group, since, until, by=by.value, top=top, method=method.value,
                         tz=tz, config=cfg)
     if fmt is TableOrJson.json:
-        render.write_json(render.records(df), sys.stdout)
+        output.write_json(output.records(df), sys.stdout)
     elif fmt is TableOrJson.csv:
-        render.write_csv(df, sys.stdout)
+        output.write_csv(df, sys.stdout)
     else:
-        stdout.print(render.rich_table(df, title=f"keywords ({method.value}, by {by.value})"))
+        stdout.print(output.rich_table(df, title=f"keywords ({method.value}, by {by.value})"))

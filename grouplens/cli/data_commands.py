@@ -12,12 +12,12 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from . import output as render
 from .. import schema as S
-from ..importers import ALL_FORMATS
 from ..analysis.group import messages_with_replies
+from ..importers import ALL_FORMATS
 from ..store.ingest import ImportReport, import_paths, make_options
 from ..store.store import open_store
+from . import output
 from .app import GroupOpt, SinceOpt, StoreOpt, TzOpt, UntilOpt, _state, app, errors_to_exit, stderr, stdout
 
 
@@ -76,7 +76,7 @@ def import_command(
         report = import_paths(store, paths, fmt=fmt, group=group, tz=tz, day=date, progress=progress,
                               debug=_state["debug"])
     if as_json:
-        render.write_json(report.to_dict(), sys.stdout)
+        output.write_json(report.to_dict(), sys.stdout)
     else:
         stdout.print(_import_table(report))
     for f in report.failed:
@@ -125,9 +125,9 @@ def groups_command(
     df = open_store(store).groups()
     zone = ZoneInfo(tz)
     if fmt is TableOrJson.json:
-        render.write_json(render.records(df, zone), sys.stdout)
+        output.write_json(output.records(df, zone), sys.stdout)
     elif fmt is TableOrJson.csv:
-        render.write_csv(df, sys.stdout, zone)
+        output.write_csv(df, sys.stdout, zone)
     else:
         shown = df.assign(**{S.FIRST_TS: df[S.FIRST_TS].dt.tz_convert(zone).dt.strftime("%Y-%m-%d"),
                              S.LAST_TS: df[S.LAST_TS].dt.tz_convert(zone).dt.strftime("%Y-%m-%d")})
@@ -135,7 +135,7 @@ def groups_command(
                        S.GROUP_ID]].rename(columns={S.GROUP_NAME: "group", S.MESSAGE_COUNT: "messages",
                                                     S.MEMBER_COUNT: "members", S.FIRST_TS: "first day",
                                                     S.LAST_TS: "last day", S.GROUP_ID: "id"})
-        stdout.print(render.rich_table(shown, max_width=28, title=f"{len(df)} groups",
+        stdout.print(output.rich_table(shown, max_width=28, title=f"{len(df)} groups",
                                        no_wrap=["platform", "messages", "members", "first day", "last day"]))
 
 
@@ -171,11 +171,11 @@ def messages_command(
     if limit:
         df = df.tail(limit)
     if fmt is MessageFormat.jsonl:
-        render.write_jsonl(df, sys.stdout, zone)
+        output.write_jsonl(df, sys.stdout, zone)
     elif fmt is MessageFormat.csv:
-        render.write_csv(df, sys.stdout, zone)
+        output.write_csv(df, sys.stdout, zone)
     else:
-        stdout.print(render.rich_table(df, [S.TS, S.SENDER_NAME, S.KIND, S.TEXT], tz=zone))
+        stdout.print(output.rich_table(df, [S.TS, S.SENDER_NAME, S.KIND, S.TEXT], tz=zone))
         if len(df) < total:
             stderr.print(f"showing the last {len(df)} of {total} messages (--limit 0 shows all)", highlight=False)
 
@@ -195,11 +195,11 @@ def members_command(
     zone = ZoneInfo(tz)
     df = open_store(store).members(group=group).sort_values([S.MESSAGE_COUNT, S.MEMBER_ID], ascending=[False, True])
     if fmt is TableOrJson.json:
-        render.write_json(render.records(df, zone), sys.stdout)
+        output.write_json(output.records(df, zone), sys.stdout)
     elif fmt is TableOrJson.csv:
-        render.write_csv(df, sys.stdout, zone)
+        output.write_csv(df, sys.stdout, zone)
     else:
-        stdout.print(render.rich_table(df, [S.MEMBER_ID, S.NAME, S.MESSAGE_COUNT, S.FIRST_MESSAGE,
+        stdout.print(output.rich_table(df, [S.MEMBER_ID, S.NAME, S.MESSAGE_COUNT, S.FIRST_MESSAGE,
                                             S.LAST_MESSAGE, S.JOINED_AT, S.LEFT_AT, S.ROLE], tz=zone,
                                        title=f"{len(df)} members"))
 
@@ -216,11 +216,11 @@ def formats_command(
     rows = [{"format": i.name, "platform": i.platform, "tool": i.tool, "detection": i.detection}
             for i in ALL_FORMATS]
     if fmt is TableOrJson.json:
-        render.write_json(rows, sys.stdout)
+        output.write_json(rows, sys.stdout)
         return
     import pandas as pd
     df = pd.DataFrame(rows)
     if fmt is TableOrJson.csv:
-        render.write_csv(df, sys.stdout)
+        output.write_csv(df, sys.stdout)
     else:
-        stdout.print(render.rich_table(df, max_width=70, title="supported export layouts"))
+        stdout.print(output.rich_table(df, max_width=70, title="supported export layouts"))

@@ -96,11 +96,6 @@ def report_command(
     chosen = kind.value if kind else ("groups" if all_groups else "weekly")
     if all_groups and chosen != "groups":
         raise UsageError(f"--all shows the groups overview; for the {chosen} report of one group pass --group")
-    renderer = None
-    if fmt in RENDERERS:  # fail before the work when the renderer is not there
-        renderer = getattr(reports, RENDERERS[fmt], None)
-        if renderer is None:
-            raise UsageError(f"--format {fmt.value} is not available yet; use table, json or csv")
     cfg = load_config(Path(config) if config else None)
     report = reports.build_report(open_store(store), chosen, group, week=week, month=month, since=since,
                                   until=until, tz=tz, config=cfg, lang=lang.value if lang else None,
@@ -120,7 +115,7 @@ def report_command(
         write_report_csv(data, buffer)
         text = buffer.getvalue()
     else:
-        text = renderer(data)
+        text = getattr(reports, RENDERERS[fmt])(data)
     if output is None:
         sys.stdout.write(text)
     else:

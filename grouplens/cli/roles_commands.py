@@ -11,15 +11,15 @@ from zoneinfo import ZoneInfo
 import typer
 from rich.markup import escape
 
-from . import output as render
-from ..config import load_config
 from ..analysis.engagement import CONTENT_TYPE, DISTINCT_REPLIERS, ENGAGEMENT, THREAD_REPLIES, group_engagement
+from ..config import load_config
 from ..roles import REASON, ROLE, TAGS_COLUMN, explain_member, group_roles, role_records
 from ..roles import features as F
 from ..roles.explain import find_member
 from ..schema import MEMBER_ID, NAME, TEXT, TS
 from ..simulate import SCENARIOS, THEMES, SimParams, simulate_group, write_simulation
 from ..store.store import open_store
+from . import output
 from .app import ConfigOpt, GroupOpt, SinceOpt, StoreOpt, TzOpt, UntilOpt, app, errors_to_exit, stderr, stdout
 from .data_commands import TableOrJson
 
@@ -69,14 +69,14 @@ def roles_command(
         else:
             member_id = find_member(result, explain)[MEMBER_ID]
             (record,) = role_records(result[result[MEMBER_ID] == member_id], ZoneInfo(tz))
-            render.write_json({**record, "explanation": lines}, sys.stdout)
+            output.write_json({**record, "explanation": lines}, sys.stdout)
         return
     if fmt is TableOrJson.json:
-        render.write_json(role_records(result, ZoneInfo(tz)), sys.stdout)
+        output.write_json(role_records(result, ZoneInfo(tz)), sys.stdout)
     elif fmt is TableOrJson.csv:
-        render.write_csv(result, sys.stdout, ZoneInfo(tz))
+        output.write_csv(result, sys.stdout, ZoneInfo(tz))
     else:
-        stdout.print(render.rich_table(result, columns=ROLE_TABLE_COLUMNS, title="roles", tz=ZoneInfo(tz)))
+        stdout.print(output.rich_table(result, columns=ROLE_TABLE_COLUMNS, title="roles", tz=ZoneInfo(tz)))
 
 
 @app.command("engagement")
@@ -107,16 +107,16 @@ def engagement_command(
                       "messages only", highlight=False, soft_wrap=True)
     if fmt is TableOrJson.json:
         zone = ZoneInfo(tz)
-        render.write_json({"group_id": report.group_id, "group_name": report.group_name,
-                           "messages": render.records(report.messages, zone),
-                           "content": render.records(report.content),
-                           "members": render.records(report.members.head(top), zone)}, sys.stdout)
+        output.write_json({"group_id": report.group_id, "group_name": report.group_name,
+                           "messages": output.records(report.messages, zone),
+                           "content": output.records(report.content),
+                           "members": output.records(report.members.head(top), zone)}, sys.stdout)
     elif fmt is TableOrJson.csv:
-        render.write_csv(report.messages, sys.stdout, ZoneInfo(tz))
+        output.write_csv(report.messages, sys.stdout, ZoneInfo(tz))
     else:
-        stdout.print(render.rich_table(report.messages, columns=MESSAGE_TABLE_COLUMNS, tz=ZoneInfo(tz),
+        stdout.print(output.rich_table(report.messages, columns=MESSAGE_TABLE_COLUMNS, tz=ZoneInfo(tz),
                                        title=f"most engaging messages: {report.group_name}"))
-        stdout.print(render.rich_table(report.content, title="engagement by content type"))
+        stdout.print(output.rich_table(report.content, title="engagement by content type"))
 
 
 @app.command("simulate")

@@ -10,13 +10,26 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import FormatError, UnknownFormatError
+from .base import SNIFF_BYTES, Importer, ParsedConversation, ParseOptions, Sample
 from .other import chatlab, irc, roster
-from .wechat import (
-    chatlog, echotrace, memotrace, pywxdump, android as wechat_android, ios as wechat_ios, wechatbaktool, weflow,
-)
-from .qq import onebot, qce, qce_txt, mht as qq_mht, txt as qq_txt
-from .base import SNIFF_BYTES, Importer, ParseOptions, ParsedConversation, Sample
+from .qq import mht as qq_mht
+from .qq import onebot, qce, qce_txt
+from .qq import txt as qq_txt
 from .textutil import decode_sample
+from .wechat import (
+    android as wechat_android,
+)
+from .wechat import (
+    chatlog,
+    echotrace,
+    memotrace,
+    pywxdump,
+    wechatbaktool,
+    weflow,
+)
+from .wechat import (
+    ios as wechat_ios,
+)
 
 _FAMILIES = (qq_txt, qq_mht, qce, qce_txt, onebot, memotrace, pywxdump, chatlog, chatlab, weflow, echotrace,
              wechat_ios, wechatbaktool, wechat_android, irc)

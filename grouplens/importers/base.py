@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
@@ -86,7 +86,7 @@ class Importer:
 
 def local_to_utc(dt: datetime, tz: ZoneInfo) -> datetime:
     """A naive local wall-clock time, read in ``tz``, as an aware UTC datetime."""
-    return dt.replace(tzinfo=tz).astimezone(timezone.utc)
+    return dt.replace(tzinfo=tz).astimezone(UTC)
 
 
 def local_seconds_to_utc(local: np.ndarray, tz: ZoneInfo) -> pa.Array:
@@ -105,12 +105,12 @@ def local_seconds_to_utc(local: np.ndarray, tz: ZoneInfo) -> pa.Array:
 
 
 def from_epoch_seconds(value: float | int | str) -> datetime:
-    return datetime.fromtimestamp(float(value), tz=timezone.utc)
+    return datetime.fromtimestamp(float(value), tz=UTC)
 
 
 def from_epoch_millis(value: float | int | str) -> datetime:
     v = int(value)
-    return datetime.fromtimestamp(v // 1000, tz=timezone.utc).replace(microsecond=(v % 1000) * 1000)
+    return datetime.fromtimestamp(v // 1000, tz=UTC).replace(microsecond=(v % 1000) * 1000)
 
 
 def parse_local_time(text: str, tz: ZoneInfo, *, path: Path | str, line: int | None = None,
@@ -133,7 +133,7 @@ def parse_iso_time(text: str, tz: ZoneInfo, *, path: Path | str, line: int | Non
         raise FormatError(f"impossible or malformed time {text.strip()!r}", path=path, line=line) from None
     if dt.tzinfo is None:
         return local_to_utc(dt, tz)
-    return dt.astimezone(timezone.utc)
+    return dt.astimezone(UTC)
 
 
 # --- building a parsed table row by row ---------------------------------------------------

@@ -18,9 +18,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from . import features as F
 from .. import schema as S
 from ..errors import UsageError
+from . import features as F
 from .model import ReplyModel, Stage, load_model, softmax
 
 EXPLICIT, INFERRED = S.REPLY_SOURCES

@@ -10,20 +10,11 @@ One module per kind computes its data from the group's messages (``activity``, `
 
 from __future__ import annotations
 
-import importlib.util
-
 from .build import build_report
+from .html import render_html
+from .markdown import render_markdown
 from .model import KINDS, REPORT_FORMAT, REPORT_VERSION, Report
 from .privacy import apply_privacy
 
-__all__ = ["KINDS", "REPORT_FORMAT", "REPORT_VERSION", "Report", "apply_privacy", "build_report"]
-
-# The Markdown and HTML renderers live in their own modules; they are offered when present.
-if importlib.util.find_spec(__name__ + ".markdown") is not None:
-    from .markdown import render_markdown  # noqa: F401
-
-    __all__.append("render_markdown")
-if importlib.util.find_spec(__name__ + ".html") is not None:
-    from .html import render_html  # noqa: F401
-
-    __all__.append("render_html")
+__all__ = ["KINDS", "REPORT_FORMAT", "REPORT_VERSION", "Report", "apply_privacy", "build_report", "render_html",
+           "render_markdown"]

@@ -17,9 +17,10 @@ import numpy as np
 import pandas as pd
 
 from .. import schema as S
+from ..analysis.engagement import reply_structure
 from ..analysis.group import GroupData, load_group, with_classes
 from ..config import Config
-from ..analysis.engagement import ReplyStructure, reply_structure
+from ..replies.threads import ReplyStructure
 from ..store.store import Store
 from .people import People
 from .period import Period, local_midnight, week_monday

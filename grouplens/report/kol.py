@@ -21,8 +21,8 @@ import numpy as np
 import pandas as pd
 
 from .. import schema as S
-from ..analysis.group import GroupData
 from ..analysis.engagement import content_types
+from ..analysis.group import GroupData
 from ..analysis.influence import INFLUENCE
 from ..roles import EVIDENCE, REASON, ROLE, TAGS_COLUMN, member_roles
 from ..roles import features as F

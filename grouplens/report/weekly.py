@@ -15,7 +15,12 @@ import pandas as pd
 
 from .. import schema as S
 from ..analysis.engagement import (
-    CONTENT_TYPE, DIRECT_REPLIES, DISTINCT_REPLIERS, ENGAGEMENT, THREAD_REPLIES, message_engagement,
+    CONTENT_TYPE,
+    DIRECT_REPLIES,
+    DISTINCT_REPLIERS,
+    ENGAGEMENT,
+    THREAD_REPLIES,
+    message_engagement,
 )
 from .activity import activity_section
 from .checkins import checkins_section

@@ -17,11 +17,12 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 
 from .. import schema as S
-from ..analysis.group import GroupData, load_group
-from ..config import Config
 from ..analysis.engagement import message_engagement, reply_structure
-from ..errors import UsageError
+from ..analysis.group import GroupData, load_group
 from ..analysis.influence import INFLUENCE, interaction_edges, member_influence
+from ..config import Config
+from ..errors import UsageError
+from ..records import plain
 from ..store.store import Store
 from . import features as F
 from .classifier import ACTIVITY_TIER, ROLE, ROLES, TAGS, TAGS_COLUMN, activity_tiers, classify_members
@@ -74,8 +75,6 @@ def group_roles(store: Store, group: str | None = None, since: date | datetime |
 def role_records(result: pd.DataFrame, tz: ZoneInfo | None = None) -> list[dict]:
     """``member_roles`` rows as JSON-ready objects: member_id, name, role, tags, influence,
     reason, and the figures nested under ``evidence`` (times in ``tz``, else UTC)."""
-    from ..cli.output import plain
-
     out = []
     for row in result.to_dict("records"):
         rec = {c: plain(row[c], tz) for c in (S.MEMBER_ID, S.NAME, ROLE, TAGS_COLUMN, INFLUENCE, REASON)}

@@ -12,10 +12,11 @@ import pandas as pd
 import pyarrow.compute as pc
 
 from .. import schema as S
+from ..analysis.engagement import member_engagement, text_array
 from ..analysis.group import GroupData
-from ..config import RolesConfig
-from ..analysis.engagement import ReplyStructure, member_engagement, text_array
 from ..analysis.influence import IN_WEIGHT, INFLUENCE, INFLUENCE_RANK, SOURCES
+from ..config import RolesConfig
+from ..replies.threads import ReplyStructure
 from ..text.classes import AD, GREETING, OBJECTION, OPERATOR_TEMPLATE, QUESTION, own_words
 from ..text.segment import URL_PATTERN
 

@@ -24,10 +24,10 @@ import pyarrow.compute as pc
 from .. import importers
 from .. import schema as S
 from ..errors import FormatError, GrouplensError, UsageError
-from .ids import content_ids, group_id_for, hash_strings
 from ..importers import ParsedConversation, ParseOptions
 from ..importers.other.roster import platform_of_ids
 from ..importers.textutil import INVISIBLE_PATTERN, clean_array
+from .ids import content_ids, group_id_for, hash_strings
 from .quotes import resolve_quotes
 from .store import GroupInfo, Store, Transaction, open_store
 

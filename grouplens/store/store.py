@@ -25,7 +25,7 @@ from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -62,7 +62,7 @@ def resolve_store_path(path: str | Path | None) -> Path:
 
 
 def new_import_id() -> str:
-    return datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S.%f") + "-" + secrets.token_hex(3)  # sorts by time
+    return datetime.now(UTC).strftime("%Y%m%dT%H%M%S.%f") + "-" + secrets.token_hex(3)  # sorts by time
 
 
 def _partition(group_id: str) -> str:
@@ -80,7 +80,7 @@ class GroupInfo:
     names: list[str] = field(default_factory=list)
 
 
-def open_store(path: str | Path | None = None, *, create: bool = False) -> "Store":
+def open_store(path: str | Path | None = None, *, create: bool = False) -> Store:
     """Open the store at ``path`` (see resolve_store_path); ``create`` makes a new one if none."""
     return Store(resolve_store_path(path), create=create)
 
@@ -99,7 +99,7 @@ class Store:
                 raise StoreError("folder is not empty and not a grouplens store; choose another --store",
                                  path=self.path)
             self.path.mkdir(parents=True, exist_ok=True)
-            _write_json_atomic(marker, {"format": STORE_FORMAT, "created": datetime.now(timezone.utc).isoformat(),
+            _write_json_atomic(marker, {"format": STORE_FORMAT, "created": datetime.now(UTC).isoformat(),
                                         "salt": secrets.token_hex(16)})
         try:
             self.meta = json.loads(marker.read_text("utf-8"))
@@ -280,7 +280,7 @@ class Store:
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
 
-    def transaction(self, import_id: str | None = None) -> "Transaction":
+    def transaction(self, import_id: str | None = None) -> Transaction:
         return Transaction(self, import_id or new_import_id())
 
 
@@ -387,7 +387,7 @@ class Transaction:
         self._writer.shutdown()
         moves = sorted(str(p.relative_to(self.dir)) for p in self.dir.rglob("*.parquet"))
         record = {"import_id": self.import_id, "status": "committing", "moves": moves,
-                  "finished": datetime.now(timezone.utc).isoformat(), **summary}
+                  "finished": datetime.now(UTC).isoformat(), **summary}
         journal = self.store.path / "imports" / "pending" / f"{self.import_id}.json"
         journal.parent.mkdir(parents=True, exist_ok=True)
         _write_json_atomic(journal, record)  # the commit point
@@ -450,9 +450,9 @@ def day_bounds(since: date | datetime | str | None, until: date | datetime | str
     def to_utc(v: datetime | date, end: bool) -> datetime:
         if isinstance(v, datetime):
             aware = v if v.tzinfo else v.replace(tzinfo=zone)
-            return aware.astimezone(timezone.utc) + (timedelta(microseconds=1) if end else timedelta(0))
+            return aware.astimezone(UTC) + (timedelta(microseconds=1) if end else timedelta(0))
         day = v + timedelta(days=1) if end else v
-        return datetime(day.year, day.month, day.day, tzinfo=zone).astimezone(timezone.utc)
+        return datetime(day.year, day.month, day.day, tzinfo=zone).astimezone(UTC)
 
     start = to_utc(parse(since), False) if since is not None else None
     end = to_utc(parse(until), True) if until is not None else None

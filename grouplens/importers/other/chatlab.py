@@ -27,12 +27,18 @@ import pyarrow as pa
 from ... import schema as S
 from ...errors import FormatError
 from ..base import (
-    SNIFF_BYTES, Importer, MessageRows, ParsedConversation, ParseOptions, Sample, from_epoch_millis,
+    SNIFF_BYTES,
+    Importer,
+    MessageRows,
+    ParsedConversation,
+    ParseOptions,
+    Sample,
+    from_epoch_millis,
     from_epoch_seconds,
 )
+from ..textutil import clean_text, detect_encoding, find_mentions, kind_from_text
 from ..wechat.chatlog import event_of, load_json
 from .roster import ROSTER_PARSED_SCHEMA
-from ..textutil import clean_text, detect_encoding, find_mentions, kind_from_text
 
 # ChatLab message types (its MESSAGE_TYPE table).
 TEXT, IMAGE, VOICE, VIDEO, FILE, EMOJI, LINK, LOCATION = 0, 1, 2, 3, 4, 5, 7, 8

@@ -52,8 +52,8 @@ from typing import Any
 from ... import schema as S
 from ...errors import FormatError
 from ..base import Importer, MessageRows, ParsedConversation, ParseOptions, Sample, local_to_utc
-from .txt import MEMBER_EVENTS, ANONYMOUS_UIN, DATE_RE, EMAIL_RE, SYSTEM_UINS, TIME_RE, TITLE_RE, UIN_RE
 from ..textutil import classify_event, find_mentions, kind_from_text
+from .txt import ANONYMOUS_UIN, DATE_RE, EMAIL_RE, MEMBER_EVENTS, SYSTEM_UINS, TIME_RE, TITLE_RE, UIN_RE
 
 MHT_FROM = "From: <Save by Tencent MsgMgr>"
 MHT_SUBJECT = "Subject: Tencent IM Message"

@@ -47,10 +47,10 @@ from typing import Any
 
 from ... import schema as S
 from ...errors import FormatError
-from . import qce
 from ..base import SNIFF_BYTES, Importer, MessageRows, ParsedConversation, ParseOptions, Sample
-from .qce import SYSTEM_NAME, element_kind, load_json_line, message_time, numbered_lines
 from ..textutil import clean_text, decode_sample, kind_from_text, read_text
+from . import qce
+from .qce import SYSTEM_NAME, element_kind, load_json_line, message_time, numbered_lines
 
 TOOL = "NapCat / LLOneBot (OneBot 11) message history, bot loggers, QQChatExporter V3"
 MENTION_ALL = "全体成员"

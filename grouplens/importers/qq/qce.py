@@ -51,11 +51,24 @@ from zoneinfo import ZoneInfo
 from ... import schema as S
 from ...errors import FormatError
 from ..base import (
-    SNIFF_BYTES, Importer, MessageRows, ParseOptions, ParsedConversation, Sample, from_epoch_millis,
-    from_epoch_seconds, parse_iso_time,
+    SNIFF_BYTES,
+    Importer,
+    MessageRows,
+    ParsedConversation,
+    ParseOptions,
+    Sample,
+    from_epoch_millis,
+    from_epoch_seconds,
+    parse_iso_time,
 )
 from ..textutil import (
-    classify_event, clean_text, decode_sample, detect_encoding, find_mentions, kind_from_text, read_text,
+    classify_event,
+    clean_text,
+    decode_sample,
+    detect_encoding,
+    find_mentions,
+    kind_from_text,
+    read_text,
 )
 
 TOOL = "QQChatExporter (shuakami/qq-chat-exporter, NapCat/QQNT)"

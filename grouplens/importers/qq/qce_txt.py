@@ -55,8 +55,8 @@ from zoneinfo import ZoneInfo
 from ... import schema as S
 from ...errors import FormatError
 from ..base import Importer, MessageRows, ParsedConversation, ParseOptions, Sample, local_to_utc
-from .qce import SYSTEM_NAME, TOOL, event_of
 from ..textutil import kind_from_text, read_text
+from .qce import SYSTEM_NAME, TOOL, event_of
 
 FIRST_LINE_PREFIX = "[QQChatExporter V"
 NAME_KEYED_WARNING = ("{file}: QCE's text export carries no QQ numbers, so members are keyed by display name "

@@ -38,7 +38,7 @@ import pyarrow.compute as pc
 
 from ... import schema as S
 from ...errors import FormatError
-from ..base import Importer, ParseOptions, ParsedConversation, Sample, local_seconds_to_utc
+from ..base import Importer, ParsedConversation, ParseOptions, Sample, local_seconds_to_utc
 from ..textutil import classify_event, decode_bytes, detect_encoding, find_mentions, kinds_from_text
 
 FIRST_LINE = "消息记录（此消息记录为文本格式，不支持重新导入）"
@@ -73,7 +73,7 @@ class QQTxtImporter(Importer):
         if sample.first_line.startswith("消息记录（此消息记录为文本格式"):
             return True
         lines = sample.lines(12)
-        return SEPARATOR in lines and any(l.startswith("消息对象:") for l in lines)
+        return SEPARATOR in lines and any(line.startswith("消息对象:") for line in lines)
 
     def parse(self, path: Path, options: ParseOptions) -> Iterator[ParsedConversation]:
         buf = _utf8_bytes(path)
@@ -222,13 +222,13 @@ class _Headers:
     uin: pa.Array
     sender_id: pa.Array
 
-    def take(self, index: np.ndarray) -> "_Headers":
+    def take(self, index: np.ndarray) -> _Headers:
         arrays = {f.name: getattr(self, f.name) for f in fields(self)}
         return _Headers(**{k: v[index] if isinstance(v, np.ndarray) else v.take(pa.array(index, pa.int64()))
                            for k, v in arrays.items()})
 
     @staticmethod
-    def concat(parts: list["_Headers"]) -> "_Headers":
+    def concat(parts: list[_Headers]) -> _Headers:
         out = {}
         for f in fields(_Headers):
             values = [getattr(p, f.name) for p in parts]
@@ -257,7 +257,7 @@ def _read_headers(buf: bytes, starts: np.ndarray, part: pa.Array, first_line: in
 
 
 _DIGIT_AT = [0, 1, 2, 3, 5, 6, 8, 9]  # YYYY-MM-DD
-_LEFT_BRACKET = "【".encode("utf-8")
+_LEFT_BRACKET = "【".encode()
 
 
 def _fast_headers(buf: bytes, starts: np.ndarray, lines: np.ndarray) -> tuple[_Headers, np.ndarray]:

@@ -25,8 +25,8 @@ from typing import Any
 
 from ...errors import FormatError
 from ..base import Importer, MessageRows, ParsedConversation, ParseOptions, Sample, local_to_utc
-from .chatlog import SELF_ID
 from ..textutil import classify_event, clean_text, find_mentions, kind_from_text
+from .chatlog import SELF_ID
 from .common import SYSTEM_NAME, kind_from_type_code, notice_kind, read_export_text
 from .weflow import code_kind, is_notice_code, name_sender_id
 

@@ -39,7 +39,7 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -47,7 +47,14 @@ from zoneinfo import ZoneInfo
 from ... import schema as S
 from ...errors import FormatError
 from ..base import (
-    Importer, MessageRows, ParsedConversation, ParseOptions, Sample, local_to_utc, parse_iso_time, parse_local_time,
+    Importer,
+    MessageRows,
+    ParsedConversation,
+    ParseOptions,
+    Sample,
+    local_to_utc,
+    parse_iso_time,
+    parse_local_time,
 )
 from ..textutil import classify_event, clean_text, find_mentions, kind_from_text, read_text
 
@@ -641,7 +648,7 @@ def _refer_quote(contents: dict[str, Any], tz: ZoneInfo, path: Path) -> _Quote |
             when = parse_iso_time(time_text, tz, path=path)
         except FormatError as e:
             raise ValueError(f"quoted message: {e.message}") from None
-        if when <= datetime(1970, 1, 2, tzinfo=timezone.utc):  # chatlog writes Unix 0 when WeChat kept no time
+        if when <= datetime(1970, 1, 2, tzinfo=UTC):  # chatlog writes Unix 0 when WeChat kept no time
             when = None
     return _Quote(sender or name or None, name or None, text or None, when, "")
 

@@ -11,6 +11,7 @@ tool exported it.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 import re
@@ -391,7 +392,7 @@ def iter_js_objects(text: str, start: int, path: Path, what: str = "message"
                 raise _js_property_error(text, pos, begin, what, fail)
             key, single, double, number, name, after = prop.group(1, 4, 5, 6, 7, 8)
             key = key or js_unescape(prop[2] if prop[2] is not None else prop[3])
-            obj[key] = _js_value(single, double, number, name, lambda message: fail(message, prop.start(7)))
+            obj[key] = _js_value(single, double, number, name, functools.partial(fail, at=prop.start(7)))
             pos = prop.end()
             empty = after != ","  # '}' or ',}' closed the object
         yield line_of(begin), obj

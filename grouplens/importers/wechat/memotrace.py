@@ -30,13 +30,33 @@ from typing import Any, ClassVar
 from ... import schema as S
 from ...errors import FormatError
 from ..base import (
-    Importer, MessageRows, ParsedConversation, ParseOptions, Sample, from_epoch_seconds, parse_local_time,
+    Importer,
+    MessageRows,
+    ParsedConversation,
+    ParseOptions,
+    Sample,
+    from_epoch_seconds,
+    parse_local_time,
 )
 from ..textutil import find_mentions
 from .common import (
-    QUOTE_SUBTYPE, SYSTEM_NAME, TYPE_APP, TYPE_REVOKE_4X, TYPE_SYSTEM, TYPE_TEXT, clean_notice, csv_int,
-    iter_csv_records, iter_js_objects, js_unescape, kind_from_type_code, notice_kind, placeholder_for,
-    read_export_text, xml_root, xml_text,
+    QUOTE_SUBTYPE,
+    SYSTEM_NAME,
+    TYPE_APP,
+    TYPE_REVOKE_4X,
+    TYPE_SYSTEM,
+    TYPE_TEXT,
+    clean_notice,
+    csv_int,
+    iter_csv_records,
+    iter_js_objects,
+    js_unescape,
+    kind_from_type_code,
+    notice_kind,
+    placeholder_for,
+    read_export_text,
+    xml_root,
+    xml_text,
 )
 
 # --- memotrace-csv -------------------------------------------------------------------------------

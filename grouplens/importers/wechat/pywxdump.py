@@ -34,7 +34,13 @@ from ...errors import FormatError
 from ..base import Importer, MessageRows, ParsedConversation, ParseOptions, Sample, parse_local_time
 from ..textutil import find_mentions, kind_from_text
 from .common import (
-    SYSTEM_NAME, clean_notice, iter_csv_records, iter_json_array, kind_from_type_name, notice_kind, read_export_text,
+    SYSTEM_NAME,
+    clean_notice,
+    iter_csv_records,
+    iter_json_array,
+    kind_from_type_name,
+    notice_kind,
+    read_export_text,
 )
 
 CSV_HEADER = ("id", "MsgSvrID", "type_name", "is_sender", "talker", "room_name", "msg", "src", "CreateTime")

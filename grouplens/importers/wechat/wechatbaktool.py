@@ -22,8 +22,8 @@ from typing import Any
 
 from ...errors import FormatError
 from ..base import Importer, MessageRows, ParsedConversation, ParseOptions, Sample, parse_local_time
-from .chatlog import SELF_ID, SELF_NAME
 from ..textutil import classify_event, clean_text, find_mentions, kind_from_text
+from .chatlog import SELF_ID, SELF_NAME
 from .common import SYSTEM_NAME, notice_kind, read_export_text
 from .weflow import name_sender_id
 

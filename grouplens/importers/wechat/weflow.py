@@ -32,15 +32,34 @@ from typing import Any
 from ... import schema as S
 from ...errors import FormatError
 from ..base import (
-    Importer, MessageRows, ParsedConversation, ParseOptions, Sample, from_epoch_seconds, parse_iso_time,
+    Importer,
+    MessageRows,
+    ParsedConversation,
+    ParseOptions,
+    Sample,
+    from_epoch_seconds,
+    parse_iso_time,
     parse_local_time,
 )
-from .chatlog import SELF_ID, SELF_NAME
 from ..textutil import classify_event, clean_text, find_mentions, kind_from_text
+from .chatlog import SELF_ID, SELF_NAME
 from .common import (
-    SYSTEM_NAME, TYPE_APP, TYPE_REVOKE_4X, TYPE_SYSTEM, TYPE_TEXT, clean_notice, csv_int, iter_csv_records,
-    iter_json_array, kind_from_type_code, kind_from_type_name, normalize_type_code, notice_kind, read_export_text,
-    xml_root, xml_text,
+    SYSTEM_NAME,
+    TYPE_APP,
+    TYPE_REVOKE_4X,
+    TYPE_SYSTEM,
+    TYPE_TEXT,
+    clean_notice,
+    csv_int,
+    iter_csv_records,
+    iter_json_array,
+    kind_from_type_code,
+    kind_from_type_name,
+    normalize_type_code,
+    notice_kind,
+    read_export_text,
+    xml_root,
+    xml_text,
 )
 
 # --- what WeFlow's and EchoTrace's layouts share ------------------------------------------------
