@@ -469,7 +469,7 @@ class ReportConfig:
     rank_staff: bool = False
 
     def __post_init__(self) -> None:
-        if self.lang not in ("zh", "en"):
+        if self.lang not in schema.LANGS:
             raise ConfigValueError("lang", "must be \"zh\" or \"en\"")
         for key in ("top", "challenge_days", "flood_burst_messages"):
             if getattr(self, key) < 1:

@@ -7,6 +7,8 @@ Parquet store holds and what ``Store.messages()`` returns.
 
 from __future__ import annotations
 
+from typing import Literal, get_args
+
 import pyarrow as pa
 
 # --- message columns -------------------------------------------------------------------
@@ -30,14 +32,19 @@ SOURCE_LINE = "source_line"  # 1-based line where the message starts, for line-o
 IMPORT_ID = "import_id"  # the import that added the message
 EXTRA = "extra"  # JSON object with the export's fields that have no column of their own
 
-KINDS: tuple[str, ...] = (
+Kind = Literal[
     "text", "image", "voice", "video", "sticker", "file", "link", "location", "red_packet",
     "transfer", "call", "card", "forward", "pat", "recall", "join", "leave", "rename", "system",
-)
+]
+KINDS: tuple[Kind, ...] = get_args(Kind)
 # Kinds written by the platform about membership and housekeeping rather than said by a member.
-EVENT_KINDS: frozenset[str] = frozenset({"join", "leave", "rename", "system", "recall", "pat"})
+EVENT_KINDS: frozenset[Kind] = frozenset({"join", "leave", "rename", "system", "recall", "pat"})
 
-PLATFORMS: tuple[str, ...] = ("qq", "wechat", "irc", "other")
+Platform = Literal["qq", "wechat", "irc", "other"]
+PLATFORMS: tuple[Platform, ...] = get_args(Platform)
+
+Lang = Literal["zh", "en"]  # the languages of reasons, labels and reports
+LANGS: tuple[Lang, ...] = get_args(Lang)
 
 TS_TYPE = pa.timestamp("us", tz="UTC")
 NAMES_TYPE = pa.list_(pa.string())

@@ -262,3 +262,22 @@ def test_an_export_repeating_its_own_message_id_keeps_the_first_copy(store_path:
     report = import_conversations(store_path, [ParsedConversation("qq", "甲群", rows.to_table())], source="chunks")
     assert report.totals()["added"] == 3 and report.totals()["duplicates"] == 1
     assert open_store(store_path).messages()[S.TEXT].tolist() == ["第一条", "第二条", "第三条"]
+
+
+def test_a_table_with_an_unknown_kind_is_refused_whoever_made_it(store_path: Path) -> None:
+    from datetime import datetime
+
+    import pyarrow as pa
+
+    from grouplens.errors import GrouplensError
+    from grouplens.importers import ParsedConversation
+    from grouplens.importers.base import MessageRows
+    from grouplens.store.ingest import import_conversations
+
+    rows = MessageRows()
+    rows.add(ts=datetime(2024, 3, 4, 1, 0, tzinfo=UTC), sender_id="10001", sender_name="张三", kind="text", text="早")
+    table = rows.to_table()
+    table = table.set_column(table.schema.get_field_index(S.KIND), S.KIND, pa.array(["photo"]))
+    with pytest.raises(GrouplensError, match="unknown message kind 'photo'"):
+        import_conversations(store_path, [ParsedConversation("qq", "甲群", table)], source="made-by-hand")
+    assert open_store(store_path).groups().empty

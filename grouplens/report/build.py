@@ -50,7 +50,7 @@ def build_report(store: Store, kind: str = "weekly", group: str | None = None, *
     config = config or load_config()
     zone = _zone(tz)
     lang = lang or config.report.lang
-    if lang not in ("zh", "en"):
+    if lang not in S.LANGS:
         raise UsageError(f"unknown language {lang!r}; choose zh or en")
     settings = {name: _plain(asdict(getattr(config, name))) for name in ("members", "lifecycle", "report")}
     if kind == "groups":

@@ -33,7 +33,7 @@ from .classifier import (
     THINKER,
 )
 
-LANGUAGES: tuple[str, ...] = ("zh", "en")
+LANGUAGES = S.LANGS
 
 _ROLE_NAMES = {
     "zh": {THINKER: "思想者", CRITIC: "批判者", ONLOOKER: "围观者", SILENT: "沉默者"},

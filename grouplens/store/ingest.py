@@ -326,6 +326,7 @@ def finalize_messages(parsed: pa.Table, *, group_name: str | None, platform: str
     """Turn an importer's table into the store's FILE_SCHEMA: clean text, ids, sort, provenance."""
     t = parsed if parsed.schema.equals(S.PARSED_SCHEMA) else parsed.cast(S.PARSED_SCHEMA)
     n = t.num_rows
+    _check_kinds(t, source_file)
     for col in (S.TEXT, S.SENDER_NAME, S.QUOTE_TEXT, S.QUOTE_SENDER):
         values = t.column(col).combine_chunks()
         if values.null_count < n and pc.any(pc.match_substring_regex(values, INVISIBLE_PATTERN)).as_py():
@@ -349,6 +350,17 @@ def finalize_messages(parsed: pa.Table, *, group_name: str | None, platform: str
 
 
 _IDS_KEY = b"grouplens.msg_ids"
+
+
+def _check_kinds(table: pa.Table, source_file: str) -> None:
+    """Every message's kind is one of ``schema.KINDS``, whichever importer or library caller made it."""
+    kinds = table.column(S.KIND)
+    bad = pc.invert(pc.fill_null(pc.is_in(kinds, value_set=pa.array(S.KINDS)), False))
+    if pc.any(bad).as_py():
+        row = pc.index(bad, True).as_py()
+        line = table.column(S.SOURCE_LINE)[row].as_py()
+        raise FormatError(f"unknown message kind {kinds[row].as_py()!r}; kinds are: {', '.join(S.KINDS)}",
+                          path=source_file, line=line)
 
 
 def _deduplicate(tx: Transaction, group_id: str, table: pa.Table) -> tuple[pa.Table, int]:
