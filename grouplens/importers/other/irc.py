@@ -25,10 +25,8 @@ from pathlib import Path
 
 from ... import schema as S
 from ...errors import FormatError
-from ..base import Importer, MessageRows, ParsedConversation, ParseOptions, Sample, local_to_utc
+from ..base import SYSTEM_NAME, Importer, MessageRows, ParsedConversation, ParseOptions, Sample, local_to_utc
 from ..textutil import clean_text, find_mentions, read_text
-
-SYSTEM_NAME = "系统消息"
 
 _TIME = r"\[(\d\d):(\d\d)(?::(\d\d))?\]"
 _MESSAGE = re.compile(_TIME + r" <([^>\s]+)>(?: (.*))?$")

@@ -49,17 +49,23 @@ from email.parser import BytesHeaderParser
 from pathlib import Path
 from typing import Any
 
-from ... import schema as S
 from ...errors import FormatError
-from ..base import Importer, MessageRows, ParsedConversation, ParseOptions, Sample, local_to_utc
-from ..textutil import classify_event, find_mentions, kind_from_text
-from .txt import ANONYMOUS_UIN, DATE_RE, EMAIL_RE, MEMBER_EVENTS, SYSTEM_UINS, TIME_RE, TITLE_RE, UIN_RE
+from ..base import (
+    Importer,
+    MessageRows,
+    ParsedConversation,
+    ParseOptions,
+    Sample,
+    local_to_utc,
+    strip_trailing_blank_lines,
+)
+from ..textutil import find_mentions, kind_from_text
+from .common import DATE_RE, SYSTEM_UINS, TIME_RE, SenderBook, classic_message, split_sender, split_titles
 
 MHT_FROM = "From: <Save by Tencent MsgMgr>"
 MHT_SUBJECT = "Subject: Tencent IM Message"
 HTML_TITLE = "<title>QQ Message</title>"
 SELF_COLOR = "#42b475"
-SYSTEM_NAME = "系统消息"
 _BOM = b"\xef\xbb\xbf"
 
 _ROW = re.compile(r"<tr\b[^>]*>(.*?)</tr\s*>", re.S | re.I)
@@ -75,14 +81,8 @@ _OBJECT = re.compile(r"^消息对象[:：]\s*(.*)$", re.S)
 _DATE_ROW = re.compile(r"^日期[:：]\s*(.*)$", re.S)
 _DATE = re.compile(DATE_RE)
 _TIME = re.compile(TIME_RE)
-_UIN = re.compile(UIN_RE)
-_EMAIL = re.compile(EMAIL_RE)
-_TITLE = re.compile(TITLE_RE, re.S)
 _CLOCK_MARK_FIRST = re.compile(r"^(上午|下午|AM|PM|am|pm)\s*(.+)$")
-_TRAILING_BLANK_LINES = re.compile(r"(?:\n[ \t]*)+$")
 _PLAIN_FONT = re.compile(r"^<font\b[^>]*>([^<]*)</font>$", re.I)  # the usual content: one run of text
-# Members' own rows can only be recall or pat notices; only rows with these words need classifying.
-_MEMBER_EVENT_HINT = re.compile("撤回|拍了拍|戳了戳")
 
 
 class QQMhtImporter(Importer):
@@ -228,7 +228,7 @@ def content_text(fragment: str) -> tuple[str, list[str]]:
     """A message's text (``<br>`` as newlines, images as ``[图片]``) and the image file names."""
     plain = _PLAIN_FONT.match(fragment)
     if plain:
-        return _TRAILING_BLANK_LINES.sub("", html.unescape(plain.group(1)).replace("\xa0", " ")), []
+        return strip_trailing_blank_lines(html.unescape(plain.group(1)).replace("\xa0", " ")), []
     parts: list[str] = []
     images: list[str] = []
     pos = 0
@@ -245,7 +245,7 @@ def content_text(fragment: str) -> tuple[str, list[str]]:
                 images.append(src.group(1))
     parts.append(html.unescape(fragment[pos:]))
     text = "".join(parts).replace("\xa0", " ")
-    return _TRAILING_BLANK_LINES.sub("", text), images
+    return strip_trailing_blank_lines(text), images
 
 
 def _row_time(day: tuple[int, int, int], clock: str, *, path: Path, line: int, row: int) -> datetime:
@@ -324,52 +324,25 @@ def _sections(part: HtmlPart, path: Path) -> list[_Section]:
 
 # --- one conversation ----------------------------------------------------------------------------
 
-def _sender(who: str) -> tuple[str, str | None, str | None, str | None]:
-    """A sender cell as (name, uin, email, title), by the classic TXT header's rules."""
-    uin = email = None
-    rest = who
-    if m := _UIN.search(who):
-        uin, rest = m["uin"], who[:m.start()]
-    elif m := _EMAIL.search(who):
-        email, rest = m["email"], who[:m.start()]
-    name, title = rest.strip(), None
-    if m := _TITLE.match(name):
-        title = "".join(re.findall(r"【([^】]*)】", m["title"])) or None
-        name = m["name"].strip()
-    return name or uin or email or "", uin, email, title
-
-
 def _conversation(section: _Section, options: ParseOptions) -> ParsedConversation:
-    parsed = [(row, *_sender(row.who)) for row in section.rows]
+    senders = [split_sender(row.who) for row in section.rows]
     # Group senders carry a QQ number or email; a section without any is a private chat.
-    has_ids = any(uin or email for _, _, uin, email, _ in parsed)
+    has_ids = any(ident for _, ident in senders)
+    book = SenderBook((ident, split_titles(name)[1]) for name, ident in senders)
     rows = MessageRows()
-    for row, name, uin, email, title in parsed:
-        ts = local_to_utc(row.ts, options.tz)
-        extra: dict[str, Any] = {}
+    for row, (name, ident) in zip(section.rows, senders):
+        fields = classic_message(name, ident, row.text, book, keyed_by_name=not has_ids)
+        extra = fields.pop("extra")
+        if ident in SYSTEM_UINS:
+            extra["sender"] = row.who
         if row.images:
             extra["images"] = row.images
         if row.is_self:
             extra["is_sender"] = True
-        system = uin in SYSTEM_UINS
-        event = classify_event(row.text) if system or _MEMBER_EVENT_HINT.search(row.text) else None
-        if system:
-            extra["sender"] = row.who
-            rows.add(ts=ts, sender_id=None, sender_name=SYSTEM_NAME, kind=event[0] if event else "system",
-                     text=row.text, event_members=event[1] if event else (), extra=extra)
-            continue
-        if title:
-            extra["title"] = title
-        sender_id = uin or email
-        if uin == ANONYMOUS_UIN or not sender_id:
-            sender_id = S.name_based_id(name)
-            if uin == ANONYMOUS_UIN:
-                extra["anonymous"] = True
-        member_event = event if event and event[0] in MEMBER_EVENTS else None
-        rows.add(ts=ts, sender_id=sender_id, sender_name=name,
-                 kind=member_event[0] if member_event else kind_from_text(row.text), text=row.text,
-                 mentions=find_mentions(row.text), event_members=member_event[1] if member_event else (),
-                 extra=extra)
+        kind = fields.pop("kind") or kind_from_text(row.text)
+        mentions = find_mentions(row.text) if fields["sender_id"] is not None else []
+        rows.add(ts=local_to_utc(row.ts, options.tz), kind=kind, text=row.text, mentions=mentions, extra=extra,
+                 **fields)
     private = bool(section.category and "好友" in section.category) or not has_ids
     return ParsedConversation(platform="qq", name=section.name, messages=rows.to_table(), native_id=None,
                               is_group=not private)

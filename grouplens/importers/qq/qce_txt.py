@@ -54,9 +54,9 @@ from zoneinfo import ZoneInfo
 
 from ... import schema as S
 from ...errors import FormatError
-from ..base import Importer, MessageRows, ParsedConversation, ParseOptions, Sample, local_to_utc
+from ..base import SYSTEM_NAME, Importer, MessageRows, ParsedConversation, ParseOptions, Sample, local_to_utc
 from ..textutil import kind_from_text, read_text
-from .qce import SYSTEM_NAME, TOOL, event_of
+from .common import QCE_TOOL, event_of
 
 FIRST_LINE_PREFIX = "[QQChatExporter V"
 NAME_KEYED_WARNING = ("{file}: QCE's text export carries no QQ numbers, so members are keyed by display name "
@@ -81,7 +81,7 @@ _STICKER_FALLBACK = "[表情消息]"
 class QceTxtImporter(Importer):
     name = "qce-txt"
     platform = "qq"
-    tool = TOOL
+    tool = QCE_TOOL
     detection = "first line [QQChatExporter V… (QCE's text export)"
 
     def sniff(self, sample: Sample) -> bool:
@@ -254,7 +254,8 @@ def _add_message(rows: MessageRows, block: _Block, tz: ZoneInfo, path: Path) -> 
     if block.files:
         extra["files"] = [name for _, name in block.files if name]
     if block.label == SYSTEM_NAME:
-        kind, members = event_of(block.content)
+        kind, members, details = event_of(block.content)
+        extra.update(details)
         rows.add(ts=ts, sender_id=None, sender_name=SYSTEM_NAME, kind=kind, text=block.content,
                  event_members=members, source_line=block.line, extra=extra)
         return
