@@ -109,14 +109,15 @@ def physical_lines(lines: Sequence[str]) -> int:
 
 
 def account_records(lines: Sequence[str], starts: Sequence[int], header_shaped: Iterable[int] = (),
-                    *, total: int | None = None) -> LineAccount:
+                    *, total: int | None = None, stop: int | None = None) -> LineAccount:
     """The LineAccount of a text whose messages start at ``starts`` (0-based line indices).
 
     A message runs from its header to the next start; its blank lines at the end are "other"
     (the gap before the next message), as is every line outside a message. ``header_shaped``
     are the indices of lines shaped like a header; those that do not start a message are
     unaccepted (they are inside the message before them). ``total`` overrides the line count
-    when ``lines`` is not the whole file.
+    when ``lines`` is not the whole file; ``stop`` is where the last message ends when a footer
+    follows it.
     """
     n = physical_lines(lines) if total is None else total
     starts = sorted(starts)
@@ -124,7 +125,7 @@ def account_records(lines: Sequence[str], starts: Sequence[int], header_shaped: 
     unaccepted = sorted(i for i in set(header_shaped) if i not in accepted and i < n)
     body = 0
     for k, start in enumerate(starts):
-        end = min(starts[k + 1] if k + 1 < len(starts) else len(lines), n)
+        end = min(starts[k + 1] if k + 1 < len(starts) else (len(lines) if stop is None else stop), n)
         last = end - 1
         while last > start and not lines[last].strip():
             last -= 1

@@ -246,9 +246,10 @@ def classify_notice(text: str | None) -> tuple[str, list[str], dict[str, str]] |
     """A platform notice's kind, the members it concerns and what else it tells, or None.
 
     Kinds are join, leave, rename, recall and pat. For a recall, the members are whose message
-    was recalled (none when the notice does not say), then whoever recalled it when that was
-    someone else, who is also returned as ``recalled_by`` (with ``recalled_by_role``, 群主 or
-    管理员, when the notice gives it); a custom suffix after 撤回了一条消息 is ``recall_suffix``.
+    was recalled (none when the notice does not say whose); when someone else recalled it, that
+    one is returned as ``recalled_by`` (with ``recalled_by_role``, 群主 or 管理员, when the notice
+    gives it), as an invitation's inviter is not among a join's members. A custom suffix after
+    撤回了一条消息 is ``recall_suffix``.
     Patterns match the whole text, so an ordinary message that mentions 撤回 is left alone.
     """
     if not text:
@@ -265,7 +266,7 @@ def classify_notice(text: str | None) -> tuple[str, list[str], dict[str, str]] |
             extra = {"recalled_by": actor[0]} if actor else {}
             if extra and m["role"]:
                 extra["recalled_by_role"] = m["role"]
-            return "recall", owners + [a for a in actor if a not in owners], extra
+            return "recall", owners, extra
     if m := _QUOTED_PAT.match(t):
         return "pat", [m["actor"].strip(), m["target"].strip()], {}
     for kind, rx, groups in _EVENTS:

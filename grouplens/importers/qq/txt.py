@@ -249,7 +249,7 @@ def _accepted(head: _Headers, rows: np.ndarray, blank: np.ndarray) -> tuple[np.n
     from being read as a header. A header after a blank line (or at the top) needs an id; one
     right under a text line needs an account id (the blank lines between messages were removed).
     A private chat's senders have bare names: there a header follows a blank line, or repeats a
-    name already seen, or the file has almost no blank lines at all.
+    name already seen, or most headers sit right under a text line (no blank lines at all).
     """
     after_blank = np.concatenate([[True], blank[:-1]])[rows] if len(rows) else np.zeros(0, dtype=bool)
     has_id = pc.is_valid(head.ident).to_numpy(zero_copy_only=False)
@@ -257,8 +257,8 @@ def _accepted(head: _Headers, rows: np.ndarray, blank: np.ndarray) -> tuple[np.n
     if account.any():
         return has_id & (after_blank | account), True
     named = pc.not_equal(head.who, "").to_numpy(zero_copy_only=False)
-    if blank.sum() * 2 < len(rows):  # almost no blank lines: every header-shaped line is a header
-        return named, False
+    if (named & ~after_blank).sum() >= (named & after_blank).sum():  # most are glued to the text above:
+        return named, False  # the blank lines between messages were removed; every one is a header
     keep = named & after_blank
     known = pc.is_in(head.who, value_set=pa.array(head.who.filter(pa.array(keep)).unique())).to_numpy(
         zero_copy_only=False)

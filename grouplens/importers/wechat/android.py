@@ -31,6 +31,7 @@ from ..base import (
     ParsedConversation,
     ParseOptions,
     Sample,
+    account_records,
     guess_is_group,
     local_to_utc,
     strip_trailing_blank_lines,
@@ -47,6 +48,7 @@ from .common import (
 )
 
 _ROW = re.compile(r"(?P<type>-?\d{1,12})\|(?P<name>.*?):(?P<time>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d{1,6})?):")
+_ROW_START = re.compile(r"-?\d{1,12}\|.*?\d{4}-\d{1,2}-\d{1,2} \d{1,2}:\d\d:\d\d")  # shaped like a row
 _IMG = re.compile(r"\|img:(?P<path>[^\n|]*)\Z")
 SELF_NAME = "me"
 
@@ -94,8 +96,9 @@ class WechatDumpTxt(Importer):
         rows = MessageRows()
         for m in messages:
             rows.add(**m)
+        shaped = [i for i in range(first, len(lines)) if _ROW_START.match(lines[i])]
         yield ParsedConversation(platform=self.platform, name=path.stem, messages=rows.to_table(), native_id=None,
-                                 is_group=guess_is_group(messages))
+                                 is_group=guess_is_group(messages), lines=account_records(lines, starts, shaped))
 
     @staticmethod
     def _time(text: str, options: ParseOptions, path: Path, line: int) -> datetime:

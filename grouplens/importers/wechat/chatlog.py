@@ -48,10 +48,12 @@ from ...errors import FormatError
 from ..base import (
     SYSTEM_NAME,
     Importer,
+    LineAccount,
     MessageRows,
     ParsedConversation,
     ParseOptions,
     Sample,
+    account_records,
     guess_is_group,
     local_to_utc,
     parse_iso_time,
@@ -382,9 +384,12 @@ class _TextRecord:
         return h["bare"] not in (SYSTEM_SENDER, SELF_NAME) and h["id"] != SELF_NAME
 
 
-def text_records(text: str, path: Path) -> list[_TextRecord]:
+def text_records(text: str, path: Path) -> tuple[list[_TextRecord], LineAccount]:
     """The records of a chatlog plain-text answer: a header line at the start or after a blank
-    line, then the content up to the next such header (trailing blank lines dropped)."""
+    line, then the content up to the next such header (trailing blank lines dropped); and how
+    the lines were read. A header-shaped line right under a text line stays content (a short
+    header such as ``阿杰 09:12:03`` is too easily a line of text) and is reported as unaccepted;
+    a quote's ``> name(wxid) 03-15 09:12:03`` line is content."""
     lines = text.split("\n")
     first = next((i for i, line in enumerate(lines) if line.strip()), None)
     if first is None:
@@ -400,7 +405,8 @@ def text_records(text: str, path: Path) -> list[_TextRecord]:
         assert head is not None
         body = strip_trailing_blank_lines(clean_text("\n".join(lines[start + 1:end])))
         records.append(_TextRecord(start + 1, head, body))
-    return records
+    shaped = [i for i in range(first, len(lines)) if not lines[i].startswith(">") and text_header(lines[i])]
+    return records, account_records(lines, starts, shaped)
 
 
 def _talker_keys(records: list[_TextRecord], default: str) -> list[str]:
@@ -444,7 +450,7 @@ class ChatlogTextImporter(Importer):
         return len(lines) >= 2 and text_header(lines[0][:512]) is not None and bool(lines[1].strip())
 
     def parse(self, path: Path, options: ParseOptions) -> Iterator[ParsedConversation]:
-        records = text_records(read_text(path), path)
+        records, account = text_records(read_text(path), path)
         day = query_date(path, options)
         stem = _TRAILING_DATES.sub("", path.stem) or path.stem
         keys = _talker_keys(records, stem)
@@ -465,7 +471,9 @@ class ChatlogTextImporter(Importer):
                 name = h["name"] or sender_id
             _add_plain_message(rows, ts=ts, sender_id=sender_id, name=name, is_self=is_self, content=record.body,
                                msg_id=None, options=options, path=path, line=record.line)
-        yield from conversations.parsed()
+        for conversation in conversations.parsed():
+            conversation.lines = account
+            yield conversation
 
     @staticmethod
     def _talker_of(record: _TextRecord, key: str, stem: str, records: list[_TextRecord]) -> tuple[str | None, bool]:

@@ -34,6 +34,7 @@ from ..base import (
     ParsedConversation,
     ParseOptions,
     Sample,
+    account_records,
     guess_is_group,
     parse_local_time,
     strip_trailing_blank_lines,
@@ -43,6 +44,7 @@ from .common import name_sender_id, notice_kind, read_export_text
 
 _TITLE = re.compile(r"(?P<chat>.+) - (?:微信聊天记录|WeChat Chat History)")
 _HEADER = re.compile(r"(?P<name>\S.*?) \((?P<time>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)\):")
+_HEADER_ANYWHERE = re.compile(r" \(\d{4}-\d{1,2}-\d{1,2} \d{1,2}:\d\d:\d\d\):")
 _DASHES = re.compile(r"(?:- ){4,}-")
 _QUOTE_LIMIT = 50  # lines a quoted message may span
 
@@ -149,8 +151,13 @@ class WechatExporterTxt(Importer):
         rows = MessageRows()
         for m in messages:
             rows.add(**m)
+        # Every message starts on a line of its own (its header, notice or quote); a line that
+        # has a header's "(time):" only further along is reported.
+        starts = sorted({m["source_line"] - 1 for m in messages})
+        shaped = [i for i, line in enumerate(raw) if i > first and _HEADER_ANYWHERE.search(line)]
         yield ParsedConversation(platform=self.platform, name=clean_text(title["chat"]).strip(),
-                                 messages=rows.to_table(), native_id=None, is_group=guess_is_group(messages))
+                                 messages=rows.to_table(), native_id=None, is_group=guess_is_group(messages),
+                                 lines=account_records(raw, starts, shaped))
 
     @staticmethod
     def _messages(lines: list[tuple[int, str]], path: Path, options: ParseOptions) -> list[dict[str, Any]]:

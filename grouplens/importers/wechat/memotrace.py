@@ -36,10 +36,12 @@ from ..base import (
     ParsedConversation,
     ParseOptions,
     Sample,
+    account_records,
     from_epoch_seconds,
     guess_is_group,
     parse_local_time,
     parse_table_time,
+    physical_lines,
 )
 from ..textutil import find_mentions
 from .common import (
@@ -186,7 +188,8 @@ _QUOTE_UNKNOWN = "引用:未知"
 # Layouts whose header lines look like MemoTrace's but are someone else's.
 _WEFLOW_NAME = re.compile(r"^'.*'$")  # WeFlow TXT quotes the sender: 2024-03-15 09:12:03 '老张'
 _BAKTOOL_REST = re.compile(r"^\| ")  # WechatBakTool: 2024-03-15 09:12:03 | 老张:早上好
-_QQ_SENDER = re.compile(r"(?:\(\d{5,}\)|<[^<>\s]+@[^<>\s]+>)$")  # classic QQ TXT: 小明(123456789)
+# classic QQ TXT: 小明(123456789), 小明<someone@qq.com>, 小明(someone@qq.com), 小明<18800000000>
+_QQ_SENDER = re.compile(r"[(<](?:\d{5,}|[^()<>\s]+@[^()<>\s]+)[)>]$")
 
 
 def unescape_display_name(name: str) -> str:
@@ -235,15 +238,21 @@ class MemoTraceTxt(Importer):
 
     def parse(self, path: Path, options: ParseOptions) -> Iterator[ParsedConversation]:
         lines = read_export_text(path).split("\n")
+        total = physical_lines(lines)
         if lines and lines[-1] == "":
             lines.pop()  # the file's final newline
-        messages = _txt_messages(lines, path, options)
+        starts = _txt_record_starts(lines, path)
+        messages = _txt_messages(lines, starts, path, options)
         messages.sort(key=lambda m: m["ts"])
         rows = MessageRows()
         for m in messages:
             rows.add(**m)
+        # A header-shaped line right under a text line is content (MemoTrace separates records by
+        # a blank line, and a notice is itself one header-shaped line): it is reported, not read.
+        shaped = [i for i in range(starts[0], len(lines)) if _TXT_HEADER.match(lines[i])]
         yield ParsedConversation(platform=self.platform, name=path.stem, messages=rows.to_table(),
-                                 native_id=None, is_group=guess_is_group(messages))
+                                 native_id=None, is_group=guess_is_group(messages),
+                                 lines=account_records(lines, starts, shaped, total=total))
 
 
 def _txt_record_starts(lines: list[str], path: Path) -> list[int]:
@@ -257,8 +266,7 @@ def _txt_record_starts(lines: list[str], path: Path) -> list[int]:
             if _TXT_HEADER.match(lines[i]) and (i == first or not lines[i - 1].strip())]
 
 
-def _txt_messages(lines: list[str], path: Path, options: ParseOptions) -> list[dict[str, Any]]:
-    starts = _txt_record_starts(lines, path)
+def _txt_messages(lines: list[str], starts: list[int], path: Path, options: ParseOptions) -> list[dict[str, Any]]:
     messages = []
     for n, start in enumerate(starts):
         end = starts[n + 1] if n + 1 < len(starts) else len(lines)

@@ -28,6 +28,7 @@ from ..base import (
     ParsedConversation,
     ParseOptions,
     Sample,
+    account_records,
     guess_is_group,
     parse_local_time,
     strip_trailing_blank_lines,
@@ -39,6 +40,7 @@ _TOOL_LINE = "WechatBakTool"
 _CHAT_LINE = re.compile(r"与 (?P<chat>.*) 的聊天记录")
 _SEPARATOR = re.compile(r"={10,}")
 _ROW = re.compile(r"(?P<time>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d) \| (?P<name>[^:\n]*):")
+_ROW_START = re.compile(r"\d{4}-\d{1,2}-\d{1,2} \d{1,2}:\d\d:\d\d \|")  # shaped like a row
 # "{appName},标题：{title},链接：{url}" for app messages other than files and forwarded chats.
 _APP_MESSAGE = re.compile(r"(?P<app>[^\n]*?),标题：(?P<title>.*),链接：(?P<url>[^\n]*)", re.DOTALL)
 _SHARE_ERROR = "[分享链接出错了]"
@@ -92,8 +94,10 @@ class WechatBakToolTxt(Importer):
         table = MessageRows()
         for m in messages:
             table.add(**m)
+        shaped = [i for i in range(start, len(lines)) if _ROW_START.match(lines[i])]
         yield ParsedConversation(platform=self.platform, name=chat or path.stem, messages=table.to_table(),
-                                 native_id=None, is_group=guess_is_group(messages))
+                                 native_id=None, is_group=guess_is_group(messages),
+                                 lines=account_records(lines, rows, shaped))
 
     @staticmethod
     def _header(lines: list[str], path: Path) -> tuple[str | None, int]:

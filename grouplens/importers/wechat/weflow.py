@@ -35,6 +35,7 @@ from ..base import (
     ParsedConversation,
     ParseOptions,
     Sample,
+    account_records,
     guess_is_group,
     parse_local_time,
     parse_table_time,
@@ -82,6 +83,7 @@ def _conversation(platform: str, name: str, messages: list[dict[str, Any]]) -> P
 # --- weflow-txt ----------------------------------------------------------------------------------
 
 _TXT_HEADER = re.compile(r"(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d) '(.*)'")
+_TXT_HEADER_START = re.compile(r"\d{4}-\d{1,2}-\d{1,2} \d{1,2}:\d\d:\d\d '")
 
 
 class WeFlowTxt(Importer):
@@ -100,8 +102,11 @@ class WeFlowTxt(Importer):
             raise FormatError("empty file", path=path)
         if not _TXT_HEADER.fullmatch(lines[first]):
             raise FormatError("expected a 'YYYY-MM-DD HH:MM:SS 'name'' header", path=path, line=first + 1)
-        starts = [i for i in range(first, len(lines))
-                  if (i == first or not lines[i - 1].strip()) and _TXT_HEADER.fullmatch(lines[i])]
+        # WeFlow ends each record with a blank line, but a whole header line right under a text line
+        # (a file whose blank lines were removed) is read as a header too: the quoted name is
+        # distinctive. A line that only starts like one is reported as unaccepted.
+        starts = [i for i in range(first, len(lines)) if _TXT_HEADER.fullmatch(lines[i])]
+        shaped = [i for i in range(first, len(lines)) if _TXT_HEADER_START.match(lines[i])]
         messages = []
         for n, start in enumerate(starts):
             end = starts[n + 1] if n + 1 < len(starts) else len(lines)
@@ -112,7 +117,9 @@ class WeFlowTxt(Importer):
             text = strip_trailing_blank_lines(clean_text("\n".join(lines[start + 1:end])))
             fields = _shown_message(name, text, path.stem, is_self=name == SELF_NAME)
             messages.append({"ts": ts, "text": text, "source_line": start + 1, **fields})
-        yield _conversation(self.platform, path.stem, messages)
+        conversation = _conversation(self.platform, path.stem, messages)
+        conversation.lines = account_records(lines, starts, shaped)
+        yield conversation
 
 
 # --- weflow-csv (WeClone) ---------------------------------------------------------------------------
