@@ -229,7 +229,10 @@ def _parse_section(buf: bytes, lines: pa.LargeStringArray, starts: np.ndarray, s
     if not len(rows) or first_content < rows[0]:
         raise FormatError("expected a message header (YYYY-MM-DD H:MM:SS name(QQ号)) after a blank line",
                           path=path, line=sec.first + first_content + 1)
-    unaccepted = np.setdiff1d(shaped, rows)
+    stray = np.zeros(len(part), dtype=bool)
+    stray[shaped] = True
+    stray[rows] = False
+    unaccepted = np.flatnonzero(stray)
     _check_swallowed(rows, unaccepted, len(part), sec.first, path)
 
     line_numbers = rows + sec.first + 1
