@@ -17,11 +17,14 @@ Decisions:
 * Each ``消息对象`` row starts a conversation; rows for the same 分组 and 对象 that repeat later
   in the file are merged into one. Message rows carry only a time (``H:MM:SS``); the date is
   that of the latest ``日期`` row (``2019-03-02`` or the locale's ``2012/4/11``).
-* Senders follow the classic TXT rules (``qq_txt``): HTML-unescaped, ``&nbsp;`` read as a space,
-  the last ``(QQ号)`` or ``<email>`` is the id, ``【…】`` titles go to ``extra["title"]``,
-  ``10000``/``1000000`` are the platform's own notices (no sender_id, kind from
-  ``classify_event``), ``80000000`` is an anonymous member keyed by name. A section whose
-  senders carry no id (a private chat) is keyed by name; 消息分组 containing 好友 is private.
+* Senders and notices follow the classic export's rules (``common.classic_message``, shared with
+  the TXT): HTML-unescaped, ``&nbsp;`` read as a space, whatever stands in the last ``()`` or
+  ``<>`` is the id, QQ's own ``【…】`` titles go to ``extra["title"]``, ``10000``/``1000000`` are
+  the platform's own notices (a group-file notice is a ``file`` message by its sharer),
+  ``80000000`` is an anonymous member keyed by name. A section whose senders carry no id (a
+  private chat) is keyed by name; 消息分组 containing 好友 is private.
+* A row shaped like a message (a floated sender div, or a time) that is not laid out as the
+  exporter writes one is an error naming the row: nothing is dropped silently.
 * Content: ``<br>`` is a line break, ``<IMG src="{GUID}.dat">`` becomes ``[图片]`` with the
   file names in ``extra["images"]``, other tags are dropped, entities decoded.
 * A row drawn in the "self" colour (#42B475) records ``extra["is_sender"]``. QQ sometimes
@@ -75,6 +78,8 @@ _MESSAGE_ROW = re.compile(
     r"<div\b[^>]*?color:\s*(?P<color>#?\w+)[^>]*>\s*<div\b[^>]*float:\s*left[^>]*>(?P<who>.*?)</div>"
     r"(?P<clock>[^<]*)</div>\s*<div\b[^>]*>(?P<body>.*)</div>\s*(?:</td>\s*)?$", re.S | re.I)
 _TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9]*)\b([^>]*)>")
+# What any message row has, whatever its markup: the floated sender div, or a time after a tag.
+_MESSAGE_SHAPED = re.compile(r"float:\s*left|>\s*(?:上午|下午|AM|PM)?\s*\d{1,2}:\d{2}:\d{2}\s*(?:AM|PM)?\s*<", re.I)
 _SRC = re.compile(r"""\bsrc\s*=\s*["']?([^"'\s>]+)""", re.I)
 _CATEGORY = re.compile(r"^消息分组[:：]\s*(.*)$", re.S)
 _OBJECT = re.compile(r"^消息对象[:：]\s*(.*)$", re.S)
@@ -314,6 +319,9 @@ def _sections(part: HtmlPart, path: Path) -> list[_Section]:
             day = None
         elif m_day := _DATE_ROW.match(plain):
             day = _row_date(m_day.group(1), path=path, line=line, row=number)
+        elif _MESSAGE_SHAPED.search(row):  # never drop a message silently: say which row it is
+            raise FormatError(f"row {number} looks like a message (a sender and a time) but is not laid out as "
+                              f"消息管理器 writes one: {plain[:60]!r}", path=path, line=line)
     if end == 0:
         raise FormatError("the HTML part holds no <tr> rows: not a QQ message table", path=path, line=part.line)
     if not _TABLE_END.search(text, end):
