@@ -180,6 +180,7 @@ def _app_message_fields(content: str, sub_type: int) -> dict[str, Any]:
 # --- memotrace-txt -------------------------------------------------------------------------------
 
 _TXT_HEADER = re.compile(r"^(\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}) (\S.*)$")
+_TXT_HEADER_SHAPE = re.compile(r"^\d{4}[-/]\d{1,2}[-/]\d{1,2} \d{1,2}:\d{2}(?::\d{2})? +\S")  # unpadded too
 _LINK_INDENT = " " * 12
 _TXT_PLACEHOLDER_KINDS = {"[图片]": "image", "[语音]": "voice", "[视频]": "video", "[表情包]": "sticker",
                           "[文件]": "file", "[音乐分享]": "link"}
@@ -249,7 +250,7 @@ class MemoTraceTxt(Importer):
             rows.add(**m)
         # A header-shaped line right under a text line is content (MemoTrace separates records by
         # a blank line, and a notice is itself one header-shaped line): it is reported, not read.
-        shaped = [i for i in range(starts[0], len(lines)) if _TXT_HEADER.match(lines[i])]
+        shaped = [i for i in range(starts[0], len(lines)) if _TXT_HEADER_SHAPE.match(lines[i])]
         yield ParsedConversation(platform=self.platform, name=path.stem, messages=rows.to_table(),
                                  native_id=None, is_group=guess_is_group(messages),
                                  lines=account_records(lines, starts, shaped, total=total))
