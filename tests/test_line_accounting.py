@@ -141,6 +141,8 @@ def _check(conversations: list, written: Written) -> None:
 def _qq_clock(when: datetime, clock: str) -> str:
     if clock == "24":
         return f"{when:%Y-%m-%d} {when.hour}:{when:%M:%S}"
+    if clock == "24-unpadded":  # month and day unpadded, or slashes, as some locales write them
+        return f"{when.year}{'-/'[when.day % 2]}{when.month}{'-/'[when.day % 2]}{when.day} {when.hour}:{when:%M:%S}"
     hour = when.hour % 12 or 12
     if clock == "en12":
         return f"{when:%Y-%m-%d} {hour}:{when:%M:%S} {'AM' if when.hour < 12 else 'PM'}"
@@ -171,7 +173,7 @@ def _no_id_suffix(name: str) -> bool:
 
 
 @SETTINGS
-@given(msgs=messages(ids=True, titles=True), clock=st.sampled_from(["24", "en12", "zh12"]))
+@given(msgs=messages(ids=True, titles=True), clock=st.sampled_from(["24", "24-unpadded", "en12", "zh12"]))
 def test_qq_txt_group_every_header_is_a_message(tmp_path: Path, msgs: list[Msg], clock: str) -> None:
     written = write_qq_txt(msgs, group=True, clock=clock)
     _check(_import(tmp_path, written, "qq-txt", "g.txt"), written)

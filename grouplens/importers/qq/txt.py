@@ -242,7 +242,17 @@ def _parse_section(buf: bytes, lines: pa.LargeStringArray, starts: np.ndarray, s
                             unaccepted=(unaccepted + sec.first + 1).tolist()))
     table = _assemble(ts, head, body, line_numbers, keyed_by_name=not group)
     return ParsedConversation(platform="qq", name=sec.name, messages=table, native_id=None,
-                              is_group=not (sec.category and "好友" in sec.category) and group)
+                              is_group=_is_group(sec.category, group, head))
+
+
+def _is_group(category: str | None, ids: bool, head: _Headers) -> bool:
+    """A group's senders carry ids; a 讨论组 (多人聊天) has none but more than two speakers; a
+    friend (好友) is a private chat whatever it shows."""
+    if category and "好友" in category:
+        return False
+    if ids:
+        return True
+    return bool(category and ("多人聊天" in category or "讨论组" in category)) or len(pc.unique(head.who)) > 2
 
 
 def _accepted(head: _Headers, rows: np.ndarray, blank: np.ndarray) -> tuple[np.ndarray, bool]:
