@@ -85,3 +85,10 @@ def test_a_bad_time_zone_is_one_line(store_path: Path, qq_txt: Path) -> None:
     result = run("import", qq_txt, "--store", store_path, "--tz", "Bad/Zone")
     assert result.exit_code != 0 and "Traceback" not in result.output
     assert "Bad/Zone" in result.output and "internal error" not in result.output
+
+
+def test_what_an_importer_noticed_is_a_note_on_stderr(store_path: Path) -> None:
+    resaved = Path(__file__).resolve().parent / "data" / "excel" / "12345678901@chatroom_0_5.csv"
+    result = run("import", resaved, "--store", store_path)
+    assert result.exit_code == 0
+    assert any(line.startswith("note:") and "rounded by a spreadsheet" in line for line in result.stderr.splitlines())

@@ -85,6 +85,10 @@ def import_command(
         output.write_json(report.to_dict(), sys.stdout)
     else:
         stdout.print(_import_table(report))
+    for f in report.files:
+        if f.status != "error":
+            for w in dict.fromkeys(f.warnings):  # what the importer noticed (e.g. ids a spreadsheet rounded)
+                stderr.print(f"note: {escape(w)}", highlight=False, soft_wrap=True)
     for f in report.unaccepted:
         if f.status != "error":
             stderr.print(f"[yellow]warning:[/yellow] {escape(f.path)}: {escape(unaccepted_message(f.lines))}; "
