@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from grouplens import schema as S
+from grouplens.errors import FormatError
 from grouplens.importers import MEMBER_LIST, ParseOptions, detect, get, sniff
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -196,3 +197,19 @@ def test_a_member_list_typed_in_a_spreadsheet_reads_serials_slashes_and_dates() 
     table = MEMBER_LIST.parse_roster(path, ParseOptions())
     assert table.column(S.JOINED_AT).to_pylist() == [utc(2024, 3, 1, 1, 0), utc(2024, 3, 1, 1, 30),
                                                      utc(2024, 3, 1, 16, 0)]
+
+
+def test_a_member_id_a_spreadsheet_rounded_is_an_error_naming_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "members.csv"
+    path.write_text("QQ号,群名片\r\n10001,阿杰\r\n1.23457E+11,小林\r\n", encoding="utf-8")
+    with pytest.raises(FormatError, match="rounded by a spreadsheet") as err:
+        MEMBER_LIST.parse_roster(path, ParseOptions())
+    assert err.value.line == 3
+
+
+def test_a_chatlog_message_id_a_spreadsheet_rounded_is_not_used(tmp_path: Path) -> None:
+    path = tmp_path / "chatlog.csv"
+    path.write_text("Time,SenderName,Sender,TalkerName,Talker,Content,MessageID\n"
+                    "2024/3/18 9:06,老陈,wxid_chenlao58,群,1@chatroom,早,1.71047E+12\n"
+                    "2024/3/18 9:07,老陈,wxid_chenlao58,群,1@chatroom,好,1.71047E+12\n", encoding="utf-8")
+    assert [r[S.MSG_ID] for r in rows(path)] == [None, None]

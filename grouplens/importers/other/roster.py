@@ -17,7 +17,7 @@ import pyarrow as pa
 
 from ... import schema as S
 from ...errors import FormatError
-from ..base import ROSTER_PARSED_SCHEMA, Importer, ParseOptions, Sample, parse_table_time
+from ..base import ROSTER_PARSED_SCHEMA, Importer, ParseOptions, Sample, parse_table_time, rounded_by_spreadsheet
 from ..textutil import clean_text, read_text
 
 ID_COLUMNS = ("member_id", "id", "qq号", "qq", "uin", "wxid", "微信号", "微信id", "成员id", "账号", "user_id")
@@ -93,6 +93,9 @@ class MemberListImporter(Importer):
                 member_id = clean_text(row[id_col]).strip()
                 if not member_id:
                     raise FormatError("member without an id", path=path, line=line)
+                if rounded_by_spreadsheet(member_id):
+                    raise FormatError(f"member id {member_id} was rounded by a spreadsheet; format the id column "
+                                      "as text and save the list again", path=path, line=line)
                 ids.append(member_id)
                 names.append(clean_text(row[name_col]).strip() or None)
                 joined.append(self._time(row, joined_col, options, path, line))

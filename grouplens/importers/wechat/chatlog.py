@@ -58,6 +58,7 @@ from ..base import (
     local_to_utc,
     parse_iso_time,
     parse_table_time,
+    rounded_by_spreadsheet,
     strip_trailing_blank_lines,
 )
 from ..textutil import classify_event, clean_text, find_mentions, kind_from_text, load_json, read_text
@@ -281,6 +282,8 @@ class ChatlogCsvImporter(Importer):
         sender_name = clean_text(row[columns["SenderName"]]).strip()
         content = strip_trailing_blank_lines(clean_text(row[columns["Content"]]))
         msg_id = (row[columns[CSV_ID_COLUMN]].strip() or None) if CSV_ID_COLUMN in columns else None
+        if msg_id and rounded_by_spreadsheet(msg_id):  # 1.71047E+12: a spreadsheet lost the seq
+            msg_id = None
         rows = conversations.rows(talker, clean_text(row[columns["TalkerName"]]).strip(), talker.endswith("@chatroom"))
         if sender == SYSTEM_SENDER:
             rows.add(ts=ts, text=content, msg_id=msg_id, source_line=line, **_system_fields(content))
