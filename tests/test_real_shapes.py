@@ -213,3 +213,12 @@ def test_a_chatlog_message_id_a_spreadsheet_rounded_is_not_used(tmp_path: Path) 
                     "2024/3/18 9:06,老陈,wxid_chenlao58,群,1@chatroom,早,1.71047E+12\n"
                     "2024/3/18 9:07,老陈,wxid_chenlao58,群,1@chatroom,好,1.71047E+12\n", encoding="utf-8")
     assert [r[S.MSG_ID] for r in rows(path)] == [None, None]
+
+
+def test_bad_bytes_in_a_qq_text_with_a_bom_are_an_error_at_their_line(tmp_path: Path) -> None:
+    path = tmp_path / "damaged.txt"
+    path.write_bytes(b"\xef\xbb\xbf" + "消息记录（此消息记录为文本格式，不支持重新导入）\r\n\r\n2024-01-01 9:00:00 阿杰(10001)\r\n好".encode()
+                     + b"\xff\xfe\x80\r\n\r\n")
+    with pytest.raises(FormatError, match="invalid utf-8") as err:
+        rows(path, "qq-txt")
+    assert err.value.line == 4

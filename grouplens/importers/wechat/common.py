@@ -32,8 +32,6 @@ from ..base import (
 )
 from ..textutil import classify_event, clean_text, decode_bytes, find_mentions, kind_from_text, load_json_text
 
-__all__ = ["SYSTEM_NAME"]  # re-exported: every WeChat layout signs notices with it
-
 # The exporting user, as the text layouts show them (我); every tool that prints 我 leads to one id.
 SELF_NAME = "我"
 SELF_ID = S.name_based_id(SELF_NAME)
