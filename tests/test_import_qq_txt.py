@@ -163,3 +163,14 @@ def test_a_discussion_group_without_ids_is_a_group_keyed_by_name(tmp_path: Path)
     (conversation,) = parse(path).values()
     assert conversation.is_group
     assert conversation.messages.column(S.SENDER_ID).to_pylist() == ["name:番茄", "name:土豆", "name:茄子"]
+
+
+def test_a_friend_section_where_only_your_own_side_shows_an_id_keeps_both_sides(tmp_path: Path) -> None:
+    lines = ["消息记录（此消息记录为文本格式，不支持重新导入）", "", SEP, "消息分组:我的好友", SEP, "消息对象:老王", SEP, "",
+             "2019-09-23 8:43:38 PM 老王", "在吗", "", "2019-09-23 8:44:09 PM 我的昵称(12345678)", "在", "",
+             "2019-09-23 8:45:00 PM 老王", "周末打球？", ""]
+    path = tmp_path / "f.txt"
+    path.write_text("\r\n".join(lines), encoding="utf-8")
+    (conversation,) = parse(path).values()
+    assert not conversation.is_group and conversation.lines.unaccepted == []
+    assert conversation.messages.column(S.SENDER_ID).to_pylist() == ["name:老王", "12345678", "name:老王"]

@@ -223,7 +223,8 @@ def _parse_section(buf: bytes, lines: pa.LargeStringArray, starts: np.ndarray, s
         return None
     shaped = np.flatnonzero(pc.match_substring_regex(part, HEADER_SHAPE).to_numpy(zero_copy_only=False))
     head, rows = _read_headers(buf, starts, part, sec.first, shaped)
-    keep, group = _accepted(head, rows, blank)
+    friend = bool(sec.category and "好友" in sec.category)
+    keep, ids = _accepted(head, rows, blank, friend=friend)
     head, rows = head.take(np.flatnonzero(keep)), rows[keep]
     first_content = int(np.flatnonzero(~blank)[0])
     if not len(rows) or first_content < rows[0]:
@@ -240,9 +241,9 @@ def _parse_section(buf: bytes, lines: pa.LargeStringArray, starts: np.ndarray, s
     body, body_lines = _bodies(buf, starts, rows + sec.first, sec.end)
     account.add(LineAccount(headers=len(rows), body=body_lines - len(unaccepted),
                             unaccepted=(unaccepted + sec.first + 1).tolist()))
-    table = _assemble(ts, head, body, line_numbers, keyed_by_name=not group)
+    table = _assemble(ts, head, body, line_numbers, keyed_by_name=not ids)
     return ParsedConversation(platform="qq", name=sec.name, messages=table, native_id=None,
-                              is_group=_is_group(sec.category, group, head))
+                              is_group=_is_group(sec.category, ids, head))
 
 
 def _is_group(category: str | None, ids: bool, head: _Headers) -> bool:
@@ -255,27 +256,28 @@ def _is_group(category: str | None, ids: bool, head: _Headers) -> bool:
     return bool(category and ("多人聊天" in category or "讨论组" in category)) or len(pc.unique(head.who)) > 2
 
 
-def _accepted(head: _Headers, rows: np.ndarray, blank: np.ndarray) -> tuple[np.ndarray, bool]:
-    """Which header-shaped lines start a message, and whether the conversation is a group.
+def _accepted(head: _Headers, rows: np.ndarray, blank: np.ndarray, *, friend: bool) -> tuple[np.ndarray, bool]:
+    """Which header-shaped lines start a message, and whether the senders carry ids.
 
     In a group every sender carries an id, which keeps a content line that starts with a time
     from being read as a header. A header after a blank line (or at the top) needs an id; one
     right under a text line needs an account id (the blank lines between messages were removed).
-    A private chat's senders have bare names: there a header follows a blank line, or repeats a
-    name already seen, or most headers sit right under a text line (no blank lines at all).
+    A private chat's senders have bare names (``friend``: a 好友 section, where your own side may
+    still show an id): there a header follows a blank line, or carries an account id, or repeats
+    a name already seen, or most headers sit right under a text line (no blank lines at all).
     """
     after_blank = np.concatenate([[True], blank[:-1]])[rows] if len(rows) else np.zeros(0, dtype=bool)
     has_id = pc.is_valid(head.ident).to_numpy(zero_copy_only=False)
     account = pc.fill_null(pc.match_substring_regex(head.ident, ACCOUNT_ID_RE), False).to_numpy(zero_copy_only=False)
-    if account.any():
+    if account.any() and not friend:
         return has_id & (after_blank | account), True
     named = pc.not_equal(head.who, "").to_numpy(zero_copy_only=False)
     if (named & ~after_blank).sum() >= (named & after_blank).sum():  # most are glued to the text above:
-        return named, False  # the blank lines between messages were removed; every one is a header
-    keep = named & after_blank
+        return named, bool(account.any())  # the blank lines between messages were removed; every one is a header
+    keep = named & (after_blank | account)
     known = pc.is_in(head.who, value_set=pa.array(head.who.filter(pa.array(keep)).unique())).to_numpy(
         zero_copy_only=False)
-    return keep | (named & known), False
+    return keep | (named & known), bool(account.any())
 
 
 def _check_swallowed(rows: np.ndarray, unaccepted: np.ndarray, n: int, first: int, path: Path) -> None:
@@ -454,10 +456,8 @@ def _assemble(ts: pa.Array, head: _Headers, body: pa.Array, line_numbers: np.nda
     n = len(body)
     name = head.who if keyed_by_name else head.name
     ident = pa.nulls(n, pa.string()) if keyed_by_name else head.ident
-    if keyed_by_name:
-        sender_id = pc.binary_join_element_wise(pa.scalar(S.NAME_ID_PREFIX), name, pa.scalar(""))
-    else:
-        sender_id = ident
+    by_name = pc.binary_join_element_wise(pa.scalar(S.NAME_ID_PREFIX), name, pa.scalar(""))
+    sender_id = by_name if keyed_by_name else pc.coalesce(ident, by_name)  # a friend section may mix both
     special = (_mask(pc.is_in(ident, value_set=pa.array([*SYSTEM_UINS, ANONYMOUS_UIN])))
                | _mask(pc.match_substring_regex(body, _MEMBER_HINT))
                | _mask(pc.starts_with(name, "【")) | _mask(pc.match_substring_regex(name, BLANK_NAME_PATTERN)))
