@@ -30,7 +30,7 @@ SAFE = ("甲乙丙丁戊己庚辛壬癸好的是在不有和人这中大为上�
         "说种面而方后多定行学法民得经之进着等部度家电力里如水化高自理起小物现实量都体制机当使点从业本去把性应开它")
 LATIN = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 SEP = "=" * 64
-SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+SETTINGS = settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                            HealthCheck.too_slow])
 
 
