@@ -7,7 +7,7 @@ the regularisation on ``dev/`` and writes ``grouplens/models/reply_links.json`` 
 trained on and its dev figures. The second stage learns from the first stage's guesses on train
 made out-of-fold (5 folds by sample), so it sees guesses as wrong as the ones it gets later.
 
-    python bench/train_reply_model.py [--data /work/shared/data/irc-disentanglement] [--out PATH]
+    python bench/train_reply_model.py [--data ../shared/data/irc-disentanglement] [--out PATH]
 """
 
 from __future__ import annotations
