@@ -10,7 +10,7 @@ correct links / predicted links, recall = correct links / gold links (a line may
 gold parents). Published test figures, P/R/F: previous 35.7/34.4/35.0, linear 64.7/62.3/63.5,
 feed-forward 73.7/71.0/72.3, 10-model vote 74.9/72.2/73.5.
 
-    python bench/reply_links.py [--data /work/shared/data/irc-disentanglement] [--split dev]
+    python bench/reply_links.py [--data ../shared/data/irc-disentanglement] [--split dev]
 """
 
 from __future__ import annotations
@@ -27,7 +27,8 @@ import pandas as pd
 from grouplens import schema as S
 from grouplens.replies.links import infer_reply_links
 
-DATA = Path("/work/shared/data/irc-disentanglement")
+# The corpus lives in ../shared beside the repository (the shared reference folder), not in it.
+DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "irc-disentanglement"
 PUBLISHED = {"previous": (35.7, 34.4, 35.0), "linear": (64.7, 62.3, 63.5), "feed-forward": (73.7, 71.0, 72.3),
              "10-model vote": (74.9, 72.2, 73.5)}
 

@@ -13,7 +13,7 @@ each training sample twice: as logged, and with the opening nick removed from 80
 that have one (same gold links). ``addressing_rate`` tells it which kind of room it is in. The
 dev figures are given both ways too.
 
-    python bench/train_reply_model.py [--data /work/shared/data/irc-disentanglement] [--out PATH]
+    python bench/train_reply_model.py [--data ../shared/data/irc-disentanglement] [--out PATH]
 """
 
 from __future__ import annotations
