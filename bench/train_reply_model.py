@@ -19,7 +19,6 @@ dev figures are given both ways too.
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 import time
 from collections import ChainMap
@@ -40,7 +39,7 @@ from grouplens.replies.links import best_parents, conversation_speech, infer_rep
 from grouplens.replies.model import BinCache, ReplyModel, Stage, Term, save_model
 
 sys.path.insert(0, str(Path(__file__).parent))
-from reply_links import DATA, LinkCounts, predicted_lines, read_gold, samples
+from reply_links import DATA, LinkCounts, predicted_lines, read_gold, samples, sparse_addressing
 
 OUT = Path(__file__).parent.parent / "grouplens" / "models" / "reply_links.json"
 FOLDS = 5
@@ -132,23 +131,6 @@ def read_split(split_dir: Path) -> list[tuple[str, pd.DataFrame, dict[int, set[i
         frame = next(importer.parse(log, options)).messages.to_pandas()
         frame[S.MSG_ID] = "L" + (frame[S.SOURCE_LINE] - 1).astype(str)
         out.append((stem, frame, read_gold(annotation)))
-    return out
-
-
-_OPENING_NICK = re.compile(r"^\s*(?:<([^>\s]+)>|([^\s:,<>]+)\s*[:,])\s*")
-
-
-def sparse_addressing(frame: pd.DataFrame, share: float, seed: int) -> pd.DataFrame:
-    """A copy where ``share`` of the lines that open by addressing a nick (as the importer read
-    them: the nick is their first mention) lose that opening, as if the room did not name people."""
-    rng = np.random.default_rng(seed)
-    texts, mentions = frame[S.TEXT].tolist(), [list(m) for m in frame[S.MENTIONS]]
-    for r, (text, named) in enumerate(zip(texts, mentions, strict=True)):
-        m = _OPENING_NICK.match(text or "")
-        if m and named and named[0].lower() == (m[1] or m[2]).lower() and rng.random() < share:
-            texts[r], mentions[r] = text[m.end():], named[1:]
-    out = frame.copy()
-    out[S.TEXT], out[S.MENTIONS] = texts, mentions
     return out
 
 
