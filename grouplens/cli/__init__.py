@@ -10,6 +10,7 @@ from __future__ import annotations
 from . import (  # noqa: F401  (they register their commands on app)
     analysis_commands,
     data_commands,
+    query_commands,
     report_commands,
     roles_commands,
 )

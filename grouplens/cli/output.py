@@ -18,6 +18,7 @@ import pandas as pd
 from rich.markup import escape
 from rich.table import Table
 
+from .. import schema as S
 from ..records import plain, records
 
 
@@ -73,3 +74,76 @@ def rich_table(df: pd.DataFrame, columns: Iterable[str] | None = None, title: st
             cells.append(escape(text))
         table.add_row(*cells)
     return table
+
+
+# --- search and sql ------------------------------------------------------------------------------
+
+def search_table(result, tz: ZoneInfo | None = None) -> Table:
+    """A search result as a table: each match (bold, the text found highlighted) with its context
+    (dim) around it, matches separated by a rule; times as local ``MM-DD HH:MM``."""
+    import re
+
+    from rich.text import Text
+
+    rows = result.rows
+    several = rows[S.GROUP_ID].nunique() > 1 if len(rows) else False
+    table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
+    table.add_column("time", no_wrap=True)
+    if several:
+        table.add_column("group", max_width=12, overflow="ellipsis", no_wrap=True)
+    table.add_column("who", max_width=12, overflow="ellipsis", no_wrap=True)
+    table.add_column("message", overflow="fold", ratio=1)
+    flags = 0 if result.case_sensitive else re.IGNORECASE
+    pattern = re.compile(result.pattern if result.regex else re.escape(result.pattern), flags)
+    previous = None
+    for row in rows.itertuples(index=False):
+        if previous is not None and row.match != previous:
+            table.add_row(*([""] * (4 if several else 3)), end_section=False)
+        previous = row.match
+        when = pd.Timestamp(row.ts).tz_convert(tz) if tz else pd.Timestamp(row.ts)
+        text = Text(str(row.text) if row.text is not None else f"[{row.kind}]",
+                    style="bold" if row.is_match else "dim")
+        if row.is_match:
+            try:
+                text.highlight_regex(pattern, style="bold reverse")
+            except re.error:  # an RE2 pattern Python's re does not read: no highlight
+                pass
+        cells = [when.strftime("%m-%d %H:%M")]
+        if several:
+            cells.append(str(row.group_name or row.group_id))
+        cells += [str(row.sender_name or row.sender_id or ""), text]
+        table.add_row(*cells)
+    return table
+
+
+def write_parquet(table, path) -> None:
+    """An Arrow table as a Parquet file (zstd)."""
+    import pyarrow.parquet as pq
+
+    pq.write_table(table, path, compression="zstd")
+
+
+class opened:
+    """``with opened(path) as sink``: the file at ``path`` (UTF-8) or stdout when ``path`` is None."""
+
+    def __init__(self, path) -> None:
+        self.path, self.file = path, None
+
+    def __enter__(self) -> IO[str]:
+        import sys
+
+        if self.path is None:
+            return sys.stdout
+        self.file = open(self.path, "w", encoding="utf-8", newline="")
+        return self.file
+
+    def __exit__(self, *exc) -> None:
+        if self.file is not None:
+            self.file.close()
+
+
+def write_table_text(df: pd.DataFrame, out: IO[str], tz: ZoneInfo | None = None) -> None:
+    """A frame as a plain-text table into a file (no colours, not cut to the terminal's width)."""
+    from rich.console import Console
+
+    Console(file=out, width=200, color_system=None, soft_wrap=True).print(rich_table(df, tz=tz))
