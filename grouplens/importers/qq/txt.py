@@ -49,7 +49,15 @@ import pyarrow.compute as pc
 from ... import schema as S
 from ...errors import FormatError
 from ..base import Importer, LineAccount, ParsedConversation, ParseOptions, Sample, local_seconds_to_utc
-from ..textutil import BLANK_NAME_PATTERN, decode_bytes, detect_encoding, find_mentions, kinds_from_text
+from ..textutil import (
+    BLANK_NAME_PATTERN,
+    decode_bytes,
+    detect_encoding,
+    find_mentions,
+    kinds_from_text,
+    rows_containing,
+    utf8_buffers,
+)
 from .common import (
     ACCOUNT_ID_RE,
     ANONYMOUS_UIN,
@@ -77,7 +85,7 @@ _HEADER_LINE = re.compile(HEADER_SHAPE + r".*$")
 _MOVE_MARK = (r"^(\S+)\s+(?:(上午|下午|AM|PM|am|pm)\s*)?(\d{1,2}:\d{2}:\d{2})"
               r"(?:\s*(AM|PM|am|pm|上午|下午)(\s|$))?", r"\1 \3\2\4\5")
 _ID_SUFFIX = r"\s*(?:\([^()]*\)|<[^<>]*>)\s*$"
-_MEMBER_HINT = "撤回|拍了拍|戳了戳"
+_MEMBER_HINTS = ("撤回", "拍了拍", "戳了戳")
 # More unaccepted header-shaped lines than this inside one message (and more than half its
 # lines) means the file cannot be split into messages reliably: an error, not one giant message.
 _SWALLOWED_LIMIT = 20
@@ -107,7 +115,7 @@ class QQTxtImporter(Importer):
             lines, starts = _split_lines(buf)
         account = LineAccount()
         conversations = []
-        for section in _sections(lines, path):
+        for section in _sections(buf, starts, path):
             conv = _parse_section(buf, lines, starts, section, path, options, account)
             if conv is not None:
                 conversations.append(conv)
@@ -135,8 +143,8 @@ def _has_account(header: str) -> bool:
     return ident is not None and re.match(ACCOUNT_ID_RE, ident) is not None
 
 
-def _utf8_bytes(path: Path, *, assume_utf8: bool = True) -> bytes:
-    """The file as UTF-8 bytes with LF line ends.
+def _utf8_bytes(path: Path, *, assume_utf8: bool = True) -> np.ndarray:
+    """The file as UTF-8 bytes (a numpy uint8 array) with LF line ends and a final newline.
 
     Without a BOM the bytes are taken as UTF-8 as they are (``_split_lines`` validates them in
     one vectorised pass); ``assume_utf8=False`` decodes them (UTF-8, else GB18030) instead.
@@ -144,32 +152,46 @@ def _utf8_bytes(path: Path, *, assume_utf8: bool = True) -> bytes:
     data = path.read_bytes()
     enc, bom = detect_encoding(data[:4096])
     if enc == "utf-8" and assume_utf8:
-        raw = data[bom:]
+        raw = np.frombuffer(data, dtype=np.uint8)[bom:]
     else:
-        raw = decode_bytes(data, path).encode("utf-8")
-    if b"\r" in raw:
-        raw = raw.replace(b"\r\n", b"\n")
-        if b"\r" in raw:  # old Mac line ends
-            raw = raw.replace(b"\r", b"\n")
-    if not raw.endswith(b"\n"):
-        raw += b"\n"
+        raw = np.frombuffer(decode_bytes(data, path).encode("utf-8"), dtype=np.uint8)
+    raw = _lf_line_ends(raw)
+    if not len(raw) or raw[-1] != 10:
+        raw = np.append(raw, np.uint8(10))
     return raw
 
 
-def _split_lines(buf: bytes) -> tuple[pa.LargeStringArray, np.ndarray]:
-    """Every line (with its newline) as a zero-copy Arrow array, and the byte offset of each."""
-    arr = np.frombuffer(buf, dtype=np.uint8)
-    newlines = np.flatnonzero(arr == 10)
-    ends = newlines + 1
-    if not len(ends) or ends[-1] != len(buf):
-        ends = np.append(ends, len(buf))
-    offsets = np.concatenate([[0], ends]).astype(np.int64)
-    lines = pa.Array.from_buffers(pa.large_string(), len(offsets) - 1,
-                                  [None, pa.py_buffer(offsets), pa.py_buffer(buf)])
+def _lf_line_ends(raw: np.ndarray) -> np.ndarray:
+    """CRLF and lone CR (old Mac) line ends as LF, like ``replace("\\r\\n", "\\n").replace("\\r", "\\n")``."""
+    cr = raw == 13
+    if not cr.any():
+        return raw
+    crlf = cr[:-1] & (raw[1:] == 10)
+    if int(np.count_nonzero(crlf)) == int(np.count_nonzero(cr)):
+        return raw[~cr]
+    out = raw[~np.append(crlf, False)]
+    out[out == 13] = 10
+    return out
+
+
+def _split_lines(buf: np.ndarray) -> tuple[pa.LargeStringArray, np.ndarray]:
+    """Every line (with its newline) as a zero-copy Arrow array, and the byte offset of each
+    (one more offset than lines: the end of the buffer). ``buf`` ends with a newline.
+
+    The buffer is validated as UTF-8 once as a whole: a newline byte never occurs inside a
+    multi-byte character, so each of its lines is valid too.
+    """
+    whole = pa.Array.from_buffers(pa.large_string(), 1, [None, pa.py_buffer(np.array([0, len(buf)], np.int64)),
+                                                         pa.py_buffer(buf)])
     try:
-        lines.validate(full=True)
+        whole.validate(full=True)
     except pa.ArrowInvalid:
         raise _NotUtf8 from None
+    offsets = np.empty(int(np.count_nonzero(buf == 10)) + 1, dtype=np.int64)
+    offsets[0] = 0
+    offsets[1:] = np.flatnonzero(buf == 10) + 1
+    lines = pa.Array.from_buffers(pa.large_string(), len(offsets) - 1,
+                                  [None, pa.py_buffer(offsets), pa.py_buffer(buf)])
     return lines, offsets
 
 
@@ -177,34 +199,54 @@ class _NotUtf8(Exception):
     """The bytes are not UTF-8 (the caller decodes them another way)."""
 
 
+def _line_text(buf: np.ndarray, starts: np.ndarray, i: int) -> str:
+    """Line ``i`` without its newline, as text."""
+    return buf[starts[i]:starts[i + 1] - 1].tobytes().decode("utf-8")
+
+
+def _lines_starting_with(buf: np.ndarray, starts: np.ndarray, prefix: str, first: int = 0,
+                         end: int | None = None) -> np.ndarray:
+    """Indices (from ``first``) of the lines in [first, end) that start with ``prefix``."""
+    end = len(starts) - 1 if end is None else end
+    code = prefix.encode("utf-8")
+    lines = np.arange(first, end)
+    lines = lines[starts[lines + 1] - 1 - starts[lines] >= len(code)]
+    for k, byte in enumerate(code):
+        lines = lines[buf[starts[lines] + k] == byte]
+    return lines
+
+
 class _Section:
     def __init__(self, category: str | None, name: str | None, first: int, end: int):
         self.category, self.name, self.first, self.end = category, name, first, end  # line range [first, end)
 
 
-def _sections(lines: pa.LargeStringArray, path: Path) -> list[_Section]:
+def _sections(buf: np.ndarray, starts: np.ndarray, path: Path) -> list[_Section]:
     """The conversations in the file: each 消息对象 block and the lines that follow it; a file
     without one (its banner cut off) is one conversation named after the file."""
-    stripped = pc.utf8_rtrim(lines, characters="\n")
-    objects = np.flatnonzero(pc.starts_with(stripped, "消息对象:").to_numpy(zero_copy_only=False))
-    n = len(lines)
+    objects = _lines_starting_with(buf, starts, "消息对象:")
+    n = len(starts) - 1
+
+    def text(i: int) -> str:
+        return _line_text(buf, starts, i)
+
     if not len(objects):
-        head = [stripped[i].as_py() or "" for i in range(min(n, 5))]
+        head = [text(i) for i in range(min(n, 5))]
         first = next((i + 1 for i, h in enumerate(head) if h.startswith("消息记录（")), 0)
         return [_Section(None, path.stem, first, n)]
     sections = []
-    for k, o in enumerate(objects):
-        name = stripped[int(o)].as_py()[len("消息对象:"):].strip()
+    for k, o in enumerate(objects.tolist()):
+        name = text(o)[len("消息对象:"):].strip()
         category = None
-        if o >= 2 and stripped[int(o) - 2].as_py().startswith("消息分组:"):
-            category = stripped[int(o) - 2].as_py()[len("消息分组:"):].strip()
-        first = int(o) + 1
-        if first < n and stripped[first].as_py() == SEPARATOR:
+        if o >= 2 and text(o - 2).startswith("消息分组:"):
+            category = text(o - 2)[len("消息分组:"):].strip()
+        first = o + 1
+        if first < n and text(first) == SEPARATOR:
             first += 1
         end = int(objects[k + 1]) if k + 1 < len(objects) else n
         if k + 1 < len(objects):  # the next block begins with ====, 消息分组:, ==== before its 消息对象:
             for _ in range(3):
-                prev = stripped[end - 1].as_py() if end - 1 >= first else None
+                prev = text(end - 1) if end - 1 >= first else None
                 if prev is None or not (prev == SEPARATOR or prev.startswith("消息分组:")):
                     break
                 end -= 1
@@ -212,17 +254,16 @@ def _sections(lines: pa.LargeStringArray, path: Path) -> list[_Section]:
     return sections
 
 
-def _parse_section(buf: bytes, lines: pa.LargeStringArray, starts: np.ndarray, sec: _Section, path: Path,
+def _parse_section(buf: np.ndarray, lines: pa.LargeStringArray, starts: np.ndarray, sec: _Section, path: Path,
                    options: ParseOptions, account: LineAccount) -> ParsedConversation | None:
     """One conversation; its headers, body lines and unaccepted lines are added to ``account``."""
     part = lines.slice(sec.first, sec.end - sec.first)
     if len(part) == 0:
         return None
-    blank = pc.equal(pc.utf8_rtrim(part, characters="\n\r\t "), "").to_numpy(zero_copy_only=False)
+    blank = _blank_lines(buf, starts, part, sec.first, sec.end)
     if bool(np.all(blank)):
         return None
-    shaped = np.flatnonzero(pc.match_substring_regex(part, HEADER_SHAPE).to_numpy(zero_copy_only=False))
-    head, rows = _read_headers(buf, starts, part, sec.first, shaped)
+    shaped, head, rows = _read_headers(buf, starts, part, sec.first, blank)
     friend = bool(sec.category and "好友" in sec.category)
     keep, ids = _accepted(head, rows, blank, friend=friend)
     head, rows = head.take(np.flatnonzero(keep)), rows[keep]
@@ -244,6 +285,21 @@ def _parse_section(buf: bytes, lines: pa.LargeStringArray, starts: np.ndarray, s
     table = _assemble(ts, head, body, line_numbers, keyed_by_name=not ids)
     return ParsedConversation(platform="qq", name=sec.name, messages=table, native_id=None,
                               is_group=_is_group(sec.category, ids, head))
+
+
+_BLANK_FIRST = np.zeros(256, dtype=bool)
+_BLANK_FIRST[[9, 13, 32]] = True  # a line of only these (and its newline) is blank
+
+
+def _blank_lines(buf: np.ndarray, starts: np.ndarray, part: pa.Array, first: int, end: int) -> np.ndarray:
+    """Which lines of [first, end) hold nothing but spaces, tabs and line ends."""
+    begin = starts[first:end]
+    blank = starts[first + 1:end + 1] - begin == 1  # only the newline
+    maybe = np.flatnonzero(~blank & _BLANK_FIRST[buf[begin]])
+    if len(maybe):
+        trimmed = pc.utf8_rtrim(part.take(pa.array(maybe)), characters="\n\r\t ")
+        blank[maybe] = _mask(pc.equal(trimmed, ""))
+    return blank
 
 
 def _is_group(category: str | None, ids: bool, head: _Headers) -> bool:
@@ -268,7 +324,7 @@ def _accepted(head: _Headers, rows: np.ndarray, blank: np.ndarray, *, friend: bo
     """
     after_blank = np.concatenate([[True], blank[:-1]])[rows] if len(rows) else np.zeros(0, dtype=bool)
     has_id = pc.is_valid(head.ident).to_numpy(zero_copy_only=False)
-    account = pc.fill_null(pc.match_substring_regex(head.ident, ACCOUNT_ID_RE), False).to_numpy(zero_copy_only=False)
+    account = head.account
     if account.any() and not friend:
         return has_id & (after_blank | account), True
     named = pc.not_equal(head.who, "").to_numpy(zero_copy_only=False)
@@ -309,59 +365,81 @@ class _Headers:
     s: np.ndarray
     pm: np.ndarray  # the clock said PM/下午
     am: np.ndarray  # the clock said AM/上午
-    who: pa.Array  # the sender as written, id included
+    account: np.ndarray  # the id is an account (QQ number or e-mail, ``ACCOUNT_ID_RE``)
     name: pa.Array  # the sender without its id
     ident: pa.Array  # the id in the last () or <>, null when there is none
+    # The sender as written, id included; None when it is ``name(ident)`` (the common layout),
+    # which ``who`` then builds only when asked.
+    written: pa.Array | None
+
+    @property
+    def who(self) -> pa.Array:
+        if self.written is None:
+            self.written = pc.binary_join_element_wise(self.name, "(", self.ident, ")", "")
+        return self.written
 
     def take(self, index: np.ndarray) -> _Headers:
         arrays = {f.name: getattr(self, f.name) for f in fields(self)}
-        return _Headers(**{k: v[index] if isinstance(v, np.ndarray) else v.take(pa.array(index, pa.int64()))
-                           for k, v in arrays.items()})
+        return _Headers(**{k: v if v is None else v[index] if isinstance(v, np.ndarray)
+                           else v.take(pa.array(index, pa.int64())) for k, v in arrays.items()})
 
     @staticmethod
     def concat(parts: list[_Headers]) -> _Headers:
         out = {}
         for f in fields(_Headers):
-            values = [getattr(p, f.name) for p in parts]
+            values = [p.who if f.name == "written" else getattr(p, f.name) for p in parts]
             out[f.name] = (np.concatenate(values) if isinstance(values[0], np.ndarray)
                            else pa.concat_arrays([v.cast(pa.string()) for v in values]))
         return _Headers(**out)
 
 
-def _read_headers(buf: bytes, starts: np.ndarray, part: pa.Array, first_line: int,
-                  candidates: np.ndarray) -> tuple[_Headers, np.ndarray]:
-    """Read date, time and sender from the candidate lines (indices into ``part``); returns the
-    fields of those that are headers, and their indices.
+def _read_headers(buf: np.ndarray, starts: np.ndarray, part: pa.Array, first_line: int,
+                  blank: np.ndarray) -> tuple[np.ndarray, _Headers, np.ndarray]:
+    """The lines of ``part`` shaped like a header (``HEADER_SHAPE``), and the date, time and sender
+    of those that are headers, with their indices.
 
-    Most headers have one layout (``2024-03-02 8:04:05 name(QQ号)``); those are read straight
-    from the bytes. The rest (12-hour clocks, ``/`` dates, emails, titles) take the regex path.
+    A header shape starts with a digit, so only such lines are looked at. Most headers have one
+    layout (``2024-03-02 8:04:05 name(QQ号)``); those are read straight from the bytes (and are
+    header-shaped by construction). The rest (12-hour clocks, ``/`` dates, emails, titles) take
+    the regex path.
     """
+    begin = starts[first_line:first_line + len(part)]
+    candidates = np.flatnonzero(~blank & (buf[begin] - np.uint8(48) < 10))
     fast, ok = _fast_headers(buf, starts, candidates + first_line)
-    if ok.all():
-        return fast, candidates
-    slow, slow_rows = _regex_headers(part, candidates[~ok])
+    others = candidates[~ok]
+    if len(others):
+        others = others[_mask(pc.match_substring_regex(part.take(pa.array(others)), HEADER_SHAPE))]
+    if not len(others):
+        return candidates[ok], fast, candidates[ok]
+    shaped = np.sort(np.concatenate([candidates[ok], others]))
+    slow, slow_rows = _regex_headers(part, others)
     if not ok.any():
-        return slow, slow_rows
+        return shaped, slow, slow_rows
     rows = np.concatenate([candidates[ok], slow_rows])
     order = np.argsort(rows, kind="stable")
-    return _Headers.concat([fast, slow]).take(order), rows[order]
+    return shaped, _Headers.concat([fast, slow]).take(order), rows[order]
 
 
-_DIGIT_AT = [0, 1, 2, 3, 5, 6, 8, 9]  # YYYY-MM-DD
 _LEFT_BRACKET = "【".encode()
+_SHIFTS = np.arange(0, 64, 8, dtype=np.uint64)
 
 
-def _fast_headers(buf: bytes, starts: np.ndarray, lines: np.ndarray) -> tuple[_Headers, np.ndarray]:
+def _fast_headers(buf: np.ndarray, starts: np.ndarray, lines: np.ndarray) -> tuple[_Headers, np.ndarray]:
     """Headers in the common layout, read from the bytes with numpy; ``ok`` marks the lines that
     have it (the others must go through ``_regex_headers``)."""
-    data = np.frombuffer(buf, dtype=np.uint8)
+    data = buf
     n = len(lines)
-    begin = starts[lines].astype(np.int64)
-    end = starts[lines + 1].astype(np.int64) - 1  # the newline
-    windows = np.lib.stride_tricks.as_strided(data, shape=(max(len(data) - 19, 1), 20), strides=(1, 1))
-    ok = (begin + 20 <= len(data)) & (end - begin > 21) & (end >= 17)
-    m = np.ascontiguousarray(windows[np.where(ok, begin, 0)].T)
-    col = list(m)
+    begin = starts[lines]
+    end = starts[lines + 1] - 1  # the newline
+    ok = end - begin > 21  # the shortest such header is "YYYY-MM-DD H:MM:SS x(1)", 22 bytes
+    if len(data) < 32 or not ok.any():
+        return _no_headers(), np.zeros(n, dtype=bool)
+    # The first 20 bytes of each line, from three word reads: col[i] is byte i.
+    at = np.where(ok, begin, 0)
+    words = [_words(data, np.uint64)[at], _words(data, np.uint64)[at + 8]]
+    col = [(words[i // 8] >> _SHIFTS[i % 8]).astype(np.uint8) for i in range(16)]
+    tail = _words(data, np.uint32)[at + 16]
+    col += [(tail >> np.uint32(8 * i)).astype(np.uint8) for i in range(4)]
     val = [(c - np.uint8(48)) for c in col]  # digit values; anything not a digit wraps to >= 10
     dig = [v < 10 for v in val]
     ok &= dig[0] & dig[1] & dig[2] & dig[3] & dig[5] & dig[6] & dig[8] & dig[9]
@@ -374,30 +452,51 @@ def _fast_headers(buf: bytes, starts: np.ndarray, lines: np.ndarray) -> tuple[_H
     last = len(data) - 1
     # The sender ends in "(digits)": walk back from the ")" over at most 15 digits to the "(".
     ok &= data[np.maximum(end - 1, 0)] == 41
-    tails = np.lib.stride_tricks.as_strided(data, shape=(max(len(data) - 15, 1), 16), strides=(1, 1))
-    back = tails[np.clip(end - 17, 0, len(data) - 16)][:, ::-1]  # back[:, k] is the byte at end - 2 - k
-    k = np.argmin((back - np.uint8(48)) < 10, axis=1)
-    paren = end - 2 - k
-    ok &= (k >= 1) & (back[np.arange(n), k] == 40) & (paren > who) & (data[np.maximum(paren - 1, 0)] != 32)
+    window = _windows(data, 16)[np.clip(end - 17, 0, len(data) - 16)]  # window[:, j] is the byte at end - 17 + j
+    not_digit = (window - np.uint8(48)) >= 10
+    last_other = (not_digit * np.arange(1, 17, dtype=np.uint8)).max(axis=1).astype(np.int64) - 1  # -1: none
+    paren = end - 17 + last_other
+    ok &= (last_other >= 0) & (last_other <= 14) & (window[np.arange(n), np.maximum(last_other, 0)] == 40)
+    ok &= (paren > who) & (data[np.maximum(paren - 1, 0)] != 32)
     w0, w1, w2 = (data[np.minimum(who + i, last)] for i in range(3))
     ok &= w0 != 32
     ok &= ~((w0 == _LEFT_BRACKET[0]) & (w1 == _LEFT_BRACKET[1]) & (w2 == _LEFT_BRACKET[2]))  # 【title】
     # "8:43:38 PM name": a 12-hour clock marker after the time is the regex path's job
     ok &= ~(np.isin(w0, (65, 80, 97, 112)) & np.isin(w1, (77, 109)) & (w2 == 32))
-    v = {i: val[i].astype(np.int32) for i in (0, 1, 2, 3, 5, 6, 8, 9, *range(11, 19))}
+    rows = np.flatnonzero(ok)
+    v = {i: val[i][rows].astype(np.int64) for i in (0, 1, 2, 3, 5, 6, 8, 9, *range(11, 19))}
+    one = one[rows]
     h = np.where(one, v[11], v[11] * 10 + v[12])
     mi = np.where(one, v[13] * 10 + v[14], v[14] * 10 + v[15])
     sec = np.where(one, v[16] * 10 + v[17], v[17] * 10 + v[18])
-    rows = np.flatnonzero(ok)
-    whole = _string_views(buf, who[rows], end[rows] - who[rows]).cast(pa.string())
-    name = _string_views(buf, who[rows], paren[rows] - who[rows]).cast(pa.string())
-    uin = _string_views(buf, paren[rows] + 1, end[rows] - 1 - (paren[rows] + 1)).cast(pa.string())
     y = v[0] * 1000 + v[1] * 100 + v[2] * 10 + v[3]
-    fields_ = dict(y=y, mo=v[5] * 10 + v[6], d=v[8] * 10 + v[9], h=h, mi=mi, s=sec)
+    who, paren, end = who[rows], paren[rows], end[rows]
+    name = _string_views(buf, who, paren - who).cast(pa.string())
+    uin = _string_views(buf, paren + 1, end - 1 - (paren + 1)).cast(pa.string())
+    digits = end - 1 - (paren + 1)
     no = np.zeros(len(rows), dtype=bool)
-    head = _Headers(**{k: a[rows].astype(np.int64) for k, a in fields_.items()}, pm=no, am=no, who=whole,
-                    name=name, ident=uin)
+    head = _Headers(y=y, mo=v[5] * 10 + v[6], d=v[8] * 10 + v[9], h=h, mi=mi, s=sec, pm=no, am=no,
+                    account=(digits >= 5) & (digits <= 13), name=name, ident=uin, written=None)
     return head, ok
+
+
+def _no_headers() -> _Headers:
+    none = np.zeros(0, dtype=np.int64)
+    empty = pa.array([], pa.string())
+    return _Headers(y=none, mo=none, d=none, h=none, mi=none, s=none, pm=none.astype(bool), am=none.astype(bool),
+                    account=none.astype(bool), name=empty, ident=empty, written=empty)
+
+
+def _words(data: np.ndarray, dtype: type) -> np.ndarray:
+    """Little-endian words starting at every byte of ``data`` (a strided view, no copy)."""
+    size = np.dtype(dtype).itemsize
+    return np.ndarray(shape=(max(len(data) - size + 1, 0),), dtype=np.dtype(dtype).newbyteorder("<"),
+                      buffer=data, strides=(1,))
+
+
+def _windows(data: np.ndarray, width: int) -> np.ndarray:
+    """The ``width`` bytes starting at every byte of ``data`` (a strided view, no copy)."""
+    return np.lib.stride_tricks.as_strided(data, shape=(max(len(data) - width + 1, 1), width), strides=(1, 1))
 
 
 def _regex_headers(part: pa.Array, candidates: np.ndarray) -> tuple[_Headers, np.ndarray]:
@@ -424,8 +523,8 @@ def _regex_headers(part: pa.Array, candidates: np.ndarray) -> tuple[_Headers, np
     ap = pc.utf8_upper(pc.struct_field(clock, "ap")).to_numpy(zero_copy_only=False)
     head = _Headers(y=ints(date, "y"), mo=ints(date, "mo"), d=ints(date, "d"), h=ints(clock, "h"),
                     mi=ints(clock, "mi"), s=ints(clock, "s"), pm=(ap == "PM") | (ap == "下午"),
-                    am=(ap == "AM") | (ap == "上午"), who=who.cast(pa.string()), name=name.cast(pa.string()),
-                    ident=ident.cast(pa.string()))
+                    am=(ap == "AM") | (ap == "上午"), account=_mask(pc.match_substring_regex(ident, ACCOUNT_ID_RE)),
+                    name=name.cast(pa.string()), ident=ident.cast(pa.string()), written=who.cast(pa.string()))
     return head, candidates
 
 
@@ -456,11 +555,13 @@ def _assemble(ts: pa.Array, head: _Headers, body: pa.Array, line_numbers: np.nda
     n = len(body)
     name = head.who if keyed_by_name else head.name
     ident = pa.nulls(n, pa.string()) if keyed_by_name else head.ident
-    by_name = pc.binary_join_element_wise(pa.scalar(S.NAME_ID_PREFIX), name, pa.scalar(""))
-    sender_id = by_name if keyed_by_name else pc.coalesce(ident, by_name)  # a friend section may mix both
+    if keyed_by_name or ident.null_count:  # a friend section may mix both
+        by_name = pc.binary_join_element_wise(pa.scalar(S.NAME_ID_PREFIX), name, pa.scalar(""))
+        sender_id = by_name if keyed_by_name else pc.coalesce(ident, by_name)
+    else:
+        sender_id = ident
     special = (_mask(pc.is_in(ident, value_set=pa.array([*SYSTEM_UINS, ANONYMOUS_UIN])))
-               | _mask(pc.match_substring_regex(body, _MEMBER_HINT))
-               | _mask(pc.starts_with(name, "【")) | _mask(pc.match_substring_regex(name, BLANK_NAME_PATTERN)))
+               | rows_containing(body, _MEMBER_HINTS) | _mask(pc.starts_with(name, "【")) | _blank_names(name))
     ids: dict[int, str | None] = {}
     names: dict[int, str] = {}
     kinds: dict[int, str] = {}
@@ -479,8 +580,9 @@ def _assemble(ts: pa.Array, head: _Headers, body: pa.Array, line_numbers: np.nda
                 extras[i] = json.dumps(fields_["extra"], ensure_ascii=False, sort_keys=True)
             if fields_["event_members"]:
                 events[i] = fields_["event_members"]
-    at_rows = np.flatnonzero(_mask(pc.match_substring(body, "@")))
-    mentions = _list_array(n, {int(i): find_mentions(body[int(i)].as_py()) for i in at_rows})
+    at_rows = np.flatnonzero(rows_containing(body, ["@"]))
+    at_texts = body.take(pa.array(at_rows, pa.int64())).to_pylist()
+    mentions = _list_array(n, {i: find_mentions(text) for i, text in zip(at_rows.tolist(), at_texts)})
     nulls = pa.nulls(n, pa.string())
     return pa.table({
         S.MSG_ID: nulls,
@@ -502,6 +604,25 @@ def _assemble(ts: pa.Array, head: _Headers, body: pa.Array, line_numbers: np.nda
 
 def _mask(arr: pa.Array) -> np.ndarray:
     return pc.fill_null(arr, False).to_numpy(zero_copy_only=False)
+
+
+# The first bytes of the characters BLANK_NAME_PATTERN allows: a name starting with none of them
+# (and not empty) is not blank, and only the others go through the regex.
+_BLANK_NAME_FIRST = np.zeros(256, dtype=bool)
+_BLANK_NAME_FIRST[[9, 10, 12, 13, 32, 0xC2, 0xCD, 0xE1, 0xE2, 0xE3, 0xEF]] = True
+
+
+def _blank_names(names: pa.Array) -> np.ndarray:
+    """Which names ``BLANK_NAME_PATTERN`` matches (nulls are not blank)."""
+    data, offsets = utf8_buffers(names)
+    maybe = offsets[1:] == offsets[:-1]
+    if len(data):
+        maybe |= _BLANK_NAME_FIRST[data[np.minimum(offsets[:-1], len(data) - 1)]]
+    maybe = np.flatnonzero(maybe)
+    blank = np.zeros(len(names), dtype=bool)
+    if len(maybe):
+        blank[maybe] = _mask(pc.match_substring_regex(names.take(pa.array(maybe)), BLANK_NAME_PATTERN))
+    return blank
 
 
 def _sender_book(ident: pa.Array, name: pa.Array) -> SenderBook:
@@ -535,30 +656,45 @@ def _bodies(buf: bytes, starts: np.ndarray, header_lines: np.ndarray, end_line: 
     has_text = last > header_lines
     stop = np.where(has_text, starts[np.maximum(last, 0) + 1] - 1, begin).astype(np.int64)
     spanned = np.where(has_text, last - header_lines, 0)
-    return _string_views(buf, begin, stop - begin).cast(pa.large_string()), int(spanned.sum())
+    views = _string_views(buf, begin, stop - begin)
+    return views.cast(pa.string() if len(buf) < 2**31 else pa.large_string()), int(spanned.sum())
 
 
-def _string_views(buf: bytes, offsets: np.ndarray, lengths: np.ndarray) -> pa.Array:
-    """Arrow string views of byte ranges of ``buf`` (inline up to 12 bytes, else prefix + offset)."""
+def _string_views(buf: np.ndarray, offsets: np.ndarray, lengths: np.ndarray) -> pa.Array:
+    """Arrow string views of byte ranges of ``buf`` (inline up to 12 bytes, else prefix + offset).
+
+    A view is four 32-bit words: the length, then either the bytes zero-padded to 12, or their
+    first four bytes, the buffer's index (0) and the offset. Each view's first 12 bytes come from
+    two word reads at its offset.
+    """
     if len(buf) >= 2**31:  # view offsets are 32-bit: copy the ranges instead
-        pieces = [buf[o:o + n] for o, n in zip(offsets.tolist(), lengths.tolist())]
+        pieces = [buf[o:o + n].tobytes() for o, n in zip(offsets.tolist(), lengths.tolist())]
         return pa.array([p.decode("utf-8") for p in pieces], pa.large_string())
     n = len(offsets)
-    data = np.frombuffer(buf, dtype=np.uint8)
-    views = np.empty((n, 16), dtype=np.uint8)
-    # the 12 bytes from each offset, through a strided view of overlapping 12-byte windows
-    windows = np.lib.stride_tricks.as_strided(data, shape=(max(len(data) - 11, 1), 12), strides=(1, 1))
-    near_end = offsets > len(data) - 12
-    views[:, 4:16] = windows[np.where(near_end, 0, offsets)]
+    offsets = offsets.astype(np.int64, copy=False)
+    lengths = lengths.astype(np.int64, copy=False)
+    near_end = offsets > len(buf) - 12
+    at = np.where(near_end, 0, offsets)
+    low = _words(buf, np.uint64)[at] if len(buf) >= 12 else np.zeros(n, np.uint64)
+    high = _words(buf, np.uint32)[at + 8] if len(buf) >= 12 else np.zeros(n, np.uint32)
     for i in np.flatnonzero(near_end):
-        tail = data[offsets[i]:offsets[i] + 12]
-        views[i, 4:16] = np.pad(tail, (0, 12 - len(tail)))
-    short = lengths <= 12
-    views[short, 4:16] *= (np.arange(12) < lengths[short, None])  # inline strings are zero-padded
-    fields = views.view(np.int32).reshape(n, 4)
-    fields[:, 0] = lengths
-    fields[~short, 2] = 0  # buffer index
-    fields[~short, 3] = offsets[~short]
+        tail = np.zeros(16, dtype=np.uint8)
+        piece = buf[offsets[i]:offsets[i] + 12]
+        tail[:len(piece)] = piece
+        low[i], high[i] = tail[:8].view("<u8")[0], tail[8:12].view("<u4")[0]
+    kept = np.minimum(lengths, 12)  # inline strings are zero-padded past their length
+    low &= np.where(kept >= 8, np.uint64(0xFFFFFFFFFFFFFFFF),
+                    (np.uint64(1) << (np.minimum(kept, 7).astype(np.uint64) * np.uint64(8))) - np.uint64(1))
+    high &= np.where(kept >= 12, np.uint32(0xFFFFFFFF),
+                     (np.uint32(1) << (np.clip(kept - 8, 0, 3).astype(np.uint32) * np.uint32(8))) - np.uint32(1))
+    views = np.empty((n, 4), dtype=np.uint32)
+    views[:, 0] = lengths
+    views[:, 1] = low.astype(np.uint32)
+    views[:, 2] = (low >> np.uint64(32)).astype(np.uint32)
+    views[:, 3] = high
+    long = lengths > 12
+    views[long, 2] = 0  # buffer index
+    views[long, 3] = offsets[long]
     return pa.Array.from_buffers(pa.string_view(), n, [None, pa.py_buffer(views), pa.py_buffer(buf)])
 
 
