@@ -95,13 +95,23 @@ def write_whatsapp(s: Synthetic, path: Path) -> None:
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
+def coarse(s: Synthetic) -> Synthetic:
+    """The same messages with times cut to the minute and a tenth of them posted twice: many
+    messages share a second, and some are identical (same sender, second and text)."""
+    twice = np.repeat(np.arange(len(s.texts)), np.where(np.arange(len(s.texts)) % 10 == 0, 2, 1))
+    return Synthetic(s.ts[twice].astype("datetime64[m]").astype("datetime64[s]"), s.names, s.ids, s.sender[twice],
+                     [s.texts[i] for i in twice.tolist()])
+
+
 CACHE = Path(__file__).resolve().parent / "out"
-_WRITERS = {"qq.txt": write_qq_txt, "same.csv": write_csv, "whatsapp.txt": write_whatsapp}
+_WRITERS = {"qq.txt": write_qq_txt, "same.csv": write_csv, "whatsapp.txt": write_whatsapp,
+            "qq-coarse.txt": lambda s, path: write_qq_txt(coarse(s), path)}
 
 
-def ensure_synthetic(n: int, files: tuple[str, ...] = tuple(_WRITERS), cache: Path = CACHE) -> dict[str, Path]:
+def ensure_synthetic(n: int, files: tuple[str, ...] = ("qq.txt", "same.csv", "whatsapp.txt"), cache: Path = CACHE) -> dict[str, Path]:
     """The synthetic set of ``n`` messages in the given layouts (``qq.txt``, ``same.csv``,
-    ``whatsapp.txt``), written into ``cache/synthetic-<n>/`` unless already there."""
+    ``whatsapp.txt``, and ``qq-coarse.txt``: see ``coarse``), written into ``cache/synthetic-<n>/``
+    unless already there."""
     folder = cache / f"synthetic-{n}"
     paths = {name: folder / name for name in files}
     missing = [name for name, path in paths.items() if not path.exists()]

@@ -355,8 +355,10 @@ def compare_with(ref: str, sizes: Sizes, cache: Path, work: Path, r: Runner) -> 
     archive = subprocess.run(["git", "-C", str(ROOT), "archive", ref, "grouplens"], capture_output=True, check=True)
     subprocess.run(["tar", "-x", "-C", str(src)], input=archive.stdout, check=True)
     sim = ensure_weeks(sizes.members, sizes.weeks, sizes.activity, cache=cache)
+    coarse = ensure_synthetic(sizes.whatstk_messages, ("qq-coarse.txt",), cache)["qq-coarse.txt"]
     cases = {  # each: the batches of files imported one after the other
         "synthetic": [[str(ensure_synthetic(sizes.import_messages, ("qq.txt",), cache)["qq.txt"])]],
+        "synthetic by the minute, double posts, imported twice": [[str(coarse)], [str(coarse)]],
         "simulated, year then week": [[str(sim["year"]), str(sim["members"])], [str(sim["week"])]],
     }
     for name, batches in cases.items():

@@ -119,7 +119,8 @@ def numbered_lines(path: Path, encoding: str) -> Iterator[tuple[int, str]]:
 
 
 # Zero-width characters, BOMs and NULs are removed from all stored text; CJK punctuation stays.
-INVISIBLE_PATTERN = "[\u200b\u200c\u200d\u2060\ufeff\x00]"
+INVISIBLE_CHARS = ("\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\x00")
+INVISIBLE_PATTERN = "[" + "".join(INVISIBLE_CHARS) + "]"
 _INVISIBLE = re.compile(INVISIBLE_PATTERN)
 
 

@@ -12,7 +12,6 @@ import hashlib
 import re
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -34,16 +33,18 @@ def group_id_for(platform: str, native_id: str | None, name: str | None) -> str:
     return f"{platform}-name-{digest}"
 
 
+_HEX_PAIRS = np.frombuffer("".join(f"{i:02x}" for i in range(256)).encode(), dtype=np.uint16)  # byte -> 2 digits
+
+
 def _hex_ids(hashes: np.ndarray) -> pa.Array:
     """``"h" + 16 hex digits`` for each uint64, built without a Python loop."""
     n = len(hashes)
     raw = hashes.astype(">u8").view(np.uint8).reshape(n, 8)
     out = np.empty((n, 17), dtype=np.uint8)
     out[:, 0] = ord("h")
-    out[:, 1::2] = _HEX[raw >> 4]
-    out[:, 2::2] = _HEX[raw & 15]
+    out[:, 1:] = _HEX_PAIRS[raw].view(np.uint8).reshape(n, 16)
     offsets = np.arange(0, 17 * (n + 1), 17, dtype=np.int32)
-    return pa.Array.from_buffers(pa.string(), n, [None, pa.py_buffer(offsets), pa.py_buffer(out.tobytes())])
+    return pa.Array.from_buffers(pa.string(), n, [None, pa.py_buffer(offsets), pa.py_buffer(out)])
 
 
 _M1 = np.uint64(0x9E3779B97F4A7C15)
@@ -125,11 +126,37 @@ def content_ids(ts: pa.Array, sender: pa.Array, text: pa.Array) -> pa.Array:
     micros = pc.cast(pc.cast(ts, pa.timestamp("us", tz="UTC")), pa.int64()).to_numpy(zero_copy_only=False)
     hashes = _mix(hash_strings(text) ^ _mix(_hash_repeated(sender) + micros.astype(np.uint64) * _M3))
     ids = _hex_ids(hashes)
-    if not pd.Series(hashes).duplicated().any():
+    occurrence = occurrences(hashes)
+    if occurrence is None:
         return ids
-    occurrence = pd.Series(hashes).groupby(hashes, sort=False).cumcount().to_numpy()
     repeated = np.flatnonzero(occurrence > 0)
     patched = ids.to_pylist()
     for i in repeated:
         patched[i] = f"{patched[i]}.{occurrence[i]}"
     return pa.array(patched, pa.string())
+
+
+def occurrences(values: np.ndarray) -> np.ndarray | None:
+    """For each value, how many times it occurred before (0 for a first occurrence); None when
+    every value is distinct (the usual case, found with one sort)."""
+    order = np.argsort(values, kind="stable")
+    ordered = values[order]
+    repeats = ordered[1:] == ordered[:-1]
+    if not repeats.any():
+        return None
+    run_start = np.concatenate([[True], ~repeats])  # the first of each run of equal values
+    position = np.arange(len(values))
+    counts = np.empty(len(values), dtype=np.int64)
+    counts[order] = position - np.maximum.accumulate(np.where(run_start, position, 0))
+    return counts
+
+
+def repeated(values: np.ndarray) -> np.ndarray:
+    """Which values occur more than once (every copy marked)."""
+    order = np.argsort(values, kind="stable")
+    ordered = values[order]
+    same = ordered[1:] == ordered[:-1]
+    marked = np.zeros(len(values), dtype=bool)
+    marked[order[1:][same]] = True
+    marked[order[:-1][same]] = True
+    return marked

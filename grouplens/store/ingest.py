@@ -17,7 +17,6 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -27,8 +26,8 @@ from ..errors import FormatError, GrouplensError, UsageError
 from ..importers import ParsedConversation, ParseOptions
 from ..importers.base import LineAccount
 from ..importers.other.roster import platform_of_ids
-from ..importers.textutil import INVISIBLE_PATTERN, clean_array
-from .ids import content_ids, group_id_for, hash_strings
+from ..importers.textutil import INVISIBLE_CHARS, clean_array, rows_containing
+from .ids import content_ids, group_id_for, hash_strings, repeated
 from .quotes import resolve_quotes
 from .store import GroupInfo, Store, Transaction, open_store
 
@@ -374,7 +373,7 @@ def finalize_messages(parsed: pa.Table, *, group_name: str | None, platform: str
     _check_kinds(t, source_file)
     for col in (S.TEXT, S.SENDER_NAME, S.QUOTE_TEXT, S.QUOTE_SENDER):
         values = t.column(col).combine_chunks()
-        if values.null_count < n and pc.any(pc.match_substring_regex(values, INVISIBLE_PATTERN)).as_py():
+        if values.null_count < n and rows_containing(values, INVISIBLE_CHARS).any():
             t = t.set_column(t.schema.get_field_index(col), col, clean_array(values))
     ids = t.column(S.MSG_ID).combine_chunks()
     all_derived = ids.null_count == n  # then unique by construction (see ids.content_ids)
@@ -419,7 +418,7 @@ def _deduplicate(tx: Transaction, group_id: str, table: pa.Table) -> tuple[pa.Ta
     # An export repeating its own id (overlapping chunks) keeps the first copy. Hashing the ids
     # finds candidates fast; only rows whose hash repeats are compared as strings.
     derived = (table.schema.metadata or {}).get(_IDS_KEY) == b"derived"
-    clash = [] if derived else np.flatnonzero(pd.Series(hash_strings(ids)).duplicated(keep=False).to_numpy())
+    clash = [] if derived else np.flatnonzero(repeated(hash_strings(ids)))
     if len(clash):
         seen: set[str] = set()
         for i in clash:
