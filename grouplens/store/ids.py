@@ -136,9 +136,16 @@ def content_ids(ts: pa.Array, sender: pa.Array, text: pa.Array) -> pa.Array:
     return pa.array(patched, pa.string())
 
 
+def _all_distinct(values: np.ndarray) -> bool:
+    ordered = np.sort(values)  # numpy's vectorised sort: faster than a hash table here
+    return not (ordered[1:] == ordered[:-1]).any()
+
+
 def occurrences(values: np.ndarray) -> np.ndarray | None:
     """For each value, how many times it occurred before (0 for a first occurrence); None when
-    every value is distinct (the usual case, found with one sort)."""
+    every value is distinct (the usual case)."""
+    if _all_distinct(values):
+        return None
     order = np.argsort(values, kind="stable")
     ordered = values[order]
     repeats = ordered[1:] == ordered[:-1]
@@ -153,6 +160,8 @@ def occurrences(values: np.ndarray) -> np.ndarray | None:
 
 def repeated(values: np.ndarray) -> np.ndarray:
     """Which values occur more than once (every copy marked)."""
+    if _all_distinct(values):
+        return np.zeros(len(values), dtype=bool)
     order = np.argsort(values, kind="stable")
     ordered = values[order]
     same = ordered[1:] == ordered[:-1]
