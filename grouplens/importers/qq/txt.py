@@ -48,7 +48,16 @@ import pyarrow.compute as pc
 
 from ... import schema as S
 from ...errors import FormatError
-from ..base import Importer, LineAccount, ParsedConversation, ParseOptions, Sample, local_seconds_to_utc
+from ..base import (
+    Importer,
+    LineAccount,
+    ParsedConversation,
+    ParseOptions,
+    Sample,
+    in_parts,
+    local_seconds_to_utc,
+    part_bounds,
+)
 from ..textutil import (
     BLANK_NAME_PATTERN,
     decode_bytes,
@@ -107,16 +116,17 @@ class QQTxtImporter(Importer):
         return _bannerless(sample)
 
     def parse(self, path: Path, options: ParseOptions) -> Iterator[ParsedConversation]:
-        buf = _utf8_bytes(path)
+        buf, crlf = _utf8_bytes(path)
         try:
-            lines, starts = _split_lines(buf)
+            lines, starts, ends = _split_lines(buf, crlf)
         except _NotUtf8:  # GB18030, as Excel and Notepad save it (or bad bytes, reported at their line)
-            buf = _utf8_bytes(path, assume_utf8=False)
-            lines, starts = _split_lines(buf)
+            buf, crlf = _utf8_bytes(path, assume_utf8=False)
+            lines, starts, ends = _split_lines(buf, crlf)
+        file = _File(buf, starts, ends, crlf, lines, path, options)
         account = LineAccount()
         conversations = []
-        for section in _sections(buf, starts, path):
-            conv = _parse_section(buf, lines, starts, section, path, options, account)
+        for section in _sections(file):
+            conv = _parse_section(file, section, account)
             if conv is not None:
                 conversations.append(conv)
         account.other = len(lines) - account.headers - account.body - len(account.unaccepted)
@@ -143,8 +153,9 @@ def _has_account(header: str) -> bool:
     return ident is not None and re.match(ACCOUNT_ID_RE, ident) is not None
 
 
-def _utf8_bytes(path: Path, *, assume_utf8: bool = True) -> np.ndarray:
-    """The file as UTF-8 bytes (a numpy uint8 array) with LF line ends and a final newline.
+def _utf8_bytes(path: Path, *, assume_utf8: bool = True) -> tuple[np.ndarray, bool]:
+    """The file as UTF-8 bytes (a numpy uint8 array) ending with a newline, and whether its lines
+    end with CRLF (kept in the bytes; otherwise every line ends with LF alone).
 
     Without a BOM the bytes are taken as UTF-8 as they are (``_split_lines`` validates them in
     one vectorised pass); ``assume_utf8=False`` decodes them (UTF-8, else GB18030) instead.
@@ -155,28 +166,33 @@ def _utf8_bytes(path: Path, *, assume_utf8: bool = True) -> np.ndarray:
         raw = np.frombuffer(data, dtype=np.uint8)[bom:]
     else:
         raw = np.frombuffer(decode_bytes(data, path).encode("utf-8"), dtype=np.uint8)
-    raw = _lf_line_ends(raw)
+    raw, crlf = _line_ends(raw)
     if not len(raw) or raw[-1] != 10:
         raw = np.append(raw, np.uint8(10))
-    return raw
+    return raw, crlf
 
 
-def _lf_line_ends(raw: np.ndarray) -> np.ndarray:
-    """CRLF and lone CR (old Mac) line ends as LF, like ``replace("\\r\\n", "\\n").replace("\\r", "\\n")``."""
-    cr = raw == 13
-    if not cr.any():
-        return raw
-    crlf = cr[:-1] & (raw[1:] == 10)
-    if int(np.count_nonzero(crlf)) == int(np.count_nonzero(cr)):
-        return raw[~cr]
-    out = raw[~np.append(crlf, False)]
+def _line_ends(raw: np.ndarray) -> tuple[np.ndarray, bool]:
+    """The bytes and whether they hold CRLF line ends. CRLF (what QQ writes) is left in place, the
+    lines' text ending before the CR; lone CRs (old Mac line ends) make every line end LF alone,
+    as ``replace("\\r\\n", "\\n").replace("\\r", "\\n")`` would."""
+    crs = np.flatnonzero(raw == 13)
+    if not len(crs):
+        return raw, False
+    if crs[-1] + 1 < len(raw) and bool((raw[crs + 1] == 10).all()):
+        return raw, True
+    pair = np.zeros(len(raw), dtype=bool)
+    pair[crs[crs + 1 < len(raw)]] = True
+    pair[:-1] &= raw[1:] == 10
+    out = raw[~pair]
     out[out == 13] = 10
-    return out
+    return out, False
 
 
-def _split_lines(buf: np.ndarray) -> tuple[pa.LargeStringArray, np.ndarray]:
-    """Every line (with its newline) as a zero-copy Arrow array, and the byte offset of each
-    (one more offset than lines: the end of the buffer). ``buf`` ends with a newline.
+def _split_lines(buf: np.ndarray, crlf: bool) -> tuple[pa.LargeStringArray, np.ndarray, np.ndarray]:
+    """Every line (with its line end) as a zero-copy Arrow array, the byte offset where each
+    starts (one more: the end of the buffer) and where its text ends (before CRLF or LF).
+    ``buf`` ends with a newline.
 
     The buffer is validated as UTF-8 once as a whole: a newline byte never occurs inside a
     multi-byte character, so each of its lines is valid too.
@@ -187,32 +203,31 @@ def _split_lines(buf: np.ndarray) -> tuple[pa.LargeStringArray, np.ndarray]:
         whole.validate(full=True)
     except pa.ArrowInvalid:
         raise _NotUtf8 from None
-    offsets = np.empty(int(np.count_nonzero(buf == 10)) + 1, dtype=np.int64)
-    offsets[0] = 0
-    offsets[1:] = np.flatnonzero(buf == 10) + 1
-    lines = pa.Array.from_buffers(pa.large_string(), len(offsets) - 1,
-                                  [None, pa.py_buffer(offsets), pa.py_buffer(buf)])
-    return lines, offsets
+    newlines = np.flatnonzero(buf == 10)
+    starts = np.empty(len(newlines) + 1, dtype=np.int64)
+    starts[0] = 0
+    starts[1:] = newlines + 1
+    ends = newlines - (buf[np.maximum(newlines - 1, 0)] == 13) if crlf else newlines
+    lines = pa.Array.from_buffers(pa.large_string(), len(starts) - 1, [None, pa.py_buffer(starts), pa.py_buffer(buf)])
+    return lines, starts, ends
 
 
 class _NotUtf8(Exception):
     """The bytes are not UTF-8 (the caller decodes them another way)."""
 
 
-def _line_text(buf: np.ndarray, starts: np.ndarray, i: int) -> str:
-    """Line ``i`` without its newline, as text."""
-    return buf[starts[i]:starts[i + 1] - 1].tobytes().decode("utf-8")
+def _line_text(f: _File, i: int) -> str:
+    """Line ``i`` without its line end, as text."""
+    return f.buf[f.starts[i]:f.ends[i]].tobytes().decode("utf-8")
 
 
-def _lines_starting_with(buf: np.ndarray, starts: np.ndarray, prefix: str, first: int = 0,
-                         end: int | None = None) -> np.ndarray:
-    """Indices (from ``first``) of the lines in [first, end) that start with ``prefix``."""
-    end = len(starts) - 1 if end is None else end
+def _lines_starting_with(f: _File, prefix: str) -> np.ndarray:
+    """Indices of the lines that start with ``prefix``."""
     code = prefix.encode("utf-8")
-    lines = np.arange(first, end)
-    lines = lines[starts[lines + 1] - 1 - starts[lines] >= len(code)]
-    for k, byte in enumerate(code):
-        lines = lines[buf[starts[lines] + k] == byte]
+    lines = np.flatnonzero(f.buf[f.starts[:-1]] == code[0])
+    lines = lines[f.ends[lines] - f.starts[lines] >= len(code)]
+    for k in range(1, len(code)):
+        lines = lines[f.buf[f.starts[lines] + k] == code[k]]
     return lines
 
 
@@ -221,19 +236,19 @@ class _Section:
         self.category, self.name, self.first, self.end = category, name, first, end  # line range [first, end)
 
 
-def _sections(buf: np.ndarray, starts: np.ndarray, path: Path) -> list[_Section]:
+def _sections(f: _File) -> list[_Section]:
     """The conversations in the file: each 消息对象 block and the lines that follow it; a file
     without one (its banner cut off) is one conversation named after the file."""
-    objects = _lines_starting_with(buf, starts, "消息对象:")
-    n = len(starts) - 1
+    objects = _lines_starting_with(f, "消息对象:")
+    n = len(f.starts) - 1
 
     def text(i: int) -> str:
-        return _line_text(buf, starts, i)
+        return _line_text(f, i)
 
     if not len(objects):
         head = [text(i) for i in range(min(n, 5))]
         first = next((i + 1 for i, h in enumerate(head) if h.startswith("消息记录（")), 0)
-        return [_Section(None, path.stem, first, n)]
+        return [_Section(None, f.path.stem, first, n)]
     sections = []
     for k, o in enumerate(objects.tolist()):
         name = text(o)[len("消息对象:"):].strip()
@@ -254,48 +269,88 @@ def _sections(buf: np.ndarray, starts: np.ndarray, path: Path) -> list[_Section]
     return sections
 
 
-def _parse_section(buf: np.ndarray, lines: pa.LargeStringArray, starts: np.ndarray, sec: _Section, path: Path,
-                   options: ParseOptions, account: LineAccount) -> ParsedConversation | None:
-    """One conversation; its headers, body lines and unaccepted lines are added to ``account``."""
-    part = lines.slice(sec.first, sec.end - sec.first)
-    if len(part) == 0:
+@dataclass
+class _File:
+    """An export's bytes (UTF-8, LF line ends), where each line starts (and the end), the lines
+    as an Arrow array, and where it came from."""
+
+    buf: np.ndarray
+    starts: np.ndarray  # where each line starts, and the end of the buffer
+    ends: np.ndarray  # where each line's text ends (its LF, or the CR of its CRLF)
+    crlf: bool  # lines end with CRLF (else LF alone)
+    lines: pa.LargeStringArray  # each line with its line end
+    path: Path
+    options: ParseOptions
+    _last_filled: np.ndarray | None = None
+
+    @property
+    def last_filled(self) -> np.ndarray:
+        """For each line, the last line at or before it that holds more than its line end (-1: none)."""
+        if self._last_filled is None:
+            empty = self.ends == self.starts[:-1]
+            self._last_filled = np.maximum.accumulate(np.where(empty, -1, np.arange(len(empty))))
+        return self._last_filled
+
+
+def _parse_section(f: _File, sec: _Section, account: LineAccount) -> ParsedConversation | None:
+    """One conversation; its headers, body lines and unaccepted lines are added to ``account``.
+
+    A big section is read in parts on the cores: its lines (blank, header-shaped, headers), then,
+    once the headers that start messages are known, its messages (times, texts, kinds, mentions).
+    """
+    n = sec.end - sec.first
+    if n == 0:
         return None
-    blank = _blank_lines(buf, starts, part, sec.first, sec.end)
+    read = in_parts(lambda lo, hi: _read_lines(f, sec.first + lo, sec.first + hi, sec.first), part_bounds(n))
+    blank = np.concatenate([r[0] for r in read])
     if bool(np.all(blank)):
         return None
-    shaped, head, rows = _read_headers(buf, starts, part, sec.first, blank)
+    shaped = np.concatenate([r[1] for r in read])
+    head = _Headers.concat([r[2] for r in read]) if len(read) > 1 else read[0][2]
+    rows = np.concatenate([r[3] for r in read])
     friend = bool(sec.category and "好友" in sec.category)
     keep, ids = _accepted(head, rows, blank, friend=friend)
     head, rows = head.take(np.flatnonzero(keep)), rows[keep]
     first_content = int(np.flatnonzero(~blank)[0])
     if not len(rows) or first_content < rows[0]:
         raise FormatError("expected a message header (YYYY-MM-DD H:MM:SS name(QQ号)) after a blank line",
-                          path=path, line=sec.first + first_content + 1)
-    stray = np.zeros(len(part), dtype=bool)
+                          path=f.path, line=sec.first + first_content + 1)
+    stray = np.zeros(n, dtype=bool)
     stray[shaped] = True
     stray[rows] = False
     unaccepted = np.flatnonzero(stray)
-    _check_swallowed(rows, unaccepted, len(part), sec.first, path)
+    _check_swallowed(rows, unaccepted, n, sec.first, f.path)
 
-    line_numbers = rows + sec.first + 1
-    ts = _timestamps(head, line_numbers, path, options)
-    body, body_lines = _bodies(buf, starts, rows + sec.first, sec.end)
+    f.last_filled  # noqa: B018  (computed once, before the parts read it)
+    header_lines = rows + sec.first
+    parts = in_parts(lambda lo, hi: _read_messages(f, head.slice(lo, hi), header_lines, lo, hi, sec.end, not ids),
+                     part_bounds(len(rows)))
+    body_lines = sum(p.spanned for p in parts)
     account.add(LineAccount(headers=len(rows), body=body_lines - len(unaccepted),
                             unaccepted=(unaccepted + sec.first + 1).tolist()))
-    table = _assemble(ts, head, body, line_numbers, keyed_by_name=not ids)
+    table = _assemble(_Messages.concat(parts), header_lines + 1, keyed_by_name=not ids)
     return ParsedConversation(platform="qq", name=sec.name, messages=table, native_id=None,
                               is_group=_is_group(sec.category, ids, head))
+
+
+def _read_lines(f: _File, first: int, end: int, origin: int) -> tuple[np.ndarray, np.ndarray, _Headers, np.ndarray]:
+    """Lines [first, end) of the file: which are blank, which are header-shaped and the headers
+    among those (line indices counted from ``origin``, the section's first line)."""
+    part = f.lines.slice(first, end - first)
+    blank = _blank_lines(f, part, first, end)
+    shaped, head, rows = _read_headers(f, part, first, blank)
+    return blank, shaped + (first - origin), head, rows + (first - origin)
 
 
 _BLANK_FIRST = np.zeros(256, dtype=bool)
 _BLANK_FIRST[[9, 13, 32]] = True  # a line of only these (and its newline) is blank
 
 
-def _blank_lines(buf: np.ndarray, starts: np.ndarray, part: pa.Array, first: int, end: int) -> np.ndarray:
+def _blank_lines(f: _File, part: pa.Array, first: int, end: int) -> np.ndarray:
     """Which lines of [first, end) hold nothing but spaces, tabs and line ends."""
-    begin = starts[first:end]
-    blank = starts[first + 1:end + 1] - begin == 1  # only the newline
-    maybe = np.flatnonzero(~blank & _BLANK_FIRST[buf[begin]])
+    begin = f.starts[first:end]
+    blank = f.ends[first:end] == begin  # only the line end
+    maybe = np.flatnonzero(~blank & _BLANK_FIRST[f.buf[begin]])
     if len(maybe):
         trimmed = pc.utf8_rtrim(part.take(pa.array(maybe)), characters="\n\r\t ")
         blank[maybe] = _mask(pc.equal(trimmed, ""))
@@ -383,17 +438,26 @@ class _Headers:
         return _Headers(**{k: v if v is None else v[index] if isinstance(v, np.ndarray)
                            else v.take(pa.array(index, pa.int64())) for k, v in arrays.items()})
 
+    def slice(self, lo: int, hi: int) -> _Headers:
+        arrays = {f.name: getattr(self, f.name) for f in fields(self)}
+        return _Headers(**{k: v if v is None else v[lo:hi] if isinstance(v, np.ndarray) else v.slice(lo, hi - lo)
+                           for k, v in arrays.items()})
+
     @staticmethod
     def concat(parts: list[_Headers]) -> _Headers:
+        built = all(p.written is None for p in parts)  # else each part's sender as written
         out = {}
         for f in fields(_Headers):
+            if f.name == "written" and built:
+                out[f.name] = None
+                continue
             values = [p.who if f.name == "written" else getattr(p, f.name) for p in parts]
             out[f.name] = (np.concatenate(values) if isinstance(values[0], np.ndarray)
                            else pa.concat_arrays([v.cast(pa.string()) for v in values]))
         return _Headers(**out)
 
 
-def _read_headers(buf: np.ndarray, starts: np.ndarray, part: pa.Array, first_line: int,
+def _read_headers(f: _File, part: pa.Array, first_line: int,
                   blank: np.ndarray) -> tuple[np.ndarray, _Headers, np.ndarray]:
     """The lines of ``part`` shaped like a header (``HEADER_SHAPE``), and the date, time and sender
     of those that are headers, with their indices.
@@ -403,9 +467,9 @@ def _read_headers(buf: np.ndarray, starts: np.ndarray, part: pa.Array, first_lin
     header-shaped by construction). The rest (12-hour clocks, ``/`` dates, emails, titles) take
     the regex path.
     """
-    begin = starts[first_line:first_line + len(part)]
-    candidates = np.flatnonzero(~blank & (buf[begin] - np.uint8(48) < 10))
-    fast, ok = _fast_headers(buf, starts, candidates + first_line)
+    begin = f.starts[first_line:first_line + len(part)]
+    candidates = np.flatnonzero(~blank & (f.buf[begin] - np.uint8(48) < 10))
+    fast, ok = _fast_headers(f.buf, f.starts, f.ends, candidates + first_line)
     others = candidates[~ok]
     if len(others):
         others = others[_mask(pc.match_substring_regex(part.take(pa.array(others)), HEADER_SHAPE))]
@@ -424,13 +488,13 @@ _LEFT_BRACKET = "【".encode()
 _SHIFTS = np.arange(0, 64, 8, dtype=np.uint64)
 
 
-def _fast_headers(buf: np.ndarray, starts: np.ndarray, lines: np.ndarray) -> tuple[_Headers, np.ndarray]:
+def _fast_headers(buf: np.ndarray, starts: np.ndarray, ends: np.ndarray, lines: np.ndarray) -> tuple[_Headers, np.ndarray]:
     """Headers in the common layout, read from the bytes with numpy; ``ok`` marks the lines that
     have it (the others must go through ``_regex_headers``)."""
     data = buf
     n = len(lines)
     begin = starts[lines]
-    end = starts[lines + 1] - 1  # the newline
+    end = ends[lines]  # the line end
     ok = end - begin > 21  # the shortest such header is "YYYY-MM-DD H:MM:SS x(1)", 22 bytes
     if len(data) < 32 or not ok.any():
         return _no_headers(), np.zeros(n, dtype=bool)
@@ -548,10 +612,40 @@ def _timestamps(head: _Headers, line_numbers: np.ndarray, path: Path, options: P
     return local_seconds_to_utc(local.astype(np.int64), options.tz)
 
 
-def _assemble(ts: pa.Array, head: _Headers, body: pa.Array, line_numbers: np.ndarray, *,
-              keyed_by_name: bool) -> pa.Table:
-    """The parsed table. Most rows are a member's message as the header says; the few that are
-    notices, anonymous, titled or nameless go through ``common.classic_message`` in Python."""
+@dataclass
+class _Messages:
+    """A run of consecutive messages read in one part: their columns before the few special rows
+    (notices, anonymous, titled or nameless senders) are read one by one."""
+
+    ts: pa.Array
+    body: pa.Array
+    spanned: int  # lines the bodies span
+    name: pa.Array  # the sender's name as the header gives it (all of it for senders without ids)
+    ident: pa.Array  # the sender's id, null when keyed by name
+    sender_id: pa.Array
+    kind: pa.Array
+    special: np.ndarray
+    mentions: pa.Array
+
+    @staticmethod
+    def concat(parts: list[_Messages]) -> _Messages:
+        if len(parts) == 1:
+            return parts[0]
+        out = {}
+        for f in fields(_Messages):
+            values = [getattr(p, f.name) for p in parts]
+            out[f.name] = (sum(values) if isinstance(values[0], int) else np.concatenate(values)
+                           if isinstance(values[0], np.ndarray) else pa.concat_arrays(values))
+        return _Messages(**out)
+
+
+def _read_messages(f: _File, head: _Headers, header_lines: np.ndarray, lo: int, hi: int, section_end: int,
+                   keyed_by_name: bool) -> _Messages:
+    """Messages [lo, hi) of a section whose messages start at ``header_lines`` (``head`` holds the
+    headers of these messages only)."""
+    ts = _timestamps(head, header_lines[lo:hi] + 1, f.path, f.options)
+    end = int(header_lines[hi]) if hi < len(header_lines) else section_end
+    body, spanned = _bodies(f, header_lines[lo:hi], end)
     n = len(body)
     name = head.who if keyed_by_name else head.name
     ident = pa.nulls(n, pa.string()) if keyed_by_name else head.ident
@@ -562,17 +656,31 @@ def _assemble(ts: pa.Array, head: _Headers, body: pa.Array, line_numbers: np.nda
         sender_id = ident
     special = (_mask(pc.is_in(ident, value_set=pa.array([*SYSTEM_UINS, ANONYMOUS_UIN])))
                | rows_containing(body, _MEMBER_HINTS) | _mask(pc.starts_with(name, "【")) | _blank_names(name))
+    at_rows = np.flatnonzero(rows_containing(body, ["@"]))
+    at_texts = body.take(pa.array(at_rows, pa.int64())).to_pylist()
+    mentions = _list_array(n, {i: find_mentions(text) for i, text in zip(at_rows.tolist(), at_texts)})
+    return _Messages(ts=ts, body=body, spanned=spanned, name=name.cast(pa.string()), ident=ident,
+                     sender_id=sender_id.cast(pa.string()), kind=kinds_from_text(body), special=special,
+                     mentions=mentions)
+
+
+def _assemble(m: _Messages, line_numbers: np.ndarray, *, keyed_by_name: bool) -> pa.Table:
+    """The parsed table. Most rows are a member's message as the header says; the few that are
+    notices, anonymous, titled or nameless go through ``common.classic_message`` in Python."""
+    n = len(m.body)
+    name, ident, body = m.name, m.ident, m.body
     ids: dict[int, str | None] = {}
     names: dict[int, str] = {}
     kinds: dict[int, str] = {}
     extras: dict[int, str] = {}
     events: dict[int, list[str]] = {}
-    rows = np.flatnonzero(special)
+    rows = np.flatnonzero(m.special)
     if len(rows):
         book = _sender_book(ident, name)
-        for i in map(int, rows):
-            fields_ = classic_message(name[i].as_py(), ident[i].as_py(), body[i].as_py(), book,
-                                      keyed_by_name=keyed_by_name)
+        index = pa.array(rows, pa.int64())
+        for i, (who, uin, text) in zip(rows.tolist(), zip(name.take(index).to_pylist(), ident.take(index).to_pylist(),
+                                                          body.take(index).to_pylist())):
+            fields_ = classic_message(who, uin, text, book, keyed_by_name=keyed_by_name)
             ids[i], names[i] = fields_["sender_id"], fields_["sender_name"]
             if fields_["kind"]:
                 kinds[i] = fields_["kind"]
@@ -580,19 +688,16 @@ def _assemble(ts: pa.Array, head: _Headers, body: pa.Array, line_numbers: np.nda
                 extras[i] = json.dumps(fields_["extra"], ensure_ascii=False, sort_keys=True)
             if fields_["event_members"]:
                 events[i] = fields_["event_members"]
-    at_rows = np.flatnonzero(rows_containing(body, ["@"]))
-    at_texts = body.take(pa.array(at_rows, pa.int64())).to_pylist()
-    mentions = _list_array(n, {i: find_mentions(text) for i, text in zip(at_rows.tolist(), at_texts)})
     nulls = pa.nulls(n, pa.string())
     return pa.table({
         S.MSG_ID: nulls,
-        S.TS: ts,
-        S.SENDER_ID: _patch(sender_id.cast(pa.string()), ids),
-        S.SENDER_NAME: _patch(name.cast(pa.string()), names),
-        S.KIND: _patch(kinds_from_text(body), kinds),
+        S.TS: m.ts,
+        S.SENDER_ID: _patch(m.sender_id, ids),
+        S.SENDER_NAME: _patch(name, names),
+        S.KIND: _patch(m.kind, kinds),
         S.TEXT: body.cast(pa.string()),
         S.REPLY_TO: nulls,
-        S.MENTIONS: mentions,
+        S.MENTIONS: m.mentions,
         S.EVENT_MEMBERS: _list_array(n, events),
         S.QUOTE_SENDER: nulls,
         S.QUOTE_TEXT: nulls,
@@ -641,23 +746,28 @@ def _patch(arr: pa.Array, changes: dict[int, str | None]) -> pa.Array:
     return pc.replace_with_mask(arr, pa.array(mask), pa.array([changes[i] for i in rows], arr.type))
 
 
-def _bodies(buf: bytes, starts: np.ndarray, header_lines: np.ndarray, end_line: int) -> tuple[pa.Array, int]:
-    """The text after each header line up to the next header, trailing newlines dropped, and the
-    number of lines those texts span.
+def _bodies(f: _File, header_lines: np.ndarray, end_line: int) -> tuple[pa.Array, int]:
+    """The text after each header line up to the next header (the last one's: up to
+    ``end_line``), trailing blank lines dropped, and the number of lines those texts span.
 
     Each body is a range of the file's bytes, so the array is built as Arrow string views onto
     the buffer (no per-message copy) and materialised in one cast.
     """
+    buf, starts = f.buf, f.starts
     begin = starts[header_lines + 1]
     bounds = np.append(header_lines[1:], end_line)
-    empty = np.diff(starts) == 1  # a line that is only its newline
-    last_filled = np.maximum.accumulate(np.where(empty, -1, np.arange(len(empty))))
-    last = np.where(bounds > header_lines + 1, last_filled[np.maximum(bounds - 1, 0)], -1)
+    last = np.where(bounds > header_lines + 1, f.last_filled[np.maximum(bounds - 1, 0)], -1)
     has_text = last > header_lines
-    stop = np.where(has_text, starts[np.maximum(last, 0) + 1] - 1, begin).astype(np.int64)
+    stop = np.where(has_text, f.ends[np.maximum(last, 0)], begin).astype(np.int64)
     spanned = np.where(has_text, last - header_lines, 0)
-    views = _string_views(buf, begin, stop - begin)
-    return views.cast(pa.string() if len(buf) < 2**31 else pa.large_string()), int(spanned.sum())
+    bodies = _string_views(buf, begin, stop - begin).cast(pa.string() if len(buf) < 2**31 else pa.large_string())
+    several = np.flatnonzero(spanned > 1)
+    if f.crlf and len(several):  # the line ends inside a text are LF alone, as everywhere else
+        mask = np.zeros(len(bodies), dtype=bool)
+        mask[several] = True
+        joined = pc.replace_substring(bodies.take(pa.array(several)), "\r\n", "\n")
+        bodies = pc.replace_with_mask(bodies, pa.array(mask), joined)
+    return bodies, int(spanned.sum())
 
 
 def _string_views(buf: np.ndarray, offsets: np.ndarray, lengths: np.ndarray) -> pa.Array:
