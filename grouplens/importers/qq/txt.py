@@ -485,7 +485,36 @@ def _read_headers(f: _File, part: pa.Array, first_line: int,
 
 
 _LEFT_BRACKET = "【".encode()
-_SHIFTS = np.arange(0, 64, 8, dtype=np.uint64)
+
+
+class _WordPattern:
+    """A pattern of bytes in a little-endian word read from a line: ``d`` a digit, ``.`` any
+    byte, anything else that byte. ``match`` tests many words at once with a few integer
+    operations (a digit is 0x30-0x39: high nibble 3, and adding 6 keeps it there)."""
+
+    def __init__(self, pattern: str, dtype: type):
+        t = np.dtype(dtype).type
+        literal = value = digit = 0
+        for k, c in enumerate(pattern):
+            if c == "d":
+                digit |= 0xFF << (8 * k)
+            elif c != ".":
+                literal |= 0xFF << (8 * k)
+                value |= ord(c) << (8 * k)
+        self.literal, self.value, self.digit = t(literal), t(value), t(digit)
+        self.high, self.threes, self.six = t(digit & 0xF0F0F0F0F0F0F0F0), t(digit & 0x3030303030303030), \
+            t(digit & 0x0606060606060606)
+
+    def match(self, words: np.ndarray) -> np.ndarray:
+        ok = (words & self.literal) == self.value
+        ok &= (words & self.high) == self.threes
+        ok &= (((words & self.digit) + self.six) & self.high) == self.threes
+        return ok
+
+
+_DATE = _WordPattern("dddd-dd-", np.uint64)
+_CLOCK_ONE = (_WordPattern("dd d:dd:", np.uint64), _WordPattern("dd .", np.uint32))
+_CLOCK_TWO = (_WordPattern("dd dd:dd", np.uint64), _WordPattern(":dd ", np.uint32))
 
 
 def _fast_headers(buf: np.ndarray, starts: np.ndarray, ends: np.ndarray, lines: np.ndarray) -> tuple[_Headers, np.ndarray]:
@@ -498,19 +527,12 @@ def _fast_headers(buf: np.ndarray, starts: np.ndarray, ends: np.ndarray, lines: 
     ok = end - begin > 21  # the shortest such header is "YYYY-MM-DD H:MM:SS x(1)", 22 bytes
     if len(data) < 32 or not ok.any():
         return _no_headers(), np.zeros(n, dtype=bool)
-    # The first 20 bytes of each line, from three word reads: col[i] is byte i.
+    # The first 20 bytes of each line, from three word reads (bytes 0-7, 8-15 and 16-19).
     at = np.where(ok, begin, 0)
-    words = [_words(data, np.uint64)[at], _words(data, np.uint64)[at + 8]]
-    col = [(words[i // 8] >> _SHIFTS[i % 8]).astype(np.uint8) for i in range(16)]
-    tail = _words(data, np.uint32)[at + 16]
-    col += [(tail >> np.uint32(8 * i)).astype(np.uint8) for i in range(4)]
-    val = [(c - np.uint8(48)) for c in col]  # digit values; anything not a digit wraps to >= 10
-    dig = [v < 10 for v in val]
-    ok &= dig[0] & dig[1] & dig[2] & dig[3] & dig[5] & dig[6] & dig[8] & dig[9]
-    ok &= (col[4] == 45) & (col[7] == 45) & (col[10] == 32)  # "-", "-", " "
-    one = (col[12] == 58) & dig[11] & dig[13] & dig[14] & (col[15] == 58) & dig[16] & dig[17] & (col[18] == 32)
-    two = (col[13] == 58) & dig[11] & dig[12] & dig[14] & dig[15] & (col[16] == 58) & dig[17] & dig[18] \
-        & (col[19] == 32)
+    w0, w1, w2 = _words(data, np.uint64)[at], _words(data, np.uint64)[at + 8], _words(data, np.uint32)[at + 16]
+    ok &= _DATE.match(w0)
+    one = _CLOCK_ONE[0].match(w1) & _CLOCK_ONE[1].match(w2)  # "DD H:MM:" "SS x"
+    two = _CLOCK_TWO[0].match(w1) & _CLOCK_TWO[1].match(w2)  # "DD HH:MM" ":SS "
     ok &= one | two
     who = begin + np.where(one, 19, 20)
     last = len(data) - 1
@@ -522,25 +544,31 @@ def _fast_headers(buf: np.ndarray, starts: np.ndarray, ends: np.ndarray, lines: 
     paren = end - 17 + last_other
     ok &= (last_other >= 0) & (last_other <= 14) & (window[np.arange(n), np.maximum(last_other, 0)] == 40)
     ok &= (paren > who) & (data[np.maximum(paren - 1, 0)] != 32)
-    w0, w1, w2 = (data[np.minimum(who + i, last)] for i in range(3))
-    ok &= w0 != 32
-    ok &= ~((w0 == _LEFT_BRACKET[0]) & (w1 == _LEFT_BRACKET[1]) & (w2 == _LEFT_BRACKET[2]))  # 【title】
+    b0, b1, b2 = (data[np.minimum(who + i, last)] for i in range(3))  # the sender's first bytes
+    ok &= b0 != 32
+    ok &= ~((b0 == _LEFT_BRACKET[0]) & (b1 == _LEFT_BRACKET[1]) & (b2 == _LEFT_BRACKET[2]))  # 【title】
     # "8:43:38 PM name": a 12-hour clock marker after the time is the regex path's job
-    ok &= ~(np.isin(w0, (65, 80, 97, 112)) & np.isin(w1, (77, 109)) & (w2 == 32))
+    ok &= ~(np.isin(b0, (65, 80, 97, 112)) & np.isin(b1, (77, 109)) & (b2 == 32))
     rows = np.flatnonzero(ok)
-    v = {i: val[i][rows].astype(np.int64) for i in (0, 1, 2, 3, 5, 6, 8, 9, *range(11, 19))}
-    one = one[rows]
-    h = np.where(one, v[11], v[11] * 10 + v[12])
-    mi = np.where(one, v[13] * 10 + v[14], v[14] * 10 + v[15])
-    sec = np.where(one, v[16] * 10 + v[17], v[17] * 10 + v[18])
-    y = v[0] * 1000 + v[1] * 100 + v[2] * 10 + v[3]
+    w0, w1, w2, one = w0[rows], w1[rows], w2[rows], one[rows]
+
+    def digits(word: np.ndarray, *at: int) -> np.ndarray:  # the number the digits at these bytes spell
+        value = np.zeros(len(word), dtype=np.int64)
+        for k in at:
+            value = value * 10 + ((word >> word.dtype.type(8 * k)) & word.dtype.type(15)).astype(np.int64)
+        return value
+
+    y, mo, d = digits(w0, 0, 1, 2, 3), digits(w0, 5, 6), digits(w1, 0, 1)
+    h = np.where(one, digits(w1, 3), digits(w1, 3, 4))
+    mi = np.where(one, digits(w1, 5, 6), digits(w1, 6, 7))
+    sec = np.where(one, digits(w2, 0, 1), digits(w2, 1, 2))
     who, paren, end = who[rows], paren[rows], end[rows]
     name = _string_views(buf, who, paren - who).cast(pa.string())
     uin = _string_views(buf, paren + 1, end - 1 - (paren + 1)).cast(pa.string())
-    digits = end - 1 - (paren + 1)
+    id_length = end - 1 - (paren + 1)
     no = np.zeros(len(rows), dtype=bool)
-    head = _Headers(y=y, mo=v[5] * 10 + v[6], d=v[8] * 10 + v[9], h=h, mi=mi, s=sec, pm=no, am=no,
-                    account=(digits >= 5) & (digits <= 13), name=name, ident=uin, written=None)
+    head = _Headers(y=y, mo=mo, d=d, h=h, mi=mi, s=sec, pm=no, am=no,
+                    account=(id_length >= 5) & (id_length <= 13), name=name, ident=uin, written=None)
     return head, ok
 
 
@@ -770,6 +798,11 @@ def _bodies(f: _File, header_lines: np.ndarray, end_line: int) -> tuple[pa.Array
     return bodies, int(spanned.sum())
 
 
+# The bytes a view of k <= 12 bytes keeps of its first eight and of its next four.
+_LOW_MASKS = np.array([(1 << (8 * min(k, 8))) - 1 for k in range(13)], dtype=np.uint64)
+_HIGH_MASKS = np.array([(1 << (8 * min(max(k - 8, 0), 4))) - 1 for k in range(13)], dtype=np.uint32)
+
+
 def _string_views(buf: np.ndarray, offsets: np.ndarray, lengths: np.ndarray) -> pa.Array:
     """Arrow string views of byte ranges of ``buf`` (inline up to 12 bytes, else prefix + offset).
 
@@ -793,10 +826,8 @@ def _string_views(buf: np.ndarray, offsets: np.ndarray, lengths: np.ndarray) -> 
         tail[:len(piece)] = piece
         low[i], high[i] = tail[:8].view("<u8")[0], tail[8:12].view("<u4")[0]
     kept = np.minimum(lengths, 12)  # inline strings are zero-padded past their length
-    low &= np.where(kept >= 8, np.uint64(0xFFFFFFFFFFFFFFFF),
-                    (np.uint64(1) << (np.minimum(kept, 7).astype(np.uint64) * np.uint64(8))) - np.uint64(1))
-    high &= np.where(kept >= 12, np.uint32(0xFFFFFFFF),
-                     (np.uint32(1) << (np.clip(kept - 8, 0, 3).astype(np.uint32) * np.uint32(8))) - np.uint32(1))
+    low &= _LOW_MASKS[kept]
+    high &= _HIGH_MASKS[kept]
     views = np.empty((n, 4), dtype=np.uint32)
     views[:, 0] = lengths
     views[:, 1] = low.astype(np.uint32)
