@@ -14,7 +14,6 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from .. import schema as S
-from ..analysis.group import messages_with_replies
 from ..importers import ALL_FORMATS, MEMBER_LIST
 from ..store.ingest import ImportReport, import_paths, make_options, unaccepted_message
 from ..store.store import open_store
@@ -185,6 +184,8 @@ def messages_command(
     """
     zone = ZoneInfo(tz)
     if replies:
+        from ..analysis.group import messages_with_replies  # the reply-link model, only when asked for
+
         df = messages_with_replies(open_store(store), group, since, until, tz=zone)
     else:
         df = open_store(store).messages(group=group, since=since, until=until, tz=zone)
