@@ -73,6 +73,7 @@ class Row:
     unit: str = "x"  # "x": a ratio A/B; "GB": an absolute figure
     a: list[float] = field(default_factory=list)
     b: list[float] = field(default_factory=list)
+    c: list[float] = field(default_factory=list)  # a third command, for a note
     value: float | None = None
     note: str = ""
 
@@ -156,9 +157,10 @@ class Runner:
         return max(peak, usage.ru_maxrss * 1024)
 
 
-def alternate(repeat: int, a: Callable[[], float], b: Callable[[], float], row: Row) -> None:
-    """Run A and B ``repeat`` times each, alternating which goes first; the row's figure is the
-    ratio of their medians."""
+def alternate(repeat: int, a: Callable[[], float], b: Callable[[], float], row: Row,
+              c: Callable[[], float] | None = None) -> None:
+    """Run A and B (and C, if given) ``repeat`` times each, alternating which goes first; the
+    row's figure is the ratio of the medians of A and B; C's times go to ``row.c``."""
     for i in range(repeat):
         if i % 2 == 0:
             row.a.append(a())
@@ -166,11 +168,21 @@ def alternate(repeat: int, a: Callable[[], float], b: Callable[[], float], row: 
         else:
             row.b.append(b())
             row.a.append(a())
+        if c is not None:
+            row.c.append(c())
     row.value = statistics.median(row.a) / statistics.median(row.b)
 
 
 def _k(n: int) -> str:
     return f"{n / 1e6:g}M" if n >= 1_000_000 else f"{n / 1000:.0f}k"
+
+
+def library_note(row: Row) -> None:
+    """Note on ``row`` what the same import costs as a library call in a plain process (row.c):
+    what the CLI's own start-up adds shows in the difference."""
+    seconds = statistics.median(row.c)
+    row.note = f"the same import as a library call (no CLI start-up): {seconds:.2f} s, " \
+               f"x{seconds / statistics.median(row.b):.2f}"
 
 
 def fresh(path: Path) -> Path:
@@ -188,6 +200,7 @@ CSV_READ = ("import sys, pyarrow.csv as c; "
             "c.read_csv(sys.argv[1], parse_options=c.ParseOptions(newlines_in_values=True))")
 WHATSTK_READ = ("import sys; from whatstk import df_from_whatsapp; "
                 "df_from_whatsapp(sys.argv[1], hformat='[%Y-%m-%d, %H:%M:%S] %name:', max_size=None)")
+LIBRARY_IMPORT = "import sys; from grouplens import import_paths; import_paths(sys.argv[1], sys.argv[2:])"
 JIEBA_CUT = ("import json, sys, jieba; texts = json.load(open(sys.argv[1], encoding='utf-8')); "
              "[jieba.lcut(t) for t in texts]")
 
@@ -240,7 +253,9 @@ def main() -> None:
             store = work / "import-store"
             row = Row("import", f"import {_k(n)} QQ TXT / pyarrow CSV read", 5.0)
             alternate(long, lambda: r.run(r.gl("import", str(files["qq.txt"]), "--store", str(fresh(store)))),
-                      lambda: r.run(r.py(CSV_READ, str(files["same.csv"]))), row)
+                      lambda: r.run(r.py(CSV_READ, str(files["same.csv"]))), row,
+                      lambda: r.run(r.py(LIBRARY_IMPORT, str(fresh(store)), str(files["qq.txt"]))))
+            library_note(row)
             results.append(row)
         if "whatstk" in rows:
             n = sizes.whatstk_messages
@@ -249,7 +264,9 @@ def main() -> None:
             store = work / "whatstk-store"
             row = Row("whatstk", f"import {_k(n)} / whatstk parse", 0.5)
             alternate(long, lambda: r.run(r.gl("import", str(files["qq.txt"]), "--store", str(fresh(store)))),
-                      lambda: r.run(r.py(WHATSTK_READ, str(files["whatsapp.txt"]))), row)
+                      lambda: r.run(r.py(WHATSTK_READ, str(files["whatsapp.txt"]))), row,
+                      lambda: r.run(r.py(LIBRARY_IMPORT, str(fresh(store)), str(files["qq.txt"]))))
+            library_note(row)
             results.append(row)
         if {"pipeline", "roles-again", "next-week"} & set(rows):
             step(f"simulating {sizes.weeks} weeks of a {sizes.members}-member group (cached)")
@@ -323,7 +340,7 @@ def main() -> None:
     print_table(results, sizes, args.quick)
     if args.json:
         args.json.write_text(json.dumps([{"row": x.name, "what": x.what, "figure": x.value, "unit": x.unit,
-                                          "target": x.target, "met": x.met, "a_seconds": x.a, "b_seconds": x.b,
+                                          "target": x.target, "met": x.met, "a_seconds": x.a, "b_seconds": x.b, "c_seconds": x.c,
                                           "note": x.note} for x in results], indent=1), encoding="utf-8")
 
 
