@@ -207,9 +207,9 @@ def cores() -> int:
 
 
 def part_bounds(n: int, rows: int | None = None) -> list[tuple[int, int]]:
-    """Consecutive ranges covering [0, n): one per core at most, none smaller than ``rows``
-    (``PART_ROWS`` by default) unless there is only one."""
-    k = max(1, min(cores(), n // (rows or PART_ROWS)))
+    """Consecutive ranges covering [0, n) of about ``rows`` (``PART_ROWS``) each: as many as the
+    cores run at once bound the memory their work takes."""
+    k = max(1, -(-n // (rows or PART_ROWS)))
     edges = [n * i // k for i in range(k + 1)]
     return list(zip(edges[:-1], edges[1:]))
 

@@ -77,8 +77,11 @@ def hash_strings(arr: pa.Array) -> np.ndarray:
     offsets = np.frombuffer(arr.buffers()[1], dtype=np.int64)[arr.offset: arr.offset + n + 1]
     data = arr.buffers()[2]
     raw = np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(0, np.uint8)
-    padded = np.concatenate([raw, np.zeros(8, np.uint8)])
-    words = np.ndarray(shape=(max(len(padded) - 7, 1),), dtype="<u8", buffer=padded, strides=(1,))
+    if len(raw) < 8:
+        raw = np.concatenate([raw, np.zeros(8 - len(raw), np.uint8)])
+    # A word at every byte; a read that would run past the end takes the last word, shifted.
+    words = np.ndarray(shape=(len(raw) - 7,), dtype="<u8", buffer=raw, strides=(1,))
+    last = len(raw) - 8
     starts = offsets[:-1]
     lengths = np.diff(offsets)
     h = _mix(lengths.astype(np.uint64) * _M1 + np.uint64(0x243F6A8885A308D3))
@@ -92,7 +95,12 @@ def hash_strings(arr: pa.Array) -> np.ndarray:
             rows, left = rows[live], left[live]
             if not len(rows):
                 break
-        w = words[starts[rows] + k] & _TAIL_MASKS[np.minimum(left, 8)]
+        at = starts[rows] + k
+        w = words[np.minimum(at, last)]
+        beyond = np.flatnonzero(at > last)
+        if len(beyond):
+            w[beyond] >>= ((at[beyond] - last) * 8).astype(np.uint64)
+        w &= _TAIL_MASKS[np.minimum(left, 8)]
         h[rows] = _mix((h[rows] ^ w) * _M1)
         k += 8
     if len(long_rows):

@@ -8,6 +8,8 @@ ts + sender + text + occurrence, see ``ids.content_ids``).
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import traceback
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
@@ -187,6 +189,7 @@ def _import_one(tx: Transaction, path: Path, named: bool, forced, group: str | N
         else:
             notify("phase", {"phase": f"reading {imp.name}"})
             conversations = list(imp.parse(path, options))  # the whole file parses before anything is staged
+            release_memory()
             account = file_account(conversations)
             if account is not None:
                 result.lines = account.to_dict()
@@ -208,6 +211,21 @@ def _import_one(tx: Transaction, path: Path, named: bool, forced, group: str | N
         if debug:
             result.warnings.append(traceback.format_exc())
     return result
+
+
+def release_memory() -> None:
+    """Give the memory that parsing freed back to the system: Arrow's pool keeps freed blocks,
+    and glibc's malloc keeps what numpy's temporaries (many, in several threads) used. Without
+    this, a big import's peak is that memory plus everything merging allocates after it."""
+    pa.default_memory_pool().release_unused()
+    if _trim is not None:
+        _trim(0)
+
+
+try:
+    _trim = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
+except (OSError, AttributeError):  # not glibc
+    _trim = None
 
 
 def file_account(conversations: list[ParsedConversation]) -> LineAccount | None:

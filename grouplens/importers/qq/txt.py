@@ -116,13 +116,11 @@ class QQTxtImporter(Importer):
         return _bannerless(sample)
 
     def parse(self, path: Path, options: ParseOptions) -> Iterator[ParsedConversation]:
-        buf, crlf = _utf8_bytes(path)
         try:
-            lines, starts, ends = _split_lines(buf, crlf)
+            file = _read_file(path, options)
         except _NotUtf8:  # GB18030, as Excel and Notepad save it (or bad bytes, reported at their line)
-            buf, crlf = _utf8_bytes(path, assume_utf8=False)
-            lines, starts, ends = _split_lines(buf, crlf)
-        file = _File(buf, starts, ends, crlf, lines, path, options)
+            file = _read_file(path, options, assume_utf8=False)
+        lines = file.lines
         account = LineAccount()
         conversations = []
         for section in _sections(file):
@@ -153,63 +151,58 @@ def _has_account(header: str) -> bool:
     return ident is not None and re.match(ACCOUNT_ID_RE, ident) is not None
 
 
-def _utf8_bytes(path: Path, *, assume_utf8: bool = True) -> tuple[np.ndarray, bool]:
-    """The file as UTF-8 bytes (a numpy uint8 array) ending with a newline, and whether its lines
-    end with CRLF (kept in the bytes; otherwise every line ends with LF alone).
+def _read_file(path: Path, options: ParseOptions, *, assume_utf8: bool = True) -> _File:
+    """The export as UTF-8 bytes ending with a newline, split into lines.
 
-    Without a BOM the bytes are taken as UTF-8 as they are (``_split_lines`` validates them in
-    one vectorised pass); ``assume_utf8=False`` decodes them (UTF-8, else GB18030) instead.
+    Without a BOM the bytes are taken as UTF-8 as they are and validated in one vectorised pass
+    (``_NotUtf8`` if they are not); ``assume_utf8=False`` decodes them (UTF-8, else GB18030)
+    instead. CRLF line ends (what QQ writes) stay in the bytes, each line's text ending before
+    them; lone CRs (old Mac line ends) become LF, as ``replace("\\r\\n", "\\n").replace("\\r", "\\n")``
+    would.
     """
     data = path.read_bytes()
     enc, bom = detect_encoding(data[:4096])
     if enc == "utf-8" and assume_utf8:
-        raw = np.frombuffer(data, dtype=np.uint8)[bom:]
+        buf = np.frombuffer(data, dtype=np.uint8)[bom:]
     else:
-        raw = np.frombuffer(decode_bytes(data, path).encode("utf-8"), dtype=np.uint8)
-    raw, crlf = _line_ends(raw)
-    if not len(raw) or raw[-1] != 10:
-        raw = np.append(raw, np.uint8(10))
-    return raw, crlf
-
-
-def _line_ends(raw: np.ndarray) -> tuple[np.ndarray, bool]:
-    """The bytes and whether they hold CRLF line ends. CRLF (what QQ writes) is left in place, the
-    lines' text ending before the CR; lone CRs (old Mac line ends) make every line end LF alone,
-    as ``replace("\\r\\n", "\\n").replace("\\r", "\\n")`` would."""
-    crs = np.flatnonzero(raw == 13)
-    if not len(crs):
-        return raw, False
-    if crs[-1] + 1 < len(raw) and bool((raw[crs + 1] == 10).all()):
-        return raw, True
-    pair = np.zeros(len(raw), dtype=bool)
-    pair[crs[crs + 1 < len(raw)]] = True
-    pair[:-1] &= raw[1:] == 10
-    out = raw[~pair]
-    out[out == 13] = 10
-    return out, False
-
-
-def _split_lines(buf: np.ndarray, crlf: bool) -> tuple[pa.LargeStringArray, np.ndarray, np.ndarray]:
-    """Every line (with its line end) as a zero-copy Arrow array, the byte offset where each
-    starts (one more: the end of the buffer) and where its text ends (before CRLF or LF).
-    ``buf`` ends with a newline.
-
-    The buffer is validated as UTF-8 once as a whole: a newline byte never occurs inside a
-    multi-byte character, so each of its lines is valid too.
-    """
+        buf = np.frombuffer(decode_bytes(data, path).encode("utf-8"), dtype=np.uint8)
+    newlines = _positions(buf, 10)
+    crs = _count(buf, 13)
+    crlf = crs > 0 and crs == int(np.count_nonzero(buf[np.maximum(newlines - 1, 0)] == 13))
+    if crs and not crlf:
+        pair = np.zeros(len(buf), dtype=bool)
+        pair[:-1] = (buf[:-1] == 13) & (buf[1:] == 10)
+        buf = buf[~pair]
+        buf[buf == 13] = 10
+        newlines = _positions(buf, 10)
+    if not len(buf) or buf[-1] != 10:
+        buf = np.append(buf, np.uint8(10))
+        newlines = np.append(newlines, len(buf) - 1)
     whole = pa.Array.from_buffers(pa.large_string(), 1, [None, pa.py_buffer(np.array([0, len(buf)], np.int64)),
                                                          pa.py_buffer(buf)])
     try:
-        whole.validate(full=True)
+        whole.validate(full=True)  # a newline byte never occurs inside a character: each line is valid too
     except pa.ArrowInvalid:
         raise _NotUtf8 from None
-    newlines = np.flatnonzero(buf == 10)
     starts = np.empty(len(newlines) + 1, dtype=np.int64)
     starts[0] = 0
     starts[1:] = newlines + 1
     ends = newlines - (buf[np.maximum(newlines - 1, 0)] == 13) if crlf else newlines
     lines = pa.Array.from_buffers(pa.large_string(), len(starts) - 1, [None, pa.py_buffer(starts), pa.py_buffer(buf)])
-    return lines, starts, ends
+    return _File(buf, starts, ends, crlf, lines, path, options)
+
+
+_BLOCK = 1 << 24  # bytes scanned at a time, so that no full-size temporary is made
+
+
+def _positions(buf: np.ndarray, byte: int) -> np.ndarray:
+    """Where ``byte`` occurs in ``buf``."""
+    found = [np.flatnonzero(buf[lo:lo + _BLOCK] == byte) + lo for lo in range(0, len(buf), _BLOCK)]
+    return np.concatenate(found) if found else np.zeros(0, dtype=np.int64)
+
+
+def _count(buf: np.ndarray, byte: int) -> int:
+    return sum(int(np.count_nonzero(buf[lo:lo + _BLOCK] == byte)) for lo in range(0, len(buf), _BLOCK))
 
 
 class _NotUtf8(Exception):
@@ -287,8 +280,9 @@ class _File:
     def last_filled(self) -> np.ndarray:
         """For each line, the last line at or before it that holds more than its line end (-1: none)."""
         if self._last_filled is None:
-            empty = self.ends == self.starts[:-1]
-            self._last_filled = np.maximum.accumulate(np.where(empty, -1, np.arange(len(empty))))
+            last = np.arange(len(self.ends))
+            last[self.ends == self.starts[:-1]] = -1
+            self._last_filled = np.maximum.accumulate(last, out=last)
         return self._last_filled
 
 
@@ -446,14 +440,20 @@ class _Headers:
     @staticmethod
     def concat(parts: list[_Headers]) -> _Headers:
         built = all(p.written is None for p in parts)  # else each part's sender as written
+        if not built:
+            for p in parts:
+                p.written = p.who
         out = {}
         for f in fields(_Headers):
             if f.name == "written" and built:
                 out[f.name] = None
                 continue
-            values = [p.who if f.name == "written" else getattr(p, f.name) for p in parts]
+            values = [getattr(p, f.name) for p in parts]
+            for part in parts:  # each part's copy goes as soon as the whole is built: one column at a time
+                setattr(part, f.name, None)
             out[f.name] = (np.concatenate(values) if isinstance(values[0], np.ndarray)
                            else pa.concat_arrays([v.cast(pa.string()) for v in values]))
+            del values
         return _Headers(**out)
 
 
@@ -553,9 +553,9 @@ def _fast_headers(buf: np.ndarray, starts: np.ndarray, ends: np.ndarray, lines: 
     w0, w1, w2, one = w0[rows], w1[rows], w2[rows], one[rows]
 
     def digits(word: np.ndarray, *at: int) -> np.ndarray:  # the number the digits at these bytes spell
-        value = np.zeros(len(word), dtype=np.int64)
+        value = np.zeros(len(word), dtype=np.int32)
         for k in at:
-            value = value * 10 + ((word >> word.dtype.type(8 * k)) & word.dtype.type(15)).astype(np.int64)
+            value = value * 10 + ((word >> word.dtype.type(8 * k)) & word.dtype.type(15)).astype(np.int32)
         return value
 
     y, mo, d = digits(w0, 0, 1, 2, 3), digits(w0, 5, 6), digits(w1, 0, 1)
@@ -573,7 +573,7 @@ def _fast_headers(buf: np.ndarray, starts: np.ndarray, ends: np.ndarray, lines: 
 
 
 def _no_headers() -> _Headers:
-    none = np.zeros(0, dtype=np.int64)
+    none = np.zeros(0, dtype=np.int32)
     empty = pa.array([], pa.string())
     return _Headers(y=none, mo=none, d=none, h=none, mi=none, s=none, pm=none.astype(bool), am=none.astype(bool),
                     account=none.astype(bool), name=empty, ident=empty, written=empty)
@@ -610,7 +610,7 @@ def _regex_headers(part: pa.Array, candidates: np.ndarray) -> tuple[_Headers, np
     name = pc.utf8_trim_whitespace(pc.replace_substring_regex(who, _ID_SUFFIX, ""))
 
     def ints(arr: pa.StructArray, field: str) -> np.ndarray:
-        return pc.cast(pc.struct_field(arr, field), pa.int64()).to_numpy(zero_copy_only=False)
+        return pc.cast(pc.struct_field(arr, field), pa.int32()).to_numpy(zero_copy_only=False)
 
     ap = pc.utf8_upper(pc.struct_field(clock, "ap")).to_numpy(zero_copy_only=False)
     head = _Headers(y=ints(date, "y"), mo=ints(date, "mo"), d=ints(date, "d"), h=ints(clock, "h"),
@@ -622,7 +622,8 @@ def _regex_headers(part: pa.Array, candidates: np.ndarray) -> tuple[_Headers, np
 
 def _timestamps(head: _Headers, line_numbers: np.ndarray, path: Path, options: ParseOptions) -> pa.Array:
     """Header dates and clocks as UTC instants; an impossible date is an error at its line."""
-    y, mo, d, h, mi, s, pm, am = head.y, head.mo, head.d, head.h, head.mi, head.s, head.pm, head.am
+    y, mo, d, h, mi, s = (a.astype(np.int64) for a in (head.y, head.mo, head.d, head.h, head.mi, head.s))
+    pm, am = head.pm, head.am
     twelve = pm | am
     bad = (mo < 1) | (mo > 12) | (d < 1) | (d > 31) | (mi > 59) | (s > 59) | (y < 1970) | (y > 2200)
     bad |= np.where(twelve, (h < 1) | (h > 12), h > 23)
@@ -662,8 +663,11 @@ class _Messages:
         out = {}
         for f in fields(_Messages):
             values = [getattr(p, f.name) for p in parts]
+            for part in parts:  # each part's copy goes as soon as the whole is built: one column at a time
+                setattr(part, f.name, None)
             out[f.name] = (sum(values) if isinstance(values[0], int) else np.concatenate(values)
                            if isinstance(values[0], np.ndarray) else pa.concat_arrays(values))
+            del values
         return _Messages(**out)
 
 
