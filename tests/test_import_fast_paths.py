@@ -20,6 +20,8 @@ from hypothesis import strategies as st
 
 import grouplens.importers.base as base
 import grouplens.importers.qq.txt as qq_txt
+import grouplens.store.ingest as ingest
+from grouplens import import_paths, open_store
 from grouplens.importers import ParseOptions, get
 from grouplens.importers.textutil import rows_containing
 from grouplens.store.ids import content_ids, occurrences, repeated
@@ -140,3 +142,21 @@ def test_rows_containing_finds_what_python_finds(texts: list[str | None], litera
     array = pa.array(texts, pa.string()).slice(min(skip, len(texts)))
     expected = [t is not None and any(lit in t for lit in literals) for t in texts[min(skip, len(texts)):]]
     assert list(rows_containing(array, literals)) == expected
+
+
+def test_files_parsed_ahead_give_the_store_and_report_files_parsed_one_by_one(tmp_path: Path, monkeypatch) -> None:
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    for k in range(4):
+        write(folder / f"{k}-export.txt", mixed_export(60, seed=k), "\r\n")
+    (folder / "2-broken.txt").write_text("2021-13-40 8:00:00 阿杰(123456)\n你好\n", encoding="utf-8")
+    (folder / "9-members.csv").write_text("QQ号,群名片\n123456789,阿杰\n", encoding="utf-8")
+    ahead = import_paths(tmp_path / "ahead", [folder], group="甲群")
+    monkeypatch.setattr(ingest, "READ_AHEAD_BYTES", -1)  # nothing goes ahead
+    alone = import_paths(tmp_path / "alone", [folder], group="甲群")
+    summary = [(f.path, f.status, f.parsed, f.added, f.error, f.lines) for f in alone.files]
+    assert [(f.path, f.status, f.parsed, f.added, f.error, f.lines) for f in ahead.files] == summary
+    assert [f.status for f in alone.files].count("error") == 1
+    a, b = open_store(tmp_path / "ahead"), open_store(tmp_path / "alone")
+    assert a.messages().drop(columns=["import_id"]).equals(b.messages().drop(columns=["import_id"]))
+    assert a.members().equals(b.members())

@@ -197,6 +197,7 @@ class Importer:
 PART_ROWS = 250_000
 _PART_THREAD = "grouplens-part"
 _pool: ThreadPoolExecutor | None = None
+_pool_lock = threading.Lock()
 
 
 def cores() -> int:
@@ -224,8 +225,9 @@ def in_parts(work: Callable[[int, int], T], bounds: Sequence[tuple[int, int]]) -
     global _pool
     if len(bounds) <= 1 or threading.current_thread().name.startswith(_PART_THREAD):
         return [work(lo, hi) for lo, hi in bounds]
-    if _pool is None:
-        _pool = ThreadPoolExecutor(max_workers=cores(), thread_name_prefix=_PART_THREAD)
+    with _pool_lock:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(max_workers=cores(), thread_name_prefix=_PART_THREAD)
     futures = [_pool.submit(work, lo, hi) for lo, hi in bounds]
     return [f.result() for f in futures]
 

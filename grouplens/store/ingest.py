@@ -12,6 +12,7 @@ import ctypes
 import ctypes.util
 import traceback
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
@@ -152,11 +153,14 @@ def import_paths(store: Store | str | Path | None, paths: Iterable[str | Path], 
     notify("start", {"total": len(inputs)})
     with st.lock(on_wait=lambda: notify("waiting", {})):
         tx = st.transaction()
+        ahead = _ReadAhead(forced, options)
         results: list[FileResult] = []
         try:
-            for path, named in inputs:
+            for i, (path, named) in enumerate(inputs):
                 notify("file", {"path": str(path)})
-                result = _import_one(tx, path, named, forced, group, options, debug, notify, strict)
+                if i + 1 < len(inputs):
+                    ahead.start(path, inputs[i + 1][0])
+                result = _import_one(tx, path, named, forced, group, options, debug, notify, strict, ahead)
                 results.append(result)
                 notify("done", {"result": result})
             report = ImportReport(tx.import_id, str(st.path), results)
@@ -165,11 +169,79 @@ def import_paths(store: Store | str | Path | None, paths: Iterable[str | Path], 
         except BaseException:
             tx.abort()
             raise
+        finally:
+            ahead.close()
     return report
 
 
+# Inputs up to this size are parsed one ahead, in the background, while the one before is merged
+# (an import of many exports uses a second core that way); bigger ones are read in parts instead.
+READ_AHEAD_BYTES = 32 * 2**20
+
+
+class _ReadAhead:
+    """Parses the next input in a background thread while the current one is merged.
+
+    Only a regular file goes ahead, and only when it and the one being merged are small, so that
+    two big files never sit in memory at once. ``_import_one`` takes the result if the file gets
+    as far as parsing with the same importer (its own checks come first); otherwise it is dropped.
+    """
+
+    def __init__(self, forced: importers.Importer | None, options: ParseOptions):
+        self.forced, self.options = forced, options
+        self._pool: ThreadPoolExecutor | None = None
+        self._pending: dict[Path, Future] = {}
+
+    def start(self, current: Path, following: Path) -> None:
+        try:
+            if not (_small_file(current) and _small_file(following)):
+                return
+        except OSError:
+            return
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="grouplens-read")
+        self._pending[following] = self._pool.submit(self._parse, following)
+
+    def _parse(self, path: Path) -> tuple[importers.Importer | None, list[ParsedConversation] | None,
+                                           BaseException | None]:
+        try:
+            imp = self.forced or importers.detect(path)
+        except Exception:  # detection is done again, and reported, where the file is imported
+            return None, None, None
+        if imp.sidecar or imp.directory or imp is importers.MEMBER_LIST:
+            return None, None, None
+        try:
+            return imp, list(imp.parse(path, self.options)), None
+        except Exception as e:  # raised where the file is imported, as if parsed there
+            return imp, None, e
+
+    def take(self, path: Path, imp: importers.Importer) -> list[ParsedConversation] | None:
+        """The conversations parsed ahead for ``path`` with ``imp`` (its error raised), or None."""
+        future = self._pending.pop(path, None)
+        if future is None:
+            return None
+        parsed_with, conversations, error = future.result()
+        if parsed_with is not imp:
+            return None
+        if error is not None:
+            raise error
+        return conversations
+
+    def close(self) -> None:
+        for future in self._pending.values():
+            future.cancel()
+        self._pending.clear()
+        if self._pool is not None:
+            self._pool.shutdown(wait=False)
+
+
+def _small_file(path: Path) -> bool:
+    return path.is_file() and path.stat().st_size <= READ_AHEAD_BYTES
+
+
 def _import_one(tx: Transaction, path: Path, named: bool, forced, group: str | None,
-                options: ParseOptions, debug: bool, notify: Progress, strict: bool = False) -> FileResult:
+                options: ParseOptions, debug: bool, notify: Progress, strict: bool = False,
+                ahead: _ReadAhead | None = None) -> FileResult:
     result = FileResult(path=str(path), status="error")
     try:
         if not path.exists():
@@ -188,7 +260,9 @@ def _import_one(tx: Transaction, path: Path, named: bool, forced, group: str | N
             _import_member_list(tx, path, imp, group, options, result)
         else:
             notify("phase", {"phase": f"reading {imp.name}"})
-            conversations = list(imp.parse(path, options))  # the whole file parses before anything is staged
+            conversations = ahead.take(path, imp) if ahead else None
+            if conversations is None:
+                conversations = list(imp.parse(path, options))  # the whole file parses before anything is staged
             release_memory()
             account = file_account(conversations)
             if account is not None:
