@@ -179,6 +179,11 @@ class EngagementConfig:
         address_window_minutes: when the reply model is not installed, a message opening with
             ``@name`` answers that member's latest message within this many minutes.
         max_depth: replies followed below a message (a guard against pathological chains).
+        answer_window_minutes, answer_max_candidates: a question's answer is looked for among the
+            next ``answer_max_candidates`` messages by others within this many minutes
+            (``grouplens.analysis.answers``).
+        answer_min_probability: the first candidate at least this likely to answer the question
+            (quoted or not) is its answer.
     """
 
     reply_weight: float = 1.0
@@ -188,6 +193,9 @@ class EngagementConfig:
     opinion_min_chars: int = 20
     address_window_minutes: float = 120.0
     max_depth: int = 200
+    answer_window_minutes: float = 180.0
+    answer_max_candidates: int = 8
+    answer_min_probability: float = 0.25
 
     def __post_init__(self) -> None:
         for key in ("reply_weight", "indirect_weight", "replier_weight", "mention_weight"):
@@ -195,6 +203,12 @@ class EngagementConfig:
                 raise ConfigValueError(key, "must not be negative")
         if self.opinion_min_chars < 1:
             raise ConfigValueError("opinion_min_chars", "must be at least 1")
+        if self.answer_window_minutes <= 0:
+            raise ConfigValueError("answer_window_minutes", "must be positive")
+        if self.answer_max_candidates < 1:
+            raise ConfigValueError("answer_max_candidates", "must be at least 1")
+        if not 0.0 <= self.answer_min_probability <= 1.0:
+            raise ConfigValueError("answer_min_probability", "must be between 0 and 1")
         if self.address_window_minutes <= 0:
             raise ConfigValueError("address_window_minutes", "must be positive")
         if self.max_depth < 1:
@@ -206,39 +220,49 @@ class RolesConfig:
     """``[roles]``: how members get their role (thinker, critic, onlooker, silent), their tags
     (kol, operator, shill, advertiser, newcomer, left) and their influence (``grouplens.roles``).
 
+    Several tests are relative to the group ("an outlier"): a figure's robust z-score among the
+    group's speakers, (log(1 + x) - median) / (1.4826 x median absolute deviation), the deviation
+    floored at ``outlier_min_spread`` so that a group where nearly everyone has 0 still works.
+
     Roles, following the key-person rule:
         silent: said at most ``silent_max_messages`` things. Owner and admin accounts are
             staff who follow the group, so they are never silent.
         thinker: starts discussions others take up: at least ``thinker_min_conversations``
-            conversations started, and ``thinker_min_share`` of all conversations started in
-            the group; only speakers above the lowest activity tier (a k-means split, with
-            scikit-learn and a fixed seed, of messages per week into ``activity_tiers`` tiers).
-            Whoever draws more objections than they make is the thinker when both fit.
-        critic: disputes others' points: at least ``critic_min_objections`` objections, making
-            up ``critic_min_objection_share`` of what they say besides answering questions
-            (critics may say little else, so activity does not matter).
+            conversations started (messages that opened a thread someone else replied to), and
+            either ``thinker_min_share`` of all conversations started in the group or an outlier
+            (z >= ``thinker_min_outlier``) in discussions started that two or more others joined;
+            only speakers above the lowest activity tier (a k-means split, with scikit-learn and a
+            fixed seed, of messages per week into ``activity_tiers`` tiers). Whoever draws more
+            objections than they make is the thinker when both fit.
+        critic: disputes others' points: at least ``critic_min_objections`` objections outside
+            their own threads (a thinker defending their view in their thread makes none), making
+            up ``critic_min_objection_share`` of what they say besides answering questions.
         onlooker: everyone else who speaks. Operator, shill and advertiser accounts are
             onlookers unless they lead or dispute discussions.
 
     Tags:
-        kol: an opinion leader's influence comes from credibility: influence at least
-            ``kol_min_influence`` times an average member's, replied to or sought out by at least
-            ``kol_min_sources`` distinct people, and answering others' questions: at least
-            ``kol_min_answers`` answers, making up ``kol_min_answer_share`` of what they say and
-            at least ``kol_min_answer_ratio`` times the group's share of answers in all its speech,
-            or giving at least ``kol_min_answers_of_group`` of all the group's answers (a leader
-            who talks a lot besides answering).
+        kol: the members whose posts others take up, relative to the group: among speakers who
+            are no operator, shill or advertiser account, the one with the highest influence,
+            and any other whose influence is an outlier (z >= ``kol_min_outlier``) and at least
+            ``kol_min_top_ratio`` of the highest; at most ``kol_max``, each sought out by at least
+            ``kol_min_sources`` people. Only when the group has real discussion: at least
+            ``kol_min_discussions`` discussions (threads two or more others joined) started by
+            such members.
         operator: an owner or admin on the member list who is no thinker or critic; or an account
-            that welcomes newcomers (``operator_min_welcomes``) or posts scripted templates at
-            fixed times (at least ``operator_min_template_posts`` of them, a template share >=
-            ``operator_min_template_share``, regularity >= ``scheduled_min_regularity``)
-            without coordinating with other accounts.
-        shill: at least ``shill_min_messages`` messages, posted at fixed times of day
-            (regularity >= ``scheduled_min_regularity``), and stirring activity: echoed by or
-            echoing other accounts (coordination >= ``shill_min_coordination``: near-duplicate
-            texts from different accounts within ``coordination_window_minutes``), or asking
-            questions others answer (at least ``shill_min_answered_questions`` of their posts,
-            and at least ``shill_min_messages`` such questions).
+            that welcomes newcomers (``operator_min_welcomes``), or posts notices, knowledge cards,
+            briefings, scripts and 【headed】 posts: at least ``operator_min_notices`` of them,
+            at regular times (notice regularity >= ``scheduled_min_regularity``) or making up
+            ``operator_min_notice_share`` of what it says. Not a shill or advertiser.
+        shill: an ordinary account (not owner/admin, no operator) that posts questions or topic
+            starters at one clock time (within ``regularity_window_minutes``) on at least
+            ``shill_min_days`` days, those being ``shill_min_scheduled_share`` of its starters,
+            answered by someone else within ``shill_answer_minutes`` (``shill_min_quick_answers``
+            of them) mostly by the same one or two accounts (``shill_min_concentration``); or
+            that posts at fixed times (regularity >= ``scheduled_min_regularity``, at least
+            ``shill_min_messages`` messages) near-duplicates of other accounts' lines
+            (coordination >= ``shill_min_coordination``). A partner account that answers a
+            shill's scheduled starters within minutes on ``shill_min_days`` days, such answers
+            being ``shill_partner_min_share`` of what it says, is a shill too.
         advertiser: ads make up at least ``advertiser_min_ad_share`` of their messages; or,
             for an account that posted right after joining and then left or fell silent
             (post-then-silence), ads make up ``advertiser_burst_ad_share`` or links
@@ -247,9 +271,9 @@ class RolesConfig:
         left: left (or was removed) and had not rejoined by the period's end.
 
     Attributes (besides those named above):
-        regularity_window_minutes: posts within this many minutes of one of a member's two usual
-            times of day count as scheduled.
-        welcome_window_hours: a message @-naming someone who joined this recently is a welcome.
+        regularity_window_minutes: posts within this many minutes of a member's usual time of
+            day count as scheduled.
+        welcome_window_hours: a message naming someone who joined this recently is a welcome.
         burst_days: "right after joining" means within this many days.
         near_duplicate_similarity: how alike (0-1, character-pair overlap) two texts must be to
             count as near-duplicates.
@@ -266,22 +290,28 @@ class RolesConfig:
 
     silent_max_messages: int = 0
     activity_tiers: int = 3
+    outlier_min_spread: float = 0.35
     thinker_min_conversations: int = 5
     thinker_min_share: float = 0.08
+    thinker_min_outlier: float = 3.0
     critic_min_objections: int = 5
     critic_min_objection_share: float = 0.1
-    kol_min_influence: float = 2.0
-    kol_min_sources: int = 14
-    kol_min_answers: int = 5
-    kol_min_answer_share: float = 0.1
-    kol_min_answer_ratio: float = 1.5
-    kol_min_answers_of_group: float = 0.15
+    kol_min_outlier: float = 3.0
+    kol_min_top_ratio: float = 0.3
+    kol_min_sources: int = 5
+    kol_min_discussions: int = 3
+    kol_max: int = 3
     operator_min_welcomes: int = 3
-    operator_min_template_share: float = 0.3
-    operator_min_template_posts: int = 10
+    operator_min_notices: int = 4
+    operator_min_notice_share: float = 0.3
+    shill_min_days: int = 5
+    shill_min_scheduled_share: float = 0.5
+    shill_min_quick_answers: float = 0.6
+    shill_min_concentration: float = 0.6
+    shill_answer_minutes: float = 10.0
+    shill_partner_min_share: float = 0.4
     shill_min_messages: int = 5
     shill_min_coordination: float = 0.2
-    shill_min_answered_questions: float = 0.5
     scheduled_min_regularity: float = 0.6
     advertiser_min_ad_share: float = 0.5
     advertiser_burst_ad_share: float = 0.2
@@ -300,10 +330,11 @@ class RolesConfig:
     seed: int = 0
 
     def __post_init__(self) -> None:
-        shares = ("thinker_min_share", "critic_min_objection_share", "kol_min_answer_share", "kol_min_answers_of_group",
-                  "operator_min_template_share", "shill_min_coordination", "shill_min_answered_questions",
-                  "advertiser_min_link_share", "scheduled_min_regularity",
-                  "advertiser_min_ad_share", "advertiser_burst_ad_share", "near_duplicate_similarity")
+        shares = ("thinker_min_share", "critic_min_objection_share", "kol_min_top_ratio", "operator_min_notice_share",
+                  "shill_min_scheduled_share", "shill_min_quick_answers", "shill_min_concentration",
+                  "shill_partner_min_share", "shill_min_coordination", "advertiser_min_link_share",
+                  "scheduled_min_regularity", "advertiser_min_ad_share", "advertiser_burst_ad_share",
+                  "near_duplicate_similarity")
         for key in shares:
             if not 0.0 <= getattr(self, key) <= 1.0:
                 raise ConfigValueError(key, "must be between 0 and 1")
@@ -312,17 +343,16 @@ class RolesConfig:
         if self.activity_tiers < 2:
             raise ConfigValueError("activity_tiers", "must be at least 2")
         counts = ("silent_max_messages", "thinker_min_conversations", "critic_min_objections", "kol_min_sources",
-                  "kol_min_answers", "operator_min_template_posts",
-                  "operator_min_welcomes", "shill_min_messages", "newcomer_days", "bulk_mentions",
-                  "near_duplicate_min_chars")
+                  "kol_min_discussions", "kol_max", "operator_min_notices", "operator_min_welcomes", "shill_min_days",
+                  "shill_min_messages", "newcomer_days", "bulk_mentions", "near_duplicate_min_chars")
         for key in counts:
             if getattr(self, key) < 0:
                 raise ConfigValueError(key, "must not be negative")
         for key in ("regularity_window_minutes", "coordination_window_minutes", "welcome_window_hours",
-                    "burst_days"):
+                    "burst_days", "shill_answer_minutes", "outlier_min_spread"):
             if getattr(self, key) <= 0:
                 raise ConfigValueError(key, "must be positive")
-        for key in ("kol_min_influence", "kol_min_answer_ratio", "mention_weight", "answer_weight"):
+        for key in ("thinker_min_outlier", "kol_min_outlier", "mention_weight", "answer_weight"):
             if getattr(self, key) < 0:
                 raise ConfigValueError(key, "must not be negative")
 

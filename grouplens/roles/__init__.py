@@ -51,10 +51,7 @@ def member_roles(data: GroupData, lang: str = "zh") -> pd.DataFrame:
     if lang not in LANGUAGES:
         raise UsageError(f"unknown language {lang!r}; choose one of: {', '.join(LANGUAGES)}")
     cfg = data.config.roles
-    rs = reply_structure(data, data.config.engagement)
-    per_message = message_engagement(rs, data.config.engagement)
-    influence = member_influence(rs.member_ids, interaction_edges(rs, per_message, cfg), cfg)
-    feats = F.member_features(data, rs, per_message, influence, cfg)
+    feats = role_features(data)
     labels = classify_members(feats, _period_end(data), cfg)
     result = pd.concat([feats, labels], axis=1)
     result[REASON] = [member_reason(row, lang, cfg) for row in result.to_dict("records")]
@@ -62,6 +59,21 @@ def member_roles(data: GroupData, lang: str = "zh") -> pd.DataFrame:
     result = result.assign(_order=order).sort_values(["_order", INFLUENCE, S.MEMBER_ID],
                                                      ascending=[True, False, True], kind="stable")
     return result[list(RESULT_COLUMNS)].reset_index(drop=True)
+
+
+def role_features(data: GroupData) -> pd.DataFrame:
+    """The figures behind every member's role and tags (``features.member_features``): replies,
+    engagement and influence computed once, so thresholds can be tried on them cheaply."""
+    cfg = data.config.roles
+    rs = reply_structure(data, data.config.engagement)
+    per_message = message_engagement(rs, data.config.engagement)
+    influence = member_influence(rs.member_ids, interaction_edges(rs, per_message, cfg), cfg)
+    return F.member_features(data, rs, per_message, influence, cfg)
+
+
+def period_end(data: GroupData) -> datetime | None:
+    """The end of the period roles are computed for: --until's end, else the last message."""
+    return _period_end(data)
 
 
 def group_roles(store: Store, group: str | None = None, since: date | datetime | str | None = None,
@@ -96,5 +108,5 @@ def _period_end(data: GroupData) -> datetime | None:
 __all__ = [
     "ACTIVITY_TIER", "EVIDENCE", "EVIDENCE_COLUMNS", "REASON", "RESULT_COLUMNS", "ROLE", "ROLES", "TAGS",
     "TAGS_COLUMN", "activity_tiers", "classify_members", "explain_member", "group_roles", "member_roles",
-    "role_records",
+    "period_end", "role_features", "role_records",
 ]
