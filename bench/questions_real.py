@@ -17,6 +17,7 @@ Printed, per split (``tune``: the part rules were tuned on; ``heldout``: never t
     python bench/questions_real.py /path/to/real-exports              # both splits
     python bench/questions_real.py /path/to/real-exports --fit        # refit the answer weights on tune
     python bench/questions_real.py /path/to/real-exports --errors tune  # list disagreements (line numbers)
+    python bench/questions_real.py /path/to/real-exports --key-people   # are those others turn to key people?
 
 Targets (issue 15): question precision >= 0.85 and answered/unanswered agreement >= 0.85.
 """
@@ -41,6 +42,7 @@ from grouplens import schema as S
 from grouplens.analysis.answers import FEATURES, candidate_features, question_flags
 from grouplens.analysis.engagement import reply_structure
 from grouplens.analysis.group import load_group
+from grouplens.roles import ROLE, TAGS_COLUMN, member_roles
 
 HERE = Path(__file__).resolve().parent
 LABELS = HERE / "labels"
@@ -204,11 +206,44 @@ def fit(labels: list[Labelled], structures: dict) -> None:
     print(f"({len(data)} candidate pairs, {int(data['y'].sum())} answers)")
 
 
+def key_people(store: Path, group: str, labels: list[Labelled], keys: list) -> None:
+    """Whether the members others most turn to (by the hand labels: whose answers people got, to
+    how many different askers) are among the group's key people (thinker or critic, or tagged
+    KOL). Members are shown by rank and a short hash of their id, never by name."""
+    data = load_group(open_store(store), group)
+    roles = member_roles(data, lang="en")
+    rs = reply_structure(data)
+    pos = {k: i for i, k in enumerate(keys) if k is not None}
+    sender = rs.messages[S.SENDER_ID].astype(str).tolist()
+    askers: dict[str, set[str]] = {}
+    for lab in labels:
+        if lab.is_question and lab.answer_line and (lab.key, lab.line) in pos and (lab.key, lab.answer_line) in pos:
+            who = sender[pos[(lab.key, lab.answer_line)]]
+            askers.setdefault(who, set()).add(sender[pos[(lab.key, lab.line)]])
+    by_id = roles.set_index(S.MEMBER_ID)
+    ranked = sorted(askers.items(), key=lambda kv: (-len(kv[1]), kv[0]))[:5]
+    print(f"\n== {group}: the members others most turn to (hand-labelled answers to distinct askers)")
+    hits = 0
+    for rank, (mid, who_asked) in enumerate(ranked, 1):
+        row = by_id.loc[mid]
+        key = row[ROLE] in ("thinker", "critic") or "kol" in row[TAGS_COLUMN]
+        hits += key
+        print(f"   #{rank} member {hashlib.sha256(mid.encode()).hexdigest()[:6]}: answered {len(who_asked)} askers; "
+              f"roles says {row[ROLE]} {list(row[TAGS_COLUMN])}, influence {row['influence']:.1f} "
+              f"(#{int(row['influence_rank'])}) -> {'key person' if key else 'NOT a key person'}")
+    print(f"   {hits} of the top {len(ranked)} are key people")
+    print("   key people found: " + ", ".join(
+        f"{hashlib.sha256(r[S.MEMBER_ID].encode()).hexdigest()[:6]} {r[ROLE]}{'+kol' if 'kol' in r[TAGS_COLUMN] else ''}"
+        for r in roles.to_dict("records") if r[ROLE] in ("thinker", "critic") or "kol" in r[TAGS_COLUMN]))
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("root", type=Path, help="folder holding the real exports (found by content hash)")
     p.add_argument("--fit", action="store_true", help="refit the answer weights on the tune split and print them")
     p.add_argument("--errors", choices=("tune", "heldout"), help="list the disagreements of one split")
+    p.add_argument("--key-people", action="store_true",
+                   help="check that the members others most turn to (by the labels) are key people")
     a = p.parse_args(argv)
     sources = json.loads((LABELS / "sources.json").read_text(encoding="utf-8"))
     labels = load_labels()
@@ -241,6 +276,10 @@ def main(argv: list[str] | None = None) -> int:
                 predictions[k] = (bool(question[i]), keys[a_pos][1] if a_pos is not None and keys[a_pos] else None)
         if a.fit:
             fit(labels, structures)
+            return 0
+        if a.key_people:
+            for group in groups:
+                key_people(work / f"store-{group}", group, labels, structures[group][1])
             return 0
     for split in ("tune", "heldout", "all"):
         r = evaluate(labels, predictions, split, errors=a.errors == split)

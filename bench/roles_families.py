@@ -46,6 +46,8 @@ from grouplens import schema as S  # noqa: E402
 from grouplens.analysis.group import load_group  # noqa: E402
 from grouplens.config import RolesConfig  # noqa: E402
 from grouplens.roles import ROLES, period_end, role_features  # noqa: E402
+from grouplens.roles import classifier  # noqa: E402
+from grouplens.roles import features as F  # noqa: E402
 from grouplens.roles.classifier import ROLE, TAGS_COLUMN, classify_members  # noqa: E402
 from grouplens.simulate import SimParams, simulate_group, write_simulation  # noqa: E402
 
@@ -65,13 +67,17 @@ B_REPORT_SEEDS = (1001, 1002, 1003)
 
 # The thresholds tuning may move, with the values it tries.
 GRID: dict[str, tuple] = {
-    "thinker_min_conversations": (3, 4, 5, 6, 8),
-    "thinker_min_outlier": (2.0, 2.5, 3.0, 3.5, 4.0, 5.0),
+    "thinker_min_discussions": (3, 4, 5, 6, 8),
+    "thinker_min_share": (0.05, 0.08, 0.1, 0.15, 0.2),
+    "outlier_quantile": (0.75, 0.8, 0.9, 0.95),
+    "thinker_min_outlier": (1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0),
     "critic_min_objections": (3, 4, 5, 6, 8),
     "critic_min_objection_share": (0.05, 0.08, 0.1, 0.15, 0.2, 0.25),
-    "kol_min_outlier": (2.0, 2.5, 3.0, 3.5, 4.0, 5.0, 6.0),
-    "kol_min_top_ratio": (0.15, 0.2, 0.25, 0.3, 0.4, 0.5),
-    "kol_min_discussions": (2, 3, 5, 8, 12),
+    "kol_min_outlier": (1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0),
+    "kol_min_sources": (3, 5, 8, 12, 16),
+    "kol_min_top_ratio": (0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5),
+    "kol_near_top_ratio": (0.5, 0.6, 0.7, 0.8, 0.9, 1.0),
+    "kol_min_discussions": (3, 5, 8, 12, 16, 20, 30),
     "shill_min_days": (3, 4, 5, 6, 8),
     "shill_min_scheduled_share": (0.3, 0.4, 0.5, 0.6, 0.7),
     "shill_min_quick_answers": (0.4, 0.5, 0.6, 0.7, 0.8),
@@ -85,7 +91,7 @@ def code_fingerprint() -> str:
     """A hash of the code that computes the figures, so cached cases are recomputed after a change."""
     root = HERE.parent
     h = hashlib.sha256()
-    for folder in ("grouplens", "bench/simfamily_b"):
+    for folder in ("grouplens", "bench/simfamily_b"):  # (the tuned thresholds are not part of the figures)
         for p in sorted((root / folder).rglob("*.py")):
             h.update(p.read_bytes())
     h.update((root / "grouplens" / "models" / "reply_links.json").read_bytes())
@@ -131,7 +137,16 @@ def case_features(family: str, setting: tuple, seed: int, cache: Path, work: Pat
 
 
 def predict(case: dict, cfg: RolesConfig) -> list[tuple[str, tuple, str, set]]:
-    labels = classify_members(case["features"], case["period_end"], cfg)
+    # The activity tiers (k-means) depend on no tuned threshold: compute them once per case.
+    if "tiers" not in case:
+        case["tiers"] = classifier.activity_tiers(case["features"][F.MESSAGES_PER_WEEK].to_numpy(),
+                                                  case["features"][F.MESSAGES].to_numpy() > cfg.silent_max_messages, cfg)
+    original = classifier.activity_tiers
+    classifier.activity_tiers = lambda *args, **kwargs: case["tiers"]
+    try:
+        labels = classify_members(case["features"], case["period_end"], cfg)
+    finally:
+        classifier.activity_tiers = original
     roles, tags = labels[ROLE].to_numpy(), labels[TAGS_COLUMN].to_numpy()
     out = []
     for role, ttags, i, _ in case["truth"]:

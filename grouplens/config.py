@@ -184,6 +184,8 @@ class EngagementConfig:
             (``grouplens.analysis.answers``).
         answer_min_probability: the first candidate at least this likely to answer the question
             (quoted or not) is its answer.
+        reaction_window_minutes: agreement, thanks and objections the reply links leave without a
+            parent react to a post by someone else in the last this many minutes.
     """
 
     reply_weight: float = 1.0
@@ -195,7 +197,8 @@ class EngagementConfig:
     max_depth: int = 200
     answer_window_minutes: float = 180.0
     answer_max_candidates: int = 8
-    answer_min_probability: float = 0.25
+    answer_min_probability: float = 0.3
+    reaction_window_minutes: float = 10.0
 
     def __post_init__(self) -> None:
         for key in ("reply_weight", "indirect_weight", "replier_weight", "mention_weight"):
@@ -205,6 +208,8 @@ class EngagementConfig:
             raise ConfigValueError("opinion_min_chars", "must be at least 1")
         if self.answer_window_minutes <= 0:
             raise ConfigValueError("answer_window_minutes", "must be positive")
+        if self.reaction_window_minutes <= 0:
+            raise ConfigValueError("reaction_window_minutes", "must be positive")
         if self.answer_max_candidates < 1:
             raise ConfigValueError("answer_max_candidates", "must be at least 1")
         if not 0.0 <= self.answer_min_probability <= 1.0:
@@ -220,17 +225,18 @@ class RolesConfig:
     """``[roles]``: how members get their role (thinker, critic, onlooker, silent), their tags
     (kol, operator, shill, advertiser, newcomer, left) and their influence (``grouplens.roles``).
 
-    Several tests are relative to the group ("an outlier"): a figure's robust z-score among the
-    group's speakers, (log(1 + x) - median) / (1.4826 x median absolute deviation), the deviation
-    floored at ``outlier_min_spread`` so that a group where nearly everyone has 0 still works.
+    Several tests are relative to the group ("an outlier"): a member's figure divided by the
+    ``outlier_quantile`` quantile of the figures of the group's ordinary speakers (no operator,
+    shill or advertiser accounts), that quantile floored at 1.
 
     Roles, following the key-person rule:
         silent: said at most ``silent_max_messages`` things. Owner and admin accounts are
             staff who follow the group, so they are never silent.
-        thinker: starts discussions others take up: at least ``thinker_min_conversations``
-            conversations started (messages that opened a thread someone else replied to), and
-            either ``thinker_min_share`` of all conversations started in the group or an outlier
-            (z >= ``thinker_min_outlier``) in discussions started that two or more others joined;
+        thinker: starts discussions others take up: at least ``thinker_min_discussions``
+            discussions (posts of at least ``discussion_min_chars`` letters, no question, answer or
+            notice, that two or more others replied to with something other than a question), and
+            either ``thinker_min_share`` of the ordinary speakers' discussions or an outlier among
+            them (``thinker_min_outlier`` times the quantile); no welcome or notice account;
             only speakers above the lowest activity tier (a k-means split, with scikit-learn and a
             fixed seed, of messages per week into ``activity_tiers`` tiers). Whoever draws more
             objections than they make is the thinker when both fit.
@@ -243,7 +249,8 @@ class RolesConfig:
     Tags:
         kol: the members whose posts others take up, relative to the group: among speakers who
             are no operator, shill or advertiser account, the one with the highest influence,
-            and any other whose influence is an outlier (z >= ``kol_min_outlier``) and at least
+            any other with at least ``kol_near_top_ratio`` of that influence, and any other whose
+            number of people who turned to them is an outlier (``kol_min_outlier`` times the quantile) and at least
             ``kol_min_top_ratio`` of the highest; at most ``kol_max``, each sought out by at least
             ``kol_min_sources`` people. Only when the group has real discussion: at least
             ``kol_min_discussions`` discussions (threads two or more others joined) started by
@@ -290,14 +297,16 @@ class RolesConfig:
 
     silent_max_messages: int = 0
     activity_tiers: int = 3
-    outlier_min_spread: float = 0.35
-    thinker_min_conversations: int = 5
+    outlier_quantile: float = 0.9
+    thinker_min_discussions: int = 5
+    discussion_min_chars: int = 10
     thinker_min_share: float = 0.08
     thinker_min_outlier: float = 3.0
     critic_min_objections: int = 5
     critic_min_objection_share: float = 0.1
     kol_min_outlier: float = 3.0
     kol_min_top_ratio: float = 0.3
+    kol_near_top_ratio: float = 0.7
     kol_min_sources: int = 5
     kol_min_discussions: int = 3
     kol_max: int = 3
@@ -330,7 +339,7 @@ class RolesConfig:
     seed: int = 0
 
     def __post_init__(self) -> None:
-        shares = ("thinker_min_share", "critic_min_objection_share", "kol_min_top_ratio", "operator_min_notice_share",
+        shares = ("outlier_quantile", "thinker_min_share", "critic_min_objection_share", "kol_min_top_ratio", "kol_near_top_ratio", "operator_min_notice_share",
                   "shill_min_scheduled_share", "shill_min_quick_answers", "shill_min_concentration",
                   "shill_partner_min_share", "shill_min_coordination", "advertiser_min_link_share",
                   "scheduled_min_regularity", "advertiser_min_ad_share", "advertiser_burst_ad_share",
@@ -342,14 +351,14 @@ class RolesConfig:
             raise ConfigValueError("pagerank_alpha", "must be between 0 and 1 (exclusive)")
         if self.activity_tiers < 2:
             raise ConfigValueError("activity_tiers", "must be at least 2")
-        counts = ("silent_max_messages", "thinker_min_conversations", "critic_min_objections", "kol_min_sources",
+        counts = ("silent_max_messages", "thinker_min_discussions", "discussion_min_chars", "critic_min_objections", "kol_min_sources",
                   "kol_min_discussions", "kol_max", "operator_min_notices", "operator_min_welcomes", "shill_min_days",
                   "shill_min_messages", "newcomer_days", "bulk_mentions", "near_duplicate_min_chars")
         for key in counts:
             if getattr(self, key) < 0:
                 raise ConfigValueError(key, "must not be negative")
         for key in ("regularity_window_minutes", "coordination_window_minutes", "welcome_window_hours",
-                    "burst_days", "shill_answer_minutes", "outlier_min_spread"):
+                    "burst_days", "shill_answer_minutes"):
             if getattr(self, key) <= 0:
                 raise ConfigValueError(key, "must be positive")
         for key in ("thinker_min_outlier", "kol_min_outlier", "mention_weight", "answer_weight"):

@@ -95,7 +95,8 @@ def _truth(g: GroupB, lines_of: dict[int, int]) -> dict[str, Any]:
                 "joined_at": (start + timedelta(seconds=m.join_s)).isoformat() + "+08:00",
                 "messages": g.counts[m.idx]} for m in g.members]
     messages = [{"line": lines_of[msg.key], "intent": msg.intent,
-                 "answers_line": lines_of.get(msg.answers) if msg.answers is not None else None}
+                 "answers_line": lines_of.get(msg.answers) if msg.answers is not None else None,
+                 "parent_line": lines_of.get(msg.parent) if msg.parent is not None else None}
                 for msg in g.messages if msg.who != SYSTEM]
     s = g.s
     return {"format": TRUTH_FORMAT, "version": 1, "seed": g.seed,

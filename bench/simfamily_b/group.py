@@ -80,6 +80,7 @@ class Message:
     intent: str
     answers: int | None = None  # key of the question this message answers (truth)
     key: int = -1
+    parent: int | None = None  # key of the message this one replies to (truth)
 
 
 @dataclass
@@ -118,7 +119,7 @@ class GroupB:
         if members < 50 or members > 2000:
             raise ValueError("family B groups have 50 to 2,000 members")
         self.seed = seed
-        self.rng = random.Random(f"simfamily-b/{seed}")
+        self.rng = random.Random(f"simfamily-b/{seed}/{members}/{weeks}/{lively}")
         self.s = draw_settings(members, weeks, self.rng, lively)
         self.theme = THEMES[self.s.theme]
         self.brand = self.rng.choice(self.theme.brands)
@@ -289,14 +290,18 @@ class GroupB:
                 m.title = rng.choice(("活跃", "冒泡", "吐槽", "潜水"))
 
     # -- what happens -------------------------------------------------------------------------------------
-    def _say(self, t: float, who: Member | int, text: str, intent: str, answers: int | None = None) -> int:
+    def _say(self, t: float, who: Member | int, text: str, intent: str, answers: int | None = None,
+             parent: int | None = None) -> int:
         idx = who if isinstance(who, int) else who.idx
         if idx != SYSTEM:
             m = self.members[idx]
             if not m.present(t) or t >= self.end_s or t < 0:
                 return -1
         key = len(self.messages)
-        self.messages.append(Message(t=t, who=idx, text=text, intent=intent, answers=answers, key=key))
+        parent = answers if parent is None else parent
+        if parent is not None and parent < 0:
+            parent = None
+        self.messages.append(Message(t=t, who=idx, text=text, intent=intent, answers=answers, key=key, parent=parent))
         return key
 
     def _time_of_day(self) -> int:
@@ -371,7 +376,7 @@ class GroupB:
             t += self._gap(90)
             who = self._pick(self.regulars, t)
             if who is not None:
-                self._say(t, who, self.talk.agree(), "agree")
+                self._say(t, who, self.talk.agree(), "agree", parent=key)
 
     # -- joins, welcomes, leaves -------------------------------------------------------------------------------
     def _joins(self) -> None:
@@ -411,7 +416,7 @@ class GroupB:
             return
         if rng.random() < 0.4:
             t += self._gap(25, 0.6)
-            self._say(t, starter, self.talk.opinion_more(thing), "opinion")
+            self._say(t, starter, self.talk.opinion_more(thing), "opinion", parent=k)
         replies = self._poisson(uptake)
         kol = starter.persona.startswith("kol")
         for _ in range(replies):
@@ -422,7 +427,11 @@ class GroupB:
                 if m.persona == "critic":
                     base *= 6 if starter.persona in ("kol_thinker", "thinker") else 2
                 return base
-            who = self._pick(self._speakers(), t, weight=w, exclude=(starter.idx,))
+            # Critics answer thinkers' points whatever the group's size (they watch for them).
+            if starter.persona in ("kol_thinker", "thinker") and self.critics and rng.random() < 0.22:
+                who = self._pick(self.critics, t, weight=lambda m: 1.0, exclude=(starter.idx,))
+            else:
+                who = self._pick(self._speakers(), t, weight=w, exclude=(starter.idx,))
             if who is None:
                 continue
             name = starter.name_at(t)
@@ -444,25 +453,25 @@ class GroupB:
                 text = self.talk.objection(thing, item)
             else:
                 text = self.talk.banter()
-            qk = self._say(t, who, prefix + text, "question" if intent == "followup" else intent)
+            qk = self._say(t, who, prefix + text, "question" if intent == "followup" else intent, parent=k)
             if qk < 0:
                 continue
             # The starter answers follow-up questions and defends the view when disputed.
             if intent == "followup" and rng.random() < (0.85 if kol else 0.55):
                 t += self._gap(70, 0.7)
                 at = f"@{who.name_at(t)} " if rng.random() < 0.15 else ""
-                self._say(t, starter, at + self.talk.answer(thing, item), "answer", answers=qk)
+                k2 = self._say(t, starter, at + self.talk.answer(thing, item), "answer", answers=qk)
                 if rng.random() < 0.4:
                     t += self._gap(50)
-                    self._say(t, who, self.talk.thanks(), "thanks")
+                    self._say(t, who, self.talk.thanks(), "thanks", parent=k2)
             elif intent == "objection" and starter.persona in ("kol_thinker", "thinker", "kol_expert") \
                     and rng.random() < 0.7:
                 t += self._gap(60, 0.7)
                 at = f"@{who.name_at(t)} " if rng.random() < 0.2 else ""
-                self._say(t, starter, at + self.talk.defense(thing), "defense")
+                dk = self._say(t, starter, at + self.talk.defense(thing), "defense", parent=qk)
                 if who.persona == "critic" and rng.random() < 0.35:
                     t += self._gap(60, 0.7)
-                    self._say(t, who, self.talk.objection(thing, item), "objection")
+                    self._say(t, who, self.talk.objection(thing, item), "objection", parent=dk)
 
     # -- questions and answers ------------------------------------------------------------------------------
     def _question(self, t: float) -> None:
@@ -514,13 +523,13 @@ class GroupB:
             return
         if rng.random() < 0.3:
             t2 = t + self._gap(40)
-            self._say(t2, who, self.talk.answer_more(thing), "answer")
+            self._say(t2, who, self.talk.answer_more(thing), "answer", parent=ak)
         if rng.random() < 0.3:
             other = self._pick(pool, t, weight=w, exclude=(asker.idx, who.idx))
             if other is not None:
                 self._say(t + self._gap(200), other, self.talk.answer(thing, item), "answer", answers=qk)
         if rng.random() < 0.5:
-            self._say(t + self._gap(90), asker, self.talk.thanks(), "thanks")
+            self._say(t + self._gap(90), asker, self.talk.thanks(), "thanks", parent=ak)
 
     def _pseudo(self, t: float) -> None:
         rng = self.rng
@@ -528,24 +537,24 @@ class GroupB:
         if who is None:
             return
         other = self._pick(self._speakers(), t, exclude=(who.idx,)) if rng.random() < 0.3 else None
-        self._say(t, who, self.talk.pseudo(other.name_at(t) if other else None), "pseudo")
+        pk = self._say(t, who, self.talk.pseudo(other.name_at(t) if other else None), "pseudo")
         if rng.random() < 0.3:
             replier = other or self._pick(self._speakers(), t, exclude=(who.idx,))
             if replier is not None:
                 self._say(t + self._gap(60), replier, rng.choice(("在", "在的", "哈哈哈", "咋了", "来了", "[表情]")),
-                          "banter")
+                          "banter", parent=pk)
 
     def _chatter(self, t: float) -> None:
         rng = self.rng
         who = self._pick(self._speakers(), t, weight=lambda m: m.chat ** 1.5)
         if who is None:
             return
-        self._say(t, who, self.talk.banter(), "banter")
+        bk = self._say(t, who, self.talk.banter(), "banter")
         for _ in range(rng.choice((0, 0, 1, 2))):
             t += self._gap(45)
             other = self._pick(self._speakers(), t, weight=lambda m: m.chat ** 1.5, exclude=(who.idx,))
             if other is not None:
-                self._say(t, other, self.talk.banter(), "banter")
+                self._say(t, other, self.talk.banter(), "banter", parent=bk)
 
     # -- shills -------------------------------------------------------------------------------------------------
     def _shill_day(self, asker: Member, day0: int) -> None:
@@ -572,7 +581,7 @@ class GroupB:
             tt += self._gap(120)
             who = self._pick(self.regulars, tt)
             if who is not None:
-                self._say(tt, who, self.talk.own_view(thing, item), "view")
+                self._say(tt, who, self.talk.own_view(thing, item), "view", parent=qk)
         if rng.random() < 0.3:
             self._say(t + rng.uniform(400, 900), asker, self.talk.thanks(), "thanks")
 

@@ -11,8 +11,8 @@ and ``answer_max_candidates`` messages by others) are scored from evidence read 
 - proximity and turn-taking (the first message by someone else after the question; how many
   others spoke in between; minutes since the question);
 - topic overlap (uncommon Han character pairs and Latin words shared with the question);
-- what the candidate is (a question itself, chatter such as 哈哈 / +1 / a sticker, a picture,
-  a reply that opens like an answer: 可以 / 不用 / 没有 / 在… / 不知道…);
+- what the candidate is (a question itself, a picture, a reply that opens like an answer:
+  可以 / 不用 / 没有 / 在… / 不知道…); chatter (哈哈, 666, +1) and stickers are never answers;
 - what the asker does next (thanks or "I see" right after it).
 
 The score is a logistic model over these features (``WEIGHTS``), fitted on the tune part of the
@@ -33,22 +33,22 @@ import pandas as pd
 from .. import schema as S
 from ..config import EngagementConfig
 from ..replies.threads import ReplyStructure
-from ..text.classes import AGREEMENT, GREETING
+from ..text.classes import AD, AGREEMENT, GREETING, OBJECTION, OPERATOR_TEMPLATE
 from ..text.segment import strip_noise
 
 FEATURES: tuple[str, ...] = (
     "linked", "linked_elsewhere", "addressed", "addresses_other", "by_addressee", "not_addressee", "first_other",
-    "others_before", "overlap", "is_question", "chatter", "sticker", "image", "answer_start", "number_answer",
-    "has_link", "log_minutes", "asker_ack",
+    "others_before", "overlap", "is_question", "image", "answer_start", "number_answer", "has_link", "log_minutes",
+    "asker_ack",
 )
 # Logistic weights per feature and the intercept, fitted on the tune part of bench/labels.
 WEIGHTS: dict[str, float] = {
-    "linked": 0.97, "linked_elsewhere": -0.41, "addressed": 0.69, "addresses_other": -0.20, "by_addressee": 0.27,
-    "not_addressee": -0.73, "first_other": 1.15, "others_before": -0.69, "overlap": 0.44, "is_question": -1.34,
-    "chatter": 0.13, "sticker": -1.44, "image": -0.73, "answer_start": 1.10, "number_answer": 0.55, "has_link": 0.00,
-    "log_minutes": -0.30, "asker_ack": 0.59,
+    "linked": 1.00, "linked_elsewhere": -0.50, "addressed": 0.75, "addresses_other": -0.70, "by_addressee": 0.14,
+    "not_addressee": -0.98, "first_other": 1.24, "others_before": -0.58, "overlap": 0.44, "is_question": -1.35,
+    "image": -0.78, "answer_start": 1.11, "number_answer": 0.32, "has_link": -0.01, "log_minutes": -0.35,
+    "asker_ack": 0.56,
 }
-INTERCEPT = -1.04
+INTERCEPT = -0.94
 
 _HAN_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]+")
 _LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z0-9+#.]{1,}")
@@ -112,7 +112,6 @@ def candidate_features(rs: ReplyStructure, question: np.ndarray, *, window_minut
     sticker = no_words & ~image
     chatter = np.array([bool(_CHATTER.match(t)) for t in texts]) & ~no_words | (ack_class & (np.char.str_len(
         np.array(texts, dtype=str)) <= 6))
-    substantive = ~no_words & ~chatter
     answer_start = np.array([bool(_ANSWER_START.match(t)) for t in texts])
     has_number = np.array([bool(_NUMBER.search(t)) for t in texts])
     asks_number = np.array([bool(_ASKS_NUMBER.search(t)) for t in texts])
@@ -137,8 +136,8 @@ def candidate_features(rs: ReplyStructure, question: np.ndarray, *, window_minut
             gap = seconds[c] - seconds[q]
             if gap > window or seen_others >= max_candidates:
                 break
-            if author[c] == asker:
-                continue
+            if author[c] == asker or chatter[c] or sticker[c]:
+                continue  # chatter and stickers (哈哈, 666, [表情]) never give information
             p = parent[c]
             linked = p == q
             # A link to the asker's own follow-up after the question still points at this exchange.
@@ -156,11 +155,11 @@ def candidate_features(rs: ReplyStructure, question: np.ndarray, *, window_minut
                          float(bool(named) and asker not in named), float(bool(addressees) and author[c] in addressees),
                          float(bool(addressees) and author[c] not in addressees), float(substantive_before == 0),
                          float(substantive_before), float(min(len(rare[q] & rare[c]), 3)), float(question[c]),
-                         float(chatter[c]), float(sticker[c]), float(image[c]), float(answer_start[c]),
+                         float(image[c]), float(answer_start[c]),
                          float(asks_number[q] and has_number[c]), float(has_link[c]),
                          math.log1p(max(gap, 0.0) / 60.0), float(ack_next)))
             seen_others += 1
-            substantive_before += bool(substantive[c])
+            substantive_before += 1
     columns = ["question", "candidate", "explicit"] + list(FEATURES)
     if not rows:
         return pd.DataFrame({c: pd.Series(dtype=float) for c in columns}).astype(
@@ -181,7 +180,7 @@ def answer_probability(pairs: pd.DataFrame, weights: dict[str, float] | None = N
 
 
 def find_answers(rs: ReplyStructure, question: np.ndarray, *, window_minutes: float = 180.0,
-                 max_candidates: int = 8, min_probability: float = 0.25,
+                 max_candidates: int = 8, min_probability: float = 0.3,
                  weights: dict[str, float] | None = None, intercept: float | None = None
                  ) -> tuple[np.ndarray, np.ndarray]:
     """Each message's answer: the position of the message answering it (-1 when it is no
@@ -189,28 +188,82 @@ def find_answers(rs: ReplyStructure, question: np.ndarray, *, window_minutes: fl
     n = len(rs)
     answer = np.full(n, -1, np.int64)
     prob = np.zeros(n)
+    # A reply that quotes the question is an answer however late it comes.
+    has = rs.parent >= 0
+    quoting = np.flatnonzero(has & rs.explicit & question[np.where(has, rs.parent, 0)]
+                             & (rs.author != rs.author[np.where(has, rs.parent, 0)]))
+    first_quote = np.full(n, n, np.int64)
+    np.minimum.at(first_quote, rs.parent[quoting], quoting)
     pairs = candidate_features(rs, question, window_minutes=window_minutes, max_candidates=max_candidates)
-    if pairs.empty:
-        return answer, prob
-    p = answer_probability(pairs, weights, intercept)
-    p = np.where(pairs["explicit"].to_numpy(bool), 1.0, p)
-    ok = p >= min_probability
-    hit = pairs[ok].assign(p=p[ok])
-    first = hit.groupby("question", sort=False).head(1)  # candidates are in time order
-    answer[first["question"].to_numpy()] = first["candidate"].to_numpy()
-    prob[first["question"].to_numpy()] = first["p"].to_numpy()
+    if not pairs.empty:
+        p = answer_probability(pairs, weights, intercept)
+        p = np.where(pairs["explicit"].to_numpy(bool), 1.0, p)
+        ok = p >= min_probability
+        hit = pairs[ok].assign(p=p[ok])
+        first = hit.groupby("question", sort=False).head(1)  # candidates are in time order
+        answer[first["question"].to_numpy()] = first["candidate"].to_numpy()
+        prob[first["question"].to_numpy()] = first["p"].to_numpy()
+    later = question & (first_quote < n) & ((answer < 0) | (first_quote < np.where(answer < 0, n, answer)))
+    answer[later] = first_quote[later]
+    prob[later] = 1.0
     return answer, prob
+
+
+def _flag(messages: pd.DataFrame, name: str) -> np.ndarray:
+    return messages[name].fillna(False).to_numpy(bool) if name in messages else np.zeros(len(messages), bool)
 
 
 def question_flags(messages: pd.DataFrame) -> np.ndarray:
     """Which messages are questions for answering: the ``question`` class, not an ad or a
     scripted operator post."""
-    from ..text.classes import AD, OPERATOR_TEMPLATE, QUESTION
+    from ..text.classes import QUESTION
 
     def flag(name: str) -> np.ndarray:
         return messages[name].fillna(False).to_numpy(bool) if name in messages else np.zeros(len(messages), bool)
 
     return flag(QUESTION) & ~flag(AD) & ~flag(OPERATOR_TEMPLATE)
+
+
+def reaction_parents(rs: ReplyStructure, reactive: np.ndarray, continuing: np.ndarray, *,
+                     window_minutes: float = 10.0) -> np.ndarray:
+    """Parents for messages the reply links left without one, read from proximity and topic.
+
+    A reaction (``reactive``: agreement, thanks, objections such as 同意, 有道理, 不同意, 未必)
+    answers something by its nature: it reacts to the latest message of the last
+    ``window_minutes`` by someone else that says something (not a sticker, chatter or another bare
+    reaction), or to the latest such one sharing words with it. Another message that may continue
+    a conversation (``continuing``) is linked only to a recent message by someone else it shares
+    uncommon words with (the same topic). -1 where there is none or the message has a parent.
+    """
+    m = rs.messages
+    n = len(rs)
+    out = np.full(n, -1, np.int64)
+    todo = np.flatnonzero((reactive | continuing) & (rs.parent < 0))
+    if not len(todo):
+        return out
+    texts = [strip_noise(t) if isinstance(t, str) else "" for t in m[S.TEXT].astype(object).tolist()]
+    units = _content_units(texts)
+    df = Counter(u for s in units for u in s)
+    common = max(20.0, 0.02 * n)
+    rare = [frozenset(u for u in s if df[u] <= common) for s in units]
+    says = np.array([bool(_HAN_RUN.search(t) or _LATIN_WORD.search(t)) and not _CHATTER.match(t) for t in texts])
+    says &= ~reactive
+    author, seconds = rs.author, rs.seconds
+    window = window_minutes * 60.0
+    for c in todo.tolist():
+        latest = shared = -1
+        for p in range(c - 1, max(-1, c - 30), -1):
+            if seconds[c] - seconds[p] > window:
+                break
+            if author[p] == author[c] or not says[p]:
+                continue
+            if latest < 0:
+                latest = p
+            if rare[p] & rare[c]:
+                shared = p
+                break
+        out[c] = shared if shared >= 0 else (latest if reactive[c] else -1)
+    return out
 
 
 def with_answers(rs: ReplyStructure, config: EngagementConfig, rebuild) -> ReplyStructure:
@@ -231,16 +284,29 @@ def with_answers(rs: ReplyStructure, config: EngagementConfig, rebuild) -> Reply
     q = np.flatnonzero(has)
     a = answer[q]
     relink = (rs.parent[a] != q) & ~rs.explicit[a]
-    if relink.any():
+    # Reactions the reply links left alone (同意, 有道理, 谢谢, 不同意 …) answer the post before them.
+    # Other unlinked posts that share uncommon words with a recent post by someone else continue it.
+    reactive = (_flag(speech, AGREEMENT) | _flag(speech, OBJECTION)) & ~question
+    settled = np.zeros(len(speech), bool)
+    settled[a] = True  # answers are linked to their questions already
+    kinds = speech[S.KIND].astype(object).fillna("text").to_numpy() if S.KIND in speech else np.full(len(speech), "text")
+    continuing = (kinds == "text") & ~question & ~_flag(speech, OPERATOR_TEMPLATE) & ~_flag(speech, AD)
+    reacts_to = reaction_parents(rs, reactive & ~settled, continuing & ~settled,
+                                 window_minutes=config.reaction_window_minutes)
+    r = np.flatnonzero(reacts_to >= 0)
+    q = np.concatenate([q[relink], reacts_to[r]])
+    a = np.concatenate([a[relink], r])
+    link_prob = np.concatenate([prob[q[:int(relink.sum())]], np.full(len(r), 0.5)])
+    if len(a):
         reply_to = speech[S.REPLY_TO].astype(object).to_numpy(copy=True) if S.REPLY_TO in speech \
             else np.full(len(speech), None, dtype=object)
         source = speech[S.REPLY_SOURCE].astype(object).to_numpy(copy=True) if S.REPLY_SOURCE in speech \
             else np.where(pd.notna(reply_to), S.REPLY_SOURCES[0], None).astype(object)
         score = pd.to_numeric(speech[S.REPLY_SCORE], errors="coerce").to_numpy(copy=True) \
             if S.REPLY_SCORE in speech else np.where(pd.notna(reply_to), 1.0, np.nan)
-        reply_to[a[relink]] = ids[q[relink]]
-        source[a[relink]] = S.REPLY_SOURCES[1]
-        score[a[relink]] = prob[q[relink]]
+        reply_to[a] = ids[q]
+        source[a] = S.REPLY_SOURCES[1]
+        score[a] = link_prob
         speech[S.REPLY_TO] = pd.Series(reply_to, index=speech.index, dtype="string")
         speech[S.REPLY_SOURCE] = pd.Series(source, index=speech.index, dtype="string")
         speech[S.REPLY_SCORE] = pd.Series(score, index=speech.index, dtype="float64")

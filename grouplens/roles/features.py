@@ -12,7 +12,7 @@ import pandas as pd
 import pyarrow.compute as pc
 
 from .. import schema as S
-from ..analysis.engagement import ACKS_DRAWN, CONTENT_TYPE, DISTINCT_REPLIERS, IS_ROOT, member_engagement, text_array
+from ..analysis.engagement import ACKS_DRAWN, CONTENT_TYPE, IS_ROOT, member_engagement, text_array
 from ..analysis.group import GroupData
 from ..analysis.influence import IN_WEIGHT, INFLUENCE, INFLUENCE_RANK, SOURCES
 from ..config import RolesConfig
@@ -45,13 +45,12 @@ COORDINATION = "coordination"
 AD_MESSAGES = "ad_messages"
 AD_SHARE = "ad_share"
 LINK_SHARE = "link_share"
-TEMPLATE_SHARE = "template_share"
 WELCOMES = "welcomes"
 BURST_SHARE = "burst_share"  # messages within burst_days of joining
 POST_THEN_SILENCE = "post_then_silence"  # spoke mostly right after joining, then left or went quiet
 QUESTIONS_ANSWERED = "questions_answered"  # own questions someone else replied to
 # What of a member's others take up (opinion leaders):
-DISCUSSIONS = "discussions"  # threads they started that at least two other people joined
+DISCUSSIONS = "discussions"  # posts (no question or answer) that two or more others replied to
 AGREEMENT_DRAWN = "agreement_drawn"  # agreement and thanks in others' replies to them
 MENTIONS_DRAWN = "mentions_drawn"  # others' @-mentions of them (bulk mentions left out)
 QUESTIONS_DRAWN = "questions_drawn"  # others' questions put to them: in reply to them, or @-naming them
@@ -59,6 +58,8 @@ ASKERS_ANSWERED = "askers_answered"  # distinct members whose questions they ans
 # Operator accounts:
 NOTICES = "notices"  # announcements, knowledge cards, briefings, scripted and 【headed】 posts
 NOTICE_REGULARITY = "notice_regularity"  # share of those posted near their usual time of day
+TEMPLATE_POSTS = "template_posts"  # posts of a recurring near-identical script (operator_template)
+TEMPLATE_REGULARITY = "template_regularity"  # share of those posted near their usual time of day
 # Shills:
 SCHEDULED_DAYS = "scheduled_days"  # days with a question or topic starter at their usual clock time
 SCHEDULED_SHARE = "scheduled_share"  # of their questions and topic starters, those at that time
@@ -75,7 +76,7 @@ INFLUENCE_COLUMNS = (INFLUENCE, INFLUENCE_RANK, IN_WEIGHT, SOURCES)
 _BIN_MINUTES = 5  # time-of-day resolution of the regularity measure
 _BINS = 24 * 60 // _BIN_MINUTES
 _MAX_LAG = 400  # messages looked ahead for near-duplicates (the time window usually stops sooner)
-_NOTICE_TYPES = ("announcement", "knowledge_card", "briefing", "template")
+_NOTICE_TYPES = ("announcement", "knowledge_card", "briefing")
 _HEADED = r"^\s*【[^】\n]{2,20}】"  # a post that opens with a bracketed title: 【群公告】, 【每日一练】
 
 
@@ -150,19 +151,36 @@ def member_features(data: GroupData, rs: ReplyStructure, per_message: pd.DataFra
 
     # Taken up by others.
     is_root = per_message[IS_ROOT].to_numpy(bool)
-    repliers = per_message[DISTINCT_REPLIERS].to_numpy()
-    out[DISCUSSIONS] = np.bincount(author[is_root & (repliers >= 2)], minlength=k)
     out[AGREEMENT_DRAWN] = np.bincount(author, weights=per_message[ACKS_DRAWN].to_numpy(), minlength=k).astype(np.int64)
     out[MENTIONS_DRAWN] = _mentions_drawn(rs, k, cfg.bulk_mentions)
     out[QUESTIONS_DRAWN] = _questions_drawn(rs, question, k)
     out[ASKERS_ANSWERED] = _distinct_pairs(author[answers], parent_author[answers], k)
 
-    # Operators' posts: notices, cards, briefings, scripts, bracket-headed posts.
+    # Operators' posts: notices, knowledge cards, briefings and bracket-headed posts by their
+    # form; recurring scripts (near-duplicates on several days) separately, since a member who
+    # repeats his phrasing writes near-duplicates too: only their regular timing says "scheduled".
     headed = pc.fill_null(pc.match_substring_regex(text_array(m[S.TEXT]), _HEADED), False).to_numpy(zero_copy_only=False)
-    notice = per_message[CONTENT_TYPE].isin(_NOTICE_TYPES).to_numpy() | cls(OPERATOR_TEMPLATE) | headed
+    notice = per_message[CONTENT_TYPE].isin(_NOTICE_TYPES).to_numpy() | headed
     out[NOTICES] = np.bincount(author[notice], minlength=k)
     out[NOTICE_REGULARITY] = _regularity(author[notice], seconds_of_day[notice], out[NOTICES].to_numpy(), k,
                                          cfg.regularity_window_minutes, usual_times=1)
+    # A scripted question is a shill's way to stir the group (a recurring question on a schedule
+    # makes a shill candidate, not an operator): only scripts that ask nothing count here.
+    template = cls(OPERATOR_TEMPLATE) & ~question
+    # A discussion: a post (no question, no answer to one, no notice or script) that two or more
+    # others replied to, at any depth; whether it opened its thread does not matter (reply links
+    # are often unsure about that).
+    # Replies that are questions put to the member (@老李 请问…) are being sought out, not a discussion.
+    discussants = _distinct_descendant_authors(rs, ~question)
+    # Only a post that says something: chatter (哈哈, 笑死, a sticker) that draws chatter is no discussion.
+    says = pc.fill_null(pc.utf8_length(text_array(own_words(m[S.TEXT]).str.replace(r"[\W_\d]+", "", regex=True))), 0) \
+        .to_numpy(zero_copy_only=False) >= cfg.discussion_min_chars
+    discussion = (discussants >= 2) & says & ~question & ~answers & ~notice \
+        & ~(template & (out[REGULARITY].to_numpy()[author] >= cfg.scheduled_min_regularity))
+    out[DISCUSSIONS] = np.bincount(author[discussion], minlength=k)
+    out[TEMPLATE_POSTS] = np.bincount(author[template], minlength=k)
+    out[TEMPLATE_REGULARITY] = _regularity(author[template], seconds_of_day[template], out[TEMPLATE_POSTS].to_numpy(),
+                                           k, cfg.regularity_window_minutes, usual_times=1)
 
     # Shills: questions or topic starters at one clock time on many days, answered within minutes.
     starter = (question | (is_root & (per_message["direct_replies"].to_numpy() > 0))) & ~notice
@@ -183,7 +201,6 @@ def member_features(data: GroupData, rs: ReplyStructure, per_message: pd.DataFra
         .to_numpy(zero_copy_only=False)
     link = (m[S.KIND].astype(object) == "link").to_numpy() | with_url
     out[LINK_SHARE] = _share(np.bincount(author[link], minlength=k), messages)
-    out[TEMPLATE_SHARE] = _share(np.bincount(author[cls(OPERATOR_TEMPLATE)], minlength=k), messages)
     welcoming = cls(GREETING) | m[S.TEXT].astype(object).fillna("").str.contains("欢迎").to_numpy(bool)
     out[WELCOMES] = _welcomes(rs, data.members, joined, welcoming, k, cfg.welcome_window_hours * 3600)
     out[BURST_SHARE] = _burst_share(rs, joined, messages, k, cfg.burst_days * 86400)
@@ -364,6 +381,15 @@ def _member_names(members: pd.DataFrame, member_ids: np.ndarray) -> list[tuple[s
                     names.add(entry[S.NAME])
             by_id[mid] = names
     return [tuple(sorted(by_id.get(mid, ()))) for mid in member_ids]
+
+
+def _distinct_descendant_authors(rs: ReplyStructure, counted: np.ndarray) -> np.ndarray:
+    """Per message: distinct other members with a ``counted`` reply below it (any depth)."""
+    anc, desc = rs.ancestor, rs.descendant
+    keep = counted[desc] & (rs.author[desc] != rs.author[anc])
+    k1 = np.int64(len(rs.member_ids) + 1)
+    pairs = np.unique(anc[keep] * k1 + rs.author[desc[keep]])
+    return np.bincount(pairs // k1, minlength=len(rs))
 
 
 def _mentions_drawn(rs: ReplyStructure, k: int, bulk: int) -> np.ndarray:
