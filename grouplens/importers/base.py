@@ -20,17 +20,17 @@ import numpy as np
 import pyarrow as pa
 
 from .. import schema as S
+from ..config import DEFAULT_ZONE
 from ..errors import FormatError
 
 SNIFF_BYTES = 64 * 1024
-DEFAULT_TZ = "Asia/Shanghai"
 
 
 @dataclass(frozen=True)
 class ParseOptions:
     """Settings a user gives on the command line that parsing needs."""
 
-    tz: ZoneInfo = field(default_factory=lambda: ZoneInfo(DEFAULT_TZ))
+    tz: ZoneInfo = DEFAULT_ZONE
     date: date | None = None  # for layouts whose times carry no date (chatlog text, IRC)
 
 

@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
@@ -23,6 +23,7 @@ import pyarrow.compute as pc
 
 from .. import importers
 from .. import schema as S
+from ..config import zone_or_default
 from ..errors import FormatError, GrouplensError, UsageError
 from ..importers import ParsedConversation, ParseOptions
 from ..importers.other.roster import platform_of_ids
@@ -76,11 +77,10 @@ class ImportReport:
                 "files": [asdict(f) for f in self.files]}
 
 
-def make_options(tz: str = "Asia/Shanghai", day: date | str | None = None) -> ParseOptions:
-    try:
-        zone = ZoneInfo(tz)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise UsageError(f"unknown time zone {tz!r}; use an IANA name such as Asia/Shanghai") from None
+def make_options(tz: ZoneInfo | None = None, day: date | str | None = None) -> ParseOptions:
+    """What parsing needs from the command line: the zone of local times (default ``config.DEFAULT_TZ``)
+    and the date for layouts whose times carry none."""
+    zone = zone_or_default(tz)
     if isinstance(day, str):
         try:
             day = date.fromisoformat(day)
@@ -113,7 +113,7 @@ def _walk(folder: Path) -> Iterator[tuple[Path, bool]]:
 
 
 def import_paths(store: Store | str | Path | None, paths: Iterable[str | Path], *, fmt: str | None = None,
-                 group: str | None = None, tz: str = "Asia/Shanghai", day: date | str | None = None,
+                 group: str | None = None, tz: ZoneInfo | None = None, day: date | str | None = None,
                  progress: Progress | None = None, debug: bool = False) -> ImportReport:
     """Import files and folders into the store; the library function behind ``grouplens import``.
 
@@ -123,7 +123,7 @@ def import_paths(store: Store | str | Path | None, paths: Iterable[str | Path], 
         fmt: force one layout (``grouplens formats`` lists them) instead of detecting it.
         group: put everything into this group (name or id; created if new). Required for
             member lists when the store holds several groups.
-        tz: the time zone exports' wall-clock times are read in.
+        tz: the time zone exports' wall-clock times are read in (default ``[time] tz``).
         day: the date for layouts whose times carry none (IRC, chatlog text).
     """
     st = store if isinstance(store, Store) else open_store(store, create=True)
@@ -211,6 +211,7 @@ def _stage_conversations(tx: Transaction, conversations: list[ParsedConversation
     path = source
     for conv in conversations:
         info = _resolve_group(tx, conv, group)
+        info.is_group = bool(info.is_group) or conv.is_group  # a group once any export says so
         messages = adopt_known_ids(conv.messages, tx.group_history(info.group_id, [S.SENDER_ID, S.SENDER_NAME]))
         table = finalize_messages(messages, group_name=conv.name or info.name, platform=conv.platform,
                                   source_file=str(path), import_id=tx.import_id)
