@@ -57,7 +57,7 @@ def build_report(store: Store, kind: str = "weekly", group: str | None = None, *
     if period.last_day < first_day or period.first_day > last_day:
         raise UsageError(f"{period.label} holds no messages of {row[S.GROUP_NAME]}; its messages run from "
                          f"{first_day} to {last_day}")
-    ctx = load_context(store, group_id, period, config, lang)
+    ctx = load_context(store, group_id, period, config, lang, extra_weeks=spec.history_weeks)
     data = spec.section(ctx)
     group_info = {"id": group_id, "name": row[S.GROUP_NAME], "platform": row[S.PLATFORM],
                   "first_day": first_day.isoformat(), "last_day": last_day.isoformat()}

@@ -39,7 +39,7 @@ from .. import schema as S
 from ..config import ClassConfig, Config, LifecycleConfig
 from ..text.classes import AD, CLASS_NAMES, OBJECTION, QUESTION
 from .common import ratio, rounded, week_text
-from .context import DAY, WEEK, ReportContext, present_at
+from .context import DAY, WEEK, ReportContext, known_during, present_at
 from .period import Period, local_midnight, week_monday
 
 STAGES: tuple[str, ...] = ("new", "growing", "active", "declining", "ad-dominated", "help-desk", "dead")
@@ -102,6 +102,7 @@ def week_metrics(speech: pd.DataFrame, members: pd.DataFrame, mondays: list[date
         n = len(week)
         members_end = int(present_at(members, end).sum()) if days else 0
         members_start = int(present_at(members, start).sum())
+        known = known_during(members, start, end, week[S.SENDER_ID].unique()) if days else 0
         joins = int(members[S.JOINED_AT].between(start, end, inclusive="left").sum())
         leaves = int(members[S.LEFT_AT].between(start, end, inclusive="left").sum())
         speakers = int(week[S.SENDER_ID].nunique())
@@ -111,7 +112,7 @@ def week_metrics(speech: pd.DataFrame, members: pd.DataFrame, mondays: list[date
             "week": week_text(monday), "start": monday.isoformat(), "days": days,
             "age_weeks": (monday - start_week).days // 7,
             "messages": n, "messages_per_day": rounded(n / days) if days else None,
-            "speakers": speakers, "members": members_end, "speaker_share": ratio(speakers, members_end),
+            "speakers": speakers, "members": known, "speaker_share": ratio(speakers, known),
             "messages_per_speaker_per_day": rounded(n / speakers / days) if days and speakers else None,
             "ad_share": ratio(int(week[AD].sum()), n) if AD in week else None,
             "question_share": ratio(int(week[QUESTION].sum()), n) if QUESTION in week else None,

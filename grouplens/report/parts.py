@@ -57,9 +57,50 @@ def busiest_hours(h: dict[str, Any], lang: str, top: int = 3) -> str:
 
 def heatmap_section(h: dict[str, Any], lang: str) -> Section:
     draw = functools.partial(charts.heatmap, h["messages"], weekday_names(lang), title=label("heatmap", lang),
-                             unit=word("unit_messages", lang), hour_label=word("hour", lang))
+                             unit=word("unit_messages", lang), hour_label=word("hour", lang),
+                             axis_label=word("axis_hour", lang))
     busiest = Note(f"{word('busiest', lang)}{colon(lang)}{busiest_hours(h, lang)}")
-    return Section(label("heatmap", lang), [busiest, Chart(draw)])
+    return Section(label("heatmap", lang), [busiest, Chart(draw, lines=heat_lines(h["messages"], lang))])
+
+
+SHADES = " ░▒▓█"
+SPARKS = "▁▂▃▄▅▆▇█"
+
+
+def heat_lines(matrix: list[list[int]], lang: str) -> list[str]:
+    """The hour × weekday heatmap in characters: a ruler of hours, one row a weekday."""
+    top = max((v for row in matrix for v in row), default=0)
+    ruler = list(" " * 24)
+    for hour in (0, 6, 12, 18):
+        ruler[hour:hour + len(str(hour))] = str(hour)
+    days = weekday_names(lang)
+    out = [" " * 5 + "".join(ruler)]
+    for name, row in zip(days, matrix):
+        shades = "".join(SHADES[min(4, int(v / top * 4 + 0.999))] if top and v else "·" for v in row)
+        out.append(f"{name:<4} " + shades if lang != "zh" else f"{name} " + shades)
+    return out
+
+
+def weekly_lines(weekly: list[dict[str, Any]], lang: str, width: int = 30) -> list[str]:
+    """Messages per week as bars of characters, the latest 16 weeks."""
+    top = max((x["messages"] for x in weekly), default=0)
+    out = []
+    for x in weekly[-16:]:
+        n = x["messages"]
+        bar = "█" * max(1, round(width * n / top)) if top and n else ""
+        out.append(f"{x['week']}  {n:>6}  {bar}")
+    return out
+
+
+def daily_lines(daily: list[dict[str, Any]], lang: str, width: int = 30) -> list[str]:
+    """Messages per day as bars of characters (the terminal's daily trend)."""
+    top = max((x["messages"] for x in daily), default=0)
+    out = []
+    for x in daily:
+        n = x["messages"]
+        bar = "█" * max(1, round(width * n / top)) if top and n else ""
+        out.append(f"{x['date'][5:]}  {n:>5}  {x['speakers']:>3} {word('people', lang)}  {bar}")
+    return out
 
 
 def layer_names(lang: str) -> dict[str, str]:
@@ -108,10 +149,22 @@ def layers_now_sections(cur: dict[str, Any], prev: dict[str, Any], lang: str) ->
 
 
 def influence_chart(rows: list[dict[str, Any]], lang: str) -> Chart:
-    draw = functools.partial(charts.hbars, [(who(r), float(r["influence"]), num(r["influence"], 2)) for r in rows],
-                             title=word("influence_chart", lang), color="#7c3aed")
+    names = distinct_names(rows)
+    draw = functools.partial(charts.hbars, [(n, float(r["influence"]), num(r["influence"], 2))
+                                            for n, r in zip(names, rows)],
+                             title=word("influence_chart", lang), color="#7c3aed",
+                             axis_label=word("axis_influence", lang))
     return Chart(draw)
 
+
+def distinct_names(refs: list[dict[str, Any]]) -> list[str]:
+    """Each member's name as ``who`` gives it; two members a list would show under the same name
+    get their stable key beside it, so one list never seems to name a person twice."""
+    names = [who(r) for r in refs]
+    keys: dict[str, set[str]] = {}
+    for name, r in zip(names, refs):
+        keys.setdefault(name, set()).add(str(r.get("member")))
+    return [f"{n} · {str(r.get('member'))[:4]}" if len(keys[n]) > 1 else n for n, r in zip(names, refs)]
 
 def role_text(r: dict[str, Any], lang: str) -> str:
     tags = "·".join(tag_name(t, lang) for t in r["tags"])
@@ -121,17 +174,23 @@ def role_text(r: dict[str, Any], lang: str) -> str:
 def influence_table(rows: list[dict[str, Any]], lang: str) -> Table:
     return table([("#", "r"), (word("member", lang), "l", "name"), (label("role", lang), "l"),
                   (label("influence", lang), "r"), (label("reason", lang), "l", "text")],
-                 [(r["rank"], who(r), role_text(r, lang), num(r["influence"], 2), r["reason"]) for r in rows])
-
+                 [(r["rank"], name, role_text(r, lang), num(r["influence"], 2), r["reason"])
+                  for name, r in zip(distinct_names(rows), rows)])
 
 def names_block(title: str, group: dict[str, Any]) -> Names:
-    return Names(f"{title} ({group['count']})", [who(m) for m in group["members"]],
+    return Names(f"{title} ({group['count']})", distinct_names(group["members"]),
                  max(0, group["count"] - len(group["members"])))
 
-
 def stage_strip(weeks: list[dict[str, Any]], lang: str) -> Chart:
+    """The stage of each week as coloured cells with the health score, oldest first. ``weeks``
+    are lifecycle weeks (``health`` an object) or the weekly review's ``stage_history``
+    (``health`` a number)."""
+    def score(w: dict[str, Any]) -> int | None:
+        h = w.get("health")
+        return h["score"] if isinstance(h, dict) else h
+
     cells = [(w["week"], w["stage"], stage_label(w["stage"], lang) if w["stage"] else label("rule_no_data", lang),
-              w["health"]["score"] if w["health"] else None) for w in weeks]
+              score(w)) for w in weeks]
     seen = list(dict.fromkeys(w["stage"] for w in weeks if w["stage"]))
     legend = [(stage_label(s, lang), charts.STAGE_COLORS[s][0]) for s in seen if s in charts.STAGE_COLORS]
     draw = functools.partial(charts.stage_strip, cells, title=word("stage_timeline", lang), legend_items=legend)
@@ -139,6 +198,33 @@ def stage_strip(weeks: list[dict[str, Any]], lang: str) -> Chart:
                      [(c[0], Cell(c[2], stage=c[1]), num(c[3])) for c in cells])
     return Chart(draw, fallback)
 
+
+def health_note(health: dict[str, Any] | None, lifecycle: dict[str, Any], lang: str) -> Note:
+    """What the health score is made of: each part's weight and how much of it the week earned.
+    The score does not weigh answering: the answer rate is beside it in the comparison."""
+    if not health:
+        return Note(f"{label('health', lang)}{colon(lang)}—", "muted")
+    parts = ((35, health["volume"], "health_volume", lifecycle["healthy_messages_per_day"]),
+             (35, health["participation"], "health_participation", lifecycle["healthy_speaker_share"]),
+             (15, health["clean"], "health_clean", lifecycle["ad_share"]), (15, health["level"], "health_level", None))
+    shown = " + ".join(f"{word(code, lang).format(target=num(target) if code == 'health_volume' else pct(target))}"
+                       f" {weight * share:.0f}/{weight}" for weight, share, code, target in parts)
+    return Note(f"{label('health', lang)} {health['score']} = {shown}{word('health_not', lang)}", "muted")
+
+
+def week_ranges(weeks: list[str]) -> str:
+    """ISO weeks as runs: ``2024-W10…2024-W12, 2024-W16``."""
+    from datetime import date, timedelta
+    mondays = [date.fromisocalendar(int(w[:4]), int(w[6:]), 1) for w in weeks]
+    runs: list[list[str]] = []
+    previous = None
+    for w, m in zip(weeks, mondays):
+        if previous is not None and m - previous == timedelta(weeks=1):
+            runs[-1].append(w)
+        else:
+            runs.append([w])
+        previous = m
+    return ", ".join(r[0] if len(r) == 1 else f"{r[0]}…{r[-1]}" for r in runs)
 
 def checks_text(checks: list[dict[str, Any]], lang: str) -> str:
     return "; ".join(f"{label(c['metric'], lang)} {metric_value(c['metric'], c['value'])} {c['op']} "
@@ -156,20 +242,27 @@ def rule_note(lifecycle: dict[str, Any], lang: str) -> Note:
                 + (f" — {checks}" if checks else ""))
 
 
-def unanswered_section(u: dict[str, Any], lang: str) -> Section:
+def unanswered_section(u: dict[str, Any], lang: str, every: list[dict[str, Any]] | None = None) -> Section:
+    """The latest unanswered questions, and every other one in a list that opens (``every``: all
+    of them, latest first, when the report holds them)."""
     title = f"{label('unanswered', lang)} ({u['count']})"
     if not u["count"]:
         return Section(title, [Note(label("none", lang), "good")])
     blocks: list[Block] = [messages_table(u["questions"], lang, word("question", lang))]
-    if u["count"] > len(u["questions"]):
+    shown = {q["msg_id"] for q in u["questions"]}
+    rest = [q for q in every or [] if q["msg_id"] not in shown]
+    if rest:
+        blocks.append(messages_table(rest, lang, word("question", lang),
+                                     caption=word("more", lang).format(n=len(rest)), fold=True))
+    elif u["count"] > len(u["questions"]):
         blocks.append(Note(word("more", lang).format(n=u["count"] - len(u["questions"])), "muted"))
     return Section(title, blocks, wide=True)
 
-
-def messages_table(messages: list[dict[str, Any]], lang: str, text_title: str) -> Table:
-    return table([(word("time", lang), "l", "name"), (word("member", lang), "l", "name"), (text_title, "l", "text")],
-                 [(short_time(m["ts"]), who(m), one_line(m["text"])) for m in messages])
-
+def messages_table(messages: list[dict[str, Any]], lang: str, text_title: str, caption: str | None = None,
+                   fold: bool = False) -> Table:
+    return table([(word("time", lang), "l"), (word("member", lang), "l", "name"), (text_title, "l", "text")],
+                 [(short_time(m["ts"]), name, one_line(m["text"])) for name, m in zip(distinct_names(messages), messages)],
+                 caption=caption, fold=fold)
 
 def compliance_sections(d: dict[str, Any], lang: str, weekly: bool = True) -> list[Section]:
     """Flagged messages by category, week by week, who sent them, and the latest examples."""
@@ -183,7 +276,8 @@ def compliance_sections(d: dict[str, Any], lang: str, weekly: bool = True) -> li
         series = [(label(c, lang), [w[c] for w in d["weekly"]], charts.CATEGORY_COLORS[c])
                   for c in (c["category"] for c in cats) if c in charts.CATEGORY_COLORS]
         draw = functools.partial(charts.stacked_columns, [w["week"][5:] for w in d["weekly"]], series,
-                                 title=word("weekly_trend", lang))
+                                 title=word("weekly_trend", lang), x_title=word("axis_week", lang),
+                                 y_title=label("messages", lang))
         out.append(Section(word("weekly_trend", lang), [Chart(draw)]))
     t = d["totals"]
     out[0].blocks.append(Note(f"{label('heavy_days', lang)}{colon(lang)}{t['heavy_days']} "

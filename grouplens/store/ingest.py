@@ -30,6 +30,7 @@ from ..importers.other.roster import platform_of_ids
 from ..importers.textutil import INVISIBLE_PATTERN, clean_array
 from .ids import content_ids, group_id_for, hash_strings
 from .quotes import resolve_quotes
+from .store import MARKER as STORE_MARKER
 from .store import GroupInfo, Store, Transaction, open_store
 
 Progress = Callable[[str, dict[str, Any]], None]  # (event, details): "start", "file", "done"
@@ -104,7 +105,7 @@ def _walk(folder: Path) -> Iterator[tuple[Path, bool]]:
         if child.name.startswith("."):
             continue
         if child.is_dir():
-            if importers.is_export_dir(child):
+            if importers.is_export_dir(child) or (child / STORE_MARKER).exists():  # a store is skipped whole
                 yield child, False
             else:
                 yield from _walk(child)
@@ -150,12 +151,43 @@ def import_paths(store: Store | str | Path | None, paths: Iterable[str | Path], 
     return report
 
 
+# What grouplens itself writes beside exports, recognised so that importing the folder skips it.
+_OWN_JSON = {"grouplens-simulation": "the truth file of `grouplens simulate`, not an export",
+             "grouplens-report": "a grouplens report, not an export"}
+
+
+def written_by_grouplens(path: Path) -> str | None:
+    """Why ``path`` is no export, when grouplens wrote it: a store, settings, a simulation's
+    truth file or a report; else None."""
+    if path.is_dir():
+        return "a grouplens store, not an export" if (path / STORE_MARKER).exists() else None
+    if path.name in ("grouplens.toml", STORE_MARKER):
+        return "grouplens settings, not an export" if path.name == "grouplens.toml" else "a grouplens store file"
+    try:
+        with path.open("rb") as f:
+            head = f.read(4096)
+    except OSError:
+        return None
+    text = head.decode("utf-8", errors="ignore").lstrip("\ufeff \r\n\t")
+    if text.startswith("{"):
+        for marker, why in _OWN_JSON.items():
+            if f'"format": "{marker}"' in text[:200]:
+                return why
+    if text.startswith("<!DOCTYPE html>") and '<meta name="generator" content="grouplens">' in text:
+        return "a grouplens report page, not an export"
+    return None
+
+
 def _import_one(tx: Transaction, path: Path, named: bool, forced, group: str | None,
                 options: ParseOptions, debug: bool, notify: Progress) -> FileResult:
     result = FileResult(path=str(path), status="error")
     try:
         if not path.exists():
             raise FormatError("no such file or folder", path=path)
+        written = written_by_grouplens(path)
+        if written:
+            result.status, result.error = "skipped", written
+            return result
         if not named and not path.is_dir():
             sample = importers.take_sample(path)
             if importers.is_media(sample):
@@ -241,10 +273,12 @@ def _stage_conversations(tx: Transaction, conversations: list[ParsedConversation
 def _import_member_list(tx: Transaction, path: Path, imp, group: str | None, options: ParseOptions,
                         result: FileResult) -> None:
     roster = imp.parse_roster(path, options)
+    group = group or imp.group_named(path)
     if group is None:
         known = list(tx.groups) or tx.store.group_ids()
         if len(known) != 1:
-            raise UsageError("a member list needs --group NAME to say which group it lists", path=path)
+            raise UsageError("a member list needs --group NAME (or a group column) to say which group it lists",
+                             path=path)
         group = known[0]
     ids = roster.column(S.MEMBER_ID).to_pylist()
     conv = ParsedConversation(platform=platform_of_ids(ids), name=group, messages=pa.table({}))
@@ -318,7 +352,11 @@ def adopt_known_ids(parsed: pa.Table, history: pa.Table) -> pa.Table:
     unique = {S.name_based_id(n): next(iter(ids)) for n, ids in ids_by_name.items() if len(ids) == 1}
     if not unique:
         return parsed
-    mapped = [unique.get(v, v) if v else v for v in sender.to_pylist()]
+    # A sender keyed by one name but shown with another (an export's "我" for its own account,
+    # shown with the account's name) is matched on the name shown too.
+    names = parsed.column(S.SENDER_NAME).to_pylist()
+    mapped = [unique.get(v, unique.get(S.name_based_id(n), v) if n else v) if v and v.startswith(S.NAME_ID_PREFIX)
+              else v for v, n in zip(sender.to_pylist(), names)]
     return parsed.set_column(parsed.schema.get_field_index(S.SENDER_ID), S.SENDER_ID, pa.array(mapped, pa.string()))
 
 

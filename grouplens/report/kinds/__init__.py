@@ -47,7 +47,9 @@ class ReportKind:
         default_period: the period without --week/--month/--since/--until, from the local days
             of the group's first and last message.
         overview: for a kind about every group in the store (``groups``) instead of one:
-            ``(store, zone, config, lang, week=, month=, since=, until=) -> (data, period dict)``.
+            ``(store, zone, config, week=, month=, since=, until=, lang=, private=) -> (data, period dict)``.
+        history_weeks: weeks of messages loaded before the period beyond what every kind loads
+            (``context.lookback_weeks``), for a kind that looks further back.
     """
 
     name: str
@@ -58,6 +60,7 @@ class ReportKind:
     section: Callable[[ReportContext], dict[str, Any]] | None = None
     default_period: Callable[[date, date, ZoneInfo], Period] = whole_span
     overview: Callable[..., tuple[dict[str, Any], dict[str, Any]]] | None = None
+    history_weeks: int = 0
 
     def __post_init__(self) -> None:
         if (self.section is None) == (self.overview is None):

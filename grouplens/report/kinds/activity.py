@@ -23,8 +23,10 @@ from ..page import (
     word,
 )
 from ..parts import (
+    daily_lines,
     daily_table,
     heatmap_section,
+    weekly_lines,
 )
 from . import ReportKind
 
@@ -44,9 +46,11 @@ def activity_page(report: dict[str, Any], out: Page) -> None:
     daily = d["daily"]
     trend = functools.partial(charts.daily_trend, [x["date"] for x in daily], [x["messages"] for x in daily],
                               [x["speakers"] for x in daily], title=word("daily_trend", lang),
-                              messages_label=label("messages", lang), speakers_label=label("speakers", lang))
-    out.sections.append(Section(word("daily_trend", lang),
-                                [Chart(trend, daily_table(daily, lang) if len(daily) <= 14 else None)]))
+                              messages_label=label("messages", lang), speakers_label=label("speakers", lang),
+                              axis_label=word("axis_day", lang))
+    out.sections.append(Section(word("daily_trend", lang), [Chart(
+        trend, daily_table(daily, lang) if len(daily) <= 14 else None,
+        lines=daily_lines(daily, lang) if len(daily) <= 14 else weekly_lines(d["weekly"], lang))]))
     out.sections.append(heatmap_section(d["heatmap"], lang))
     if len(d["weekly"]) > 1:
         top = max((w["messages"] for w in d["weekly"]), default=0)
@@ -55,7 +59,8 @@ def activity_page(report: dict[str, Any], out: Page) -> None:
              (label("speakers", lang), "r"), (label("participation_rate", lang), "r")],
             [(w["week"], bar_cell(w["messages"], top), num(w["messages_per_day"]), w["speakers"],
               pct(w["participation_rate"])) for w in d["weekly"]],
-            caption=f"{label('week', lang)} ({len(d['weekly'])})", fold=len(d["weekly"]) > FOLD_ROWS)]))
+            caption=f"{label('week', lang)} ({len(d['weekly'])})", fold=len(d["weekly"]) > FOLD_ROWS,
+            latest_last=True)]))
     top = max((r["messages"] for r in d["top_talkers"]), default=0)
     out.sections.append(Section(label("top_talkers", lang), [table(
         [("#", "r"), (word("member", lang), "l", "name"), (label("messages", lang), "r"), (label("share", lang), "r"),

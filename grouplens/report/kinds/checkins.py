@@ -28,7 +28,8 @@ def checkins_page(report: dict[str, Any], out: Page) -> None:
     elif d["daily"]:
         draw = functools.partial(charts.stacked_columns, [x["date"][5:] for x in d["daily"]],
                                  [(word("checkin_members", lang), [x["members"] for x in d["daily"]],
-                                   charts.SPEAKERS_COLOR)], title=word("checkin_members", lang))
+                                   charts.SPEAKERS_COLOR)], title=word("checkin_members", lang),
+                                 x_title=word("axis_day", lang), y_title=word("people", lang))
         out.sections.append(Section(word("checkin_members", lang), [Chart(draw)]))
     if d["members"]:
         out.sections.append(Section(label("participants", lang), blocks[1:]))

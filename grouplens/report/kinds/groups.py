@@ -35,7 +35,8 @@ def groups_page(report: dict[str, Any], out: Page) -> None:
     stages = [s for s in d["stages"] if t["by_stage"].get(s)]
     draw = functools.partial(charts.hbars, [(stage_label(s, lang), float(t["by_stage"][s]), str(t["by_stage"][s]))
                                             for s in stages], title=word("by_stage", lang),
-                             colors=[charts.STAGE_COLORS[s][0] for s in stages], label_width=90)
+                             colors=[charts.STAGE_COLORS[s][0] for s in stages], label_width=90,
+                             axis_label=label("groups_count", lang))
     out.sections.append(Section(word("by_stage", lang), [Chart(draw)]))
     rows = []
     for g in d["groups"]:

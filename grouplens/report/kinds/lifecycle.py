@@ -21,6 +21,7 @@ from ..page import (
     word,
 )
 from ..parts import (
+    health_note,
     rule_note,
     stage_strip,
 )
@@ -35,7 +36,8 @@ def lifecycle_page(report: dict[str, Any], out: Page) -> None:
              Fact(label("health", lang), f"{d['health']['score']}/100" if d["health"] else "—")]
     by_stage = " · ".join(f"{stage_label(s, lang)} {n}" for s, n in d["weeks_by_stage"].items())
     out.sections.append(Section(label("lifecycle", lang), [
-        Facts(facts), rule_note(d, lang), Note(f"{word('weeks_by_stage', lang)}{colon(lang)}{by_stage or '—'}")]))
+        Facts(facts), rule_note(d, lang), health_note(d["health"], report["settings"]["lifecycle"], lang),
+        Note(f"{word('weeks_by_stage', lang)}{colon(lang)}{by_stage or '—'}")]))
     out.sections.append(Section(word("stage_timeline", lang), [stage_strip(d["weekly"], lang)]))
     rows = []
     for w in d["weekly"]:
@@ -48,11 +50,12 @@ def lifecycle_page(report: dict[str, Any], out: Page) -> None:
         [(label("week", lang), "l"), (label("stage", lang), "l"), (label("messages_per_day", lang), "r"),
          (label("speaker_share", lang), "r"), (label("ad_share", lang), "r"), (label("question_share", lang), "r"),
          (label("level_ratio", lang), "r"), (label("members_count", lang), "r"), (label("health", lang), "r"),
-         (label("rule", lang), "l")], rows, caption=f"{label('week', lang)} ({len(rows)})", fold=len(rows) > FOLD_ROWS)],
+         (label("rule", lang), "l", "text")], rows, caption=f"{label('week', lang)} ({len(rows)})",
+        fold=len(rows) > FOLD_ROWS, latest_last=True)],
         wide=True))
     if d["changes"]:
         out.sections.append(Section(word("stage_changes", lang), [table(
-            [(label("week", lang), "l"), ("", "l"), ("", "l")],
+            [(label("week", lang), "l"), (word("from", lang), "l"), (word("to", lang), "l")],
             [(c["week"], Cell(stage_label(c["from"], lang), stage=c["from"]),
               Cell(stage_label(c["to"], lang), stage=c["to"])) for c in d["changes"]])]))
 

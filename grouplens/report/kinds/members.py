@@ -37,7 +37,8 @@ def members_page(report: dict[str, Any], out: Page) -> None:
     if len(weekly) > 1:
         series = [(label(c, lang), [w[c] for w in weekly], charts.LAYER_COLORS[c]) for c in layers]
         draw = functools.partial(charts.stacked_columns, [w["week"][5:] for w in weekly], series,
-                                 title=word("layers_by_week", lang))
+                                 title=word("layers_by_week", lang), x_title=word("axis_week", lang),
+                                 y_title=label("members_count", lang))
         out.sections.append(Section(word("layers_by_week", lang), [Chart(draw)]))
     if weekly:
         last = weekly[-1]["week"]
@@ -48,7 +49,8 @@ def members_page(report: dict[str, Any], out: Page) -> None:
         [(label("week", lang), "l"), (label("members_count", lang), "r"), *[(label(c, lang), "r") for c in layers],
          (label("joins", lang), "r"), (label("leaves", lang), "r"), (label("newly_active", lang), "r")],
         [(w["week"], w["members"], *[w[c] for c in layers], w["joins"], w["leaves"], w["newly_active"])
-         for w in weekly], caption=f"{label('week', lang)} ({len(weekly)})", fold=len(weekly) > FOLD_ROWS)], wide=True))
+         for w in weekly], caption=f"{label('week', lang)} ({len(weekly)})", fold=len(weekly) > FOLD_ROWS,
+         latest_last=True)], wide=True))
     if d["retention"]:
         ks = [a["weeks"] for a in d["retention"][0]["after"]]
         out.sections.append(Section(label("retention", lang), [table(
@@ -56,7 +58,8 @@ def members_page(report: dict[str, Any], out: Page) -> None:
              *[(f"{k}w {label('spoke', lang)}", "r") for k in ks], *[(f"{k}w {label('stayed', lang)}", "r") for k in ks]],
             [(r["cohort"], r["joined"], pct(r["newly_active_share"]), *[pct(a["spoke"]) for a in r["after"]],
               *[pct(a["stayed"]) for a in r["after"]]) for r in d["retention"]],
-            caption=f"{label('cohort', lang)} ({len(d['retention'])})", fold=len(d["retention"]) > FOLD_ROWS)], wide=True))
+            caption=f"{label('cohort', lang)} ({len(d['retention'])})", fold=len(d["retention"]) > FOLD_ROWS,
+            latest_last=True)], wide=True))
     people = d["people"]
     out.sections.append(Section(f"{word('people_now', lang)} · {people['week']}", [
         names_block(label(key, lang), people[key]) for key in ("core", "new", "returned", "newly_churned",

@@ -45,7 +45,8 @@ def questions_page(report: dict[str, Any], out: Page) -> None:
                   (label("unanswered", lang), [w["unanswered"] for w in weekly], "#f97316"),
                   (label("pending", lang), [w["pending"] for w in weekly], "#cbd5e1")]
         draw = functools.partial(charts.stacked_columns, [w["week"][5:] for w in weekly], series,
-                                 title=word("weekly_trend", lang))
+                                 title=word("weekly_trend", lang), x_title=word("axis_week", lang),
+                                 y_title=label("questions_count", lang))
         fallback = table([(label("week", lang), "l"), (label("questions_count", lang), "r"),
                           (label("answered_share", lang), "r"), (label("within_target_share", lang), "r"),
                           (label("median_minutes", lang), "r"), (label("unanswered", lang), "r")],
@@ -62,11 +63,12 @@ def questions_page(report: dict[str, Any], out: Page) -> None:
         out.sections.append(Section(label("askers", lang), [table(
             [(word("member", lang), "l", "name"), (label("questions_count", lang), "r"), (label("answered", lang), "r")],
             [(who(r), r["questions"], r["answered"]) for r in d["askers"]])]))
-    out.sections.append(unanswered_section(d["unanswered"], lang))
+    unanswered = [q for q in d["questions"] if q["status"] == "unanswered"]
+    out.sections.append(unanswered_section(d["unanswered"], lang, every=unanswered[::-1]))
     if d["questions"]:
         tone = {"answered": "good", "unanswered": "bad", "pending": "muted"}
         out.sections.append(Section(word("all_questions", lang), [table(
-            [(word("time", lang), "l", "name"), (word("member", lang), "l", "name"), (word("question", lang), "l", "text"),
+            [(word("time", lang), "l"), (word("member", lang), "l", "name"), (word("question", lang), "l", "text"),
              (label("status", lang), "l"), (word("answer", lang), "l", "text"), (word("minutes", lang), "r")],
             [(short_time(q["ts"]), who(q), one_line(q["text"]), Cell(label(q["status"], lang), tone[q["status"]]),
               f"{who(q['answer'])}: {one_line(q['answer']['text'])}" if q["answer"] else "",
