@@ -18,6 +18,7 @@ JSON output keep every character as it was):
 from __future__ import annotations
 
 import csv
+import io
 import re
 from collections.abc import Iterable
 from typing import IO
@@ -65,11 +66,16 @@ class SafeCsvWriter:
     every CSV grouplens writes goes through one of these."""
 
     def __init__(self, out: IO[str], *, keep_formulas: bool = False):
-        self._writer = csv.writer(out, lineterminator="\n")
+        # Rows end with "\n"; a writer ending rows with "\r\n" quotes every cell holding a line
+        # break, a bare "\r" included (one ending them with "\n" would leave a "\r" unquoted,
+        # and the CSV unreadable), and its row end is swapped for "\n".
+        self._row = io.StringIO()
+        self._writer = csv.writer(self._row, lineterminator="\r\n")
+        self._out = out
         self.keep_formulas = keep_formulas
 
     def writerow(self, cells: Iterable[str]) -> None:
-        if self.keep_formulas:
-            self._writer.writerow(cells)
-        else:
-            self._writer.writerow([spreadsheet_safe(c) for c in cells])
+        self._writer.writerow(cells if self.keep_formulas else [spreadsheet_safe(c) for c in cells])
+        self._out.write(self._row.getvalue()[:-2] + "\n")
+        self._row.seek(0)
+        self._row.truncate()

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 import typer
 from rich.console import Console
-from typer.core import TyperOption
+from typer.core import TyperArgument, TyperOption
 
 from .. import __version__
 from ..config import Config, load_config, parse_zone
@@ -26,7 +26,8 @@ from ..errors import GrouplensError
 from ..store.store import STORE_ENV, Store, open_store
 
 # Typer 0.29 shows a type name (<bool>) beside every flag, its own --help and completion options
-# included; a flag has no value to type, so its help shows none.
+# included; a flag has no value to type, so its help shows none. An argument with a metavar
+# (KIND, PATHS...) is named by it alone.
 _display_type_rich = TyperOption.display_type_rich
 
 
@@ -34,7 +35,13 @@ def _flag_without_type(self: TyperOption, ctx: Any) -> str | None:
     return None if self.is_flag else _display_type_rich(self, ctx)
 
 
+def _argument_by_its_metavar(self: TyperArgument, ctx: Any) -> str | None:
+    return None if self.metavar else _display_argument_type(self, ctx)
+
+
+_display_argument_type = TyperArgument.display_type_rich
 TyperOption.display_type_rich = _flag_without_type  # type: ignore[method-assign]
+TyperArgument.display_type_rich = _argument_by_its_metavar  # type: ignore[method-assign]
 
 app = typer.Typer(
     name="grouplens",

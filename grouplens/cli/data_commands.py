@@ -41,7 +41,7 @@ ROLE_WORDS = {"owner": "群主", "admin": "管理员", "member": "成员"}
 @errors_to_exit
 def import_command(
     paths: Annotated[list[str], typer.Argument(help="Export files or folders (walked recursively).",
-                                               show_default=False, metavar="PATHS...")],
+                                               show_default=False, metavar="PATH")],
     store: StoreOpt = None,
     layout: Annotated[str | None, typer.Option("--format", "-f", metavar="LAYOUT", show_default=False,
                                                help="Force a layout (see `grouplens formats`) instead of "
@@ -123,7 +123,9 @@ def import_table(report: ImportReport, fit: bool) -> list[Table | Text]:
     totals = report.totals()
     t.add_row(Text("total", style="bold"), "", "", str(totals["parsed"]), str(totals["added"]),
               str(totals["duplicates"]), "")
-    title = Text(f"import {report.import_id} → ", style="bold").append(terminal_safe(report.store))
+    title = Table.grid()
+    title.add_column(no_wrap=fit, overflow="ellipsis")
+    title.add_row(Text(f"import {report.import_id} → ", style="bold").append(terminal_safe(report.store)))
     return [title, t]
 
 

@@ -8,12 +8,10 @@ from typing import Annotated
 import typer
 
 from ..errors import UsageError
-from ..report import all_kinds, build_report
+from ..report import all_kinds, build_report, get_kind, kind_names
 from .app import REPORTS, ConfigOpt, GroupOpt, SinceOpt, StoreOpt, TzOpt, UntilOpt, app, edge, errors_to_exit, flag
 from .output import OutputOptions, emit, output_options
 
-# The kinds registered when the CLI loads (report.kinds): the argument's choices and its help.
-ReportKindArg = Enum("ReportKindArg", {k.name: k.name for k in all_kinds()}, type=str)  # type: ignore[misc]
 KIND_LIST = "\n".join(f"- **{k.name}**: {k.summary}" for k in all_kinds())
 
 
@@ -42,8 +40,8 @@ Example: grouplens report weekly --group 周末羽毛球交流群 --week 2024-W1
                 format_help="table (terminal), json, csv (the main table; with a BOM for Excel when written to a "
                             "file or with --excel), md or html")
 def report_command(
-    kind: Annotated[ReportKindArg | None, typer.Argument(help="What to report (default: weekly; the list is "
-                                                         "above).", show_default=False, metavar="KIND")] = None,
+    kind: Annotated[str | None, typer.Argument(help="What to report (default: weekly; the kinds are listed above).",
+                                               show_default=False, metavar="KIND", autocompletion=kind_names)] = None,
     group: GroupOpt = None,
     all_groups: Annotated[bool, flag("--all", help="Every group in the store, ranked by health (the groups "
                                      "overview).")] = False,
@@ -75,7 +73,7 @@ def report_command(
     """The weekly review and its parts (see REPORT_HELP, which --help shows)."""
     if all_groups and group:
         raise UsageError("--all and --group cannot be combined: --all reports every group")
-    chosen = kind.value if kind else ("groups" if all_groups else "weekly")
+    chosen = get_kind(kind).name if kind else ("groups" if all_groups else "weekly")  # any registered kind
     if all_groups and chosen != "groups":
         raise UsageError(f"--all shows the groups overview; for the {chosen} report of one group pass --group")
     e = edge(store, config, tz)
