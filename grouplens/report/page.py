@@ -9,6 +9,7 @@ here. Nothing in this module imports rich or writes markup.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -260,6 +261,19 @@ def table(columns: Sequence[tuple[str, str, str] | tuple[str, str]], rows: Itera
     cols = [Column(*c) for c in columns]
     body = [[v if isinstance(v, Cell) else Cell("—" if v is None else str(v)) for v in row] for row in rows]
     return Table(cols, body, caption, fold, latest_last)
+
+
+def cells(text: str) -> int:
+    """The width of ``text`` in a terminal: CJK and full-width characters take two cells."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def bar_lines(items: Sequence[tuple[str, float]], width: int = 30) -> list[str]:
+    """Labelled bars of characters, one a line: ``成长   7 ███████``."""
+    top = max((v for _, v in items), default=0)
+    pad = max((cells(name) for name, _ in items), default=0)
+    return [f"{name}{' ' * (pad - cells(name))} {num(v):>5} " + ("█" * max(1, round(width * v / top)) if top and v else "")
+            for name, v in items]
 
 
 def weekday_names(lang: str) -> list[str]:

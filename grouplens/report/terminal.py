@@ -54,11 +54,12 @@ def render_page(page: Page, console: Console, *, fit: bool = True) -> None:
     console.print(header(page))
     console.print()
     for section in page.sections:
+        shown = [r for r in (renderable(block, page.lang, fit) for block in section.blocks) if r is not None]
+        if not shown:  # a chart drawn only on the HTML page
+            continue
         console.print(Text(safe(section.title), style="bold underline"))
-        for block in section.blocks:
-            shown = renderable(block, page.lang, fit)
-            if shown is not None:
-                console.print(shown)
+        for part in shown:
+            console.print(part)
         console.print()
     console.print(Text(safe(page.footer), style="dim"))
 

@@ -16,6 +16,7 @@ from ..page import (
     Section,
     arrow_change,
     bar_cell,
+    bar_lines,
     num,
     pct,
     table,
@@ -37,7 +38,8 @@ def groups_page(report: dict[str, Any], out: Page) -> None:
                                             for s in stages], title=word("by_stage", lang),
                              colors=[charts.STAGE_COLORS[s][0] for s in stages], label_width=90,
                              axis_label=label("groups_count", lang))
-    out.sections.append(Section(word("by_stage", lang), [Chart(draw)]))
+    lines = bar_lines([(stage_label(s, lang), t["by_stage"][s]) for s in stages])
+    out.sections.append(Section(word("by_stage", lang), [Chart(draw, lines=lines)]))
     rows = []
     for g in d["groups"]:
         change = Cell("")
@@ -56,6 +58,6 @@ def groups_page(report: dict[str, Any], out: Page) -> None:
 
 KIND = ReportKind(
     name="groups", titles=("群概览", "Groups overview"),
-    summary="one row per group, healthiest first (also what --all shows)",
+    summary="one row per group chat, healthiest first, with its stage and trend (also what --all shows)",
     overview=portfolio_section, page=groups_page, main_table="groups", default_period=latest_week,
 )

@@ -132,7 +132,8 @@ def no_messages_note(d: dict[str, Any], lang: str) -> Note:
 
 KIND = ReportKind(
     name="weekly", titles=("周报", "Weekly review"),
-    summary="this week beside last week (deltas with arrows), key people, messages that drew replies, unanswered questions, alerts",
+    summary="this week beside last week (deltas with arrows), the stage of the last 12 weeks, key people, messages "
+            "that drew replies, unanswered questions, alerts",
     section=weekly_section, page=weekly_page, main_table="comparison", default_period=latest_week,
     history_weeks=HISTORY_WEEKS,
 )
