@@ -136,9 +136,17 @@ class Store:
 
     def groups_table(self) -> pa.Table:
         path = self.path / "groups.parquet"
-        if not path.exists():
+        try:
+            stat = path.stat()
+        except FileNotFoundError:
             return S.GROUPS_SCHEMA.empty_table()
-        return pq.read_table(path, schema=S.GROUPS_SCHEMA)
+        # Read again only when the file was replaced (a commit renames a new one into place):
+        # reports look groups up several times per group.
+        key = (stat.st_ino, stat.st_mtime_ns, stat.st_size)
+        cached = getattr(self, "_groups_cache", None)
+        if cached is None or cached[0] != key:
+            self._groups_cache = (key, pq.read_table(path, schema=S.GROUPS_SCHEMA))
+        return self._groups_cache[1]
 
     def group_ids(self) -> list[str]:
         return self.groups_table().column(S.GROUP_ID).to_pylist()
