@@ -14,7 +14,7 @@ from report_groups import Group, Msg, conversation, fading_group
 from rich.console import Console
 
 from grouplens import schema as S
-from grouplens.report import build_report, render_html, render_markdown
+from grouplens.report import build_report, charts, render_html, render_markdown
 from grouplens.report.terminal import render_terminal
 from grouplens.store.ingest import import_conversations
 from grouplens.store.store import open_store
@@ -192,3 +192,29 @@ def test_roles_and_tags_of_key_people_are_in_the_report_language(store):
     words = {"thinker": "思想者", "critic": "批判者", "onlooker": "围观者", "silent": "沉默者"}
     assert all(words[r] in out.getvalue() for r in roles)
     assert not any(r in out.getvalue() for r in roles)
+
+
+def test_charts_name_their_axes_and_layer_labels_do_not_overlap(store):
+    page = render_html(build_report(store, "weekly", "长跑群", week="2024-W19").to_dict())
+    svgs = re.findall(r"<svg .*?</svg>", page, re.DOTALL)
+    texts = [re.findall(r"<text [^>]*>([^<]*)</text>", svg) for svg in svgs]
+    by_title = {re.search(r'aria-label="([^"]*)"', svg).group(1): t for svg, t in zip(svgs, texts)}
+    assert {"消息数", "发言人数", "日期"} <= set(by_title["每日消息与发言人数"])
+    assert "时（当地时间）" in by_title["活跃时段"]
+    assert "影响力 →" in by_title["影响力（1.0 = 普通成员）"]
+    # A flow where a few newcomers sit beside a big layer: their labels are still apart.
+    colors = "#000"
+    flow = charts.flow([("joined", "新入群", colors), ("new", "新人", colors), ("core", "核心", colors)],
+                       [("new", "新人", colors), ("core", "核心", colors), ("left", "退群", colors)],
+                       [("joined", "new", 1), ("new", "core", 1), ("core", "core", 200), ("core", "left", 1)],
+                       title="flow", left_title="上周", right_title="本周")
+    for anchor in ("end", "start"):  # the labels left of the flow, then right of it
+        ys = sorted(float(y) for y in re.findall(rf'<text x="[\d.]+" y="([\d.]+)" text-anchor="{anchor}"', flow))
+        assert len(ys) == 3 and all(b - a >= charts.SMALL + 4 for a, b in zip(ys, ys[1:])), ys
+
+
+def test_chinese_text_names_the_fonts_linux_has_after_those_of_mac_and_windows(store):
+    page = render_html(build_report(store, "activity", "长跑群").to_dict())
+    stack = re.search(r"font-family: ([^;]*);", page).group(1)
+    order = ['"PingFang SC"', '"Microsoft YaHei"', '"Noto Sans CJK SC"', '"WenQuanYi Micro Hei"']
+    assert [stack.index(f) for f in order] == sorted(stack.index(f) for f in order)

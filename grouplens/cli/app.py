@@ -21,7 +21,7 @@ from rich.console import Console
 from typer.core import TyperArgument, TyperOption
 
 from .. import __version__
-from ..config import Config, load_config, parse_zone
+from ..config import DEFAULT_TZ, Config, load_config, parse_zone
 from ..errors import GrouplensError
 from ..store.store import STORE_ENV, Store, open_store
 
@@ -82,7 +82,7 @@ UntilOpt = Annotated[str | None, typer.Option("--until", metavar="YYYY-MM-DD", h
                                               show_default=False)]
 TzOpt = Annotated[str | None, typer.Option(
     "--tz", metavar="ZONE", help="Time zone of exports' local times and of days and weeks, an IANA name such as "
-    "Asia/Shanghai (default: [time] tz of grouplens.toml, else Asia/Shanghai).", show_default=False)]
+    f"Asia/Shanghai (default: [time] tz of grouplens.toml, else {DEFAULT_TZ}).", show_default=False)]
 ConfigOpt = Annotated[str | None, typer.Option(
     "--config", metavar="PATH", help="A grouplens.toml with your stop words, user dictionary, classes and "
     "thresholds (default: ./grouplens.toml if present; see `grouplens config --example`).", show_default=False)]

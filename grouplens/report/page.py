@@ -14,10 +14,11 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from markupsafe import Markup
 
+from ..config import parse_zone
+from ..errors import UsageError
 from .labels import label
 
 # --- the blocks a section is made of ------------------------------------------------------------
@@ -284,8 +285,8 @@ def local_time(utc_text: str, tz: str | None) -> str:
     """A UTC ISO time shown in the report's zone, ``YYYY-MM-DD HH:MM (zone)``."""
     try:
         when = datetime.fromisoformat(utc_text)
-        zone = ZoneInfo(tz) if tz else None
-    except (ValueError, KeyError):
+        zone = parse_zone(tz) if tz else None
+    except (ValueError, UsageError):
         return utc_text
     if zone is not None:
         when = when.astimezone(zone)
