@@ -101,7 +101,7 @@ def help_text(*args: str) -> str:
 
 def test_help_shows_no_type_names_for_flags_and_keeps_brackets_and_sentences(store):
     commands = ["import", "groups", "messages", "members", "formats", "roles", "engagement", "keywords", "report",
-                "simulate", "config"]
+                "simulate", "config", "search", "sql"]
     for command in [[], *[[c] for c in commands]]:
         text = help_text(*command)
         assert "<bool>" not in text and "<str>" not in text, command

@@ -12,6 +12,7 @@ from __future__ import annotations
 from . import data_commands  # noqa: F401
 from . import roles_commands  # noqa: F401
 from . import analysis_commands  # noqa: F401
+from . import query_commands  # noqa: F401
 from . import report_commands  # noqa: F401
 from . import config_commands  # noqa: F401
 # isort: on

@@ -15,8 +15,8 @@ from rich.text import Text
 from .. import schema as S
 from ..analysis.group import messages_with_replies
 from ..display import terminal_safe
-from ..importers import ALL_FORMATS
-from ..store.ingest import ImportReport, import_paths, make_options
+from ..importers import ALL_FORMATS, MEMBER_LIST
+from ..store.ingest import ImportReport, import_paths, make_options, unaccepted_message
 from ..store.store import Store
 from .app import (
     DATA,
@@ -52,13 +52,18 @@ def import_command(
                                              help="The date for layouts whose times have none (IRC logs, "
                                              "chatlog text).")] = None,
     as_json: Annotated[bool, flag("--json", help="Print the import report as JSON.")] = False,
+    strict: Annotated[bool, flag("--strict", help="Refuse a text export in which some lines look like message "
+                                 "headers but were not read as ones (by default it is imported and a warning "
+                                 "names the lines).")] = False,
 ) -> None:
     """Import chat exports (any mix of formats, detected by content) into the store.
 
     Re-importing an export adds nothing; overlapping exports are merged exactly. A member list
     CSV is imported the same way; it names its group in a `group` column (as `grouplens simulate`
     writes it), else --group says which group it lists. Files grouplens itself writes beside
-    exports (`truth.json`, `grouplens.toml`) are skipped with a note.
+    exports (`truth.json`, `grouplens.toml`) are skipped with a note. Every line of a text
+    export is accounted for: the summary's "unaccepted" column counts lines shaped like a message
+    header that were not read as one (their text stays in the message before them).
 
     Example: grouplens import ~/exports/ && grouplens import members.csv --group 周末羽毛球交流群
     """
@@ -83,9 +88,18 @@ def import_command(
             elif event == "done":
                 bar.advance(task)
 
-        report = import_paths(e.store_path, paths, fmt=layout, group=group, tz=e.tz, day=date, progress=progress,
-                              debug=_state.debug)
+        report = import_paths(e.store_path, paths, fmt=layout, group=group, tz=e.tz, day=date, strict=strict,
+                              progress=progress, debug=_state.debug)
     emit(report, out, json_value=report.to_dict(), table=lambda fit: import_table(report, fit))
+    for f in report.files:
+        if f.status != "error":
+            for w in dict.fromkeys(f.warnings):  # what the importer noticed (e.g. ids a spreadsheet rounded)
+                stderr.print(f"note: {escape(terminal_safe(w))}", highlight=False, soft_wrap=True)
+    for f in report.unaccepted:
+        if f.status != "error":
+            stderr.print(f"[yellow]warning:[/yellow] {escape(terminal_safe(f.path))}: "
+                         f"{escape(terminal_safe(unaccepted_message(f.lines)))}; check them, or pass --strict to "
+                         "refuse such files", highlight=False, soft_wrap=True)
     for f in report.failed:
         stderr.print(f"[red]error:[/red] {escape(terminal_safe(f.error or f.path))}", highlight=False,
                      soft_wrap=True)
@@ -93,9 +107,14 @@ def import_command(
             for w in f.warnings:
                 stderr.print(escape(w), highlight=False)
     if not report.ok:
-        stderr.print(f"{len(report.failed)} of {len(report.files)} inputs failed; "
-                     "the others were imported", highlight=False)
+        stderr.print(failure_summary(len(report.failed), len(report.files)), highlight=False)
         raise typer.Exit(1)
+
+
+def failure_summary(failed: int, total: int) -> str:
+    if failed == total:
+        return "the input failed; nothing was imported" if total == 1 else f"all {total} inputs failed; nothing was imported"
+    return f"{failed} of {total} inputs failed; the others were imported"
 
 
 def short_path(path: str, width: int = 24) -> str:
@@ -109,20 +128,24 @@ def import_table(report: ImportReport, fit: bool) -> list[Table | Text]:
     t.add_column("file", no_wrap=True)
     t.add_column("layout", no_wrap=True)
     t.add_column("group", no_wrap=False, overflow="ellipsis", max_width=16 if fit else None, min_width=4)
-    for col in ("read", "added", "dupes"):
+    accounted = any(f.lines is not None for f in report.files)  # line-oriented exports: lines not read
+    numbers = ("read", "added", "dupes", *(("unacc.",) if accounted else ()))
+    for col in numbers:
         t.add_column(col, justify="right", no_wrap=True)
     t.add_column("status", no_wrap=False, overflow="ellipsis", min_width=6)
     for f in report.files:
         status = Text(f.status, style="red" if f.status == "error" else "")
         if f.status == "skipped" and f.error:
             status.append(f" ({terminal_safe(f.error)})", style="dim")
-        read = str(f.parsed) if not f.members else f"{f.members}m"
+        read = f"{f.members}m" if f.format == MEMBER_LIST.name else str(f.parsed)
         group = Text(terminal_safe(", ".join(f.groups)), no_wrap=fit, overflow="ellipsis")
+        unaccepted = [] if not accounted else [
+            "" if f.lines is None else Text(str(f.unaccepted), style="yellow" if f.unaccepted else "")]
         t.add_row(Text(terminal_safe(short_path(f.path) if fit else f.path)), f.format or "", group, read,
-                  str(f.added), str(f.duplicates), status)
+                  str(f.added), str(f.duplicates), *unaccepted, status)
     totals = report.totals()
     t.add_row(Text("total", style="bold"), "", "", str(totals["parsed"]), str(totals["added"]),
-              str(totals["duplicates"]), "")
+              str(totals["duplicates"]), *([str(totals["unaccepted"])] if accounted else []), "")
     title = Table.grid()
     title.add_column(no_wrap=fit, overflow="ellipsis")
     title.add_row(Text(f"import {report.import_id} → ", style="bold").append(terminal_safe(report.store)))

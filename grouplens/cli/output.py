@@ -40,6 +40,7 @@ from rich.console import Console, RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from .. import schema as S
 from ..display import SafeCsvWriter, terminal_safe
 from ..errors import UsageError
 from ..records import plain, records
@@ -50,7 +51,7 @@ from ..report.terminal import render_terminal, wide_console
 FORMAT_HELP = {
     "table": "a table for the terminal", "json": "JSON", "jsonl": "one JSON object a line",
     "csv": "CSV (UTF-8; with a BOM for Excel when written to a file or with --excel)",
-    "md": "Markdown", "html": "one self-contained HTML page",
+    "md": "Markdown", "html": "one self-contained HTML page", "parquet": "a Parquet file",
 }
 BOM = "\ufeff"
 
@@ -323,3 +324,49 @@ def _write_text(text: str, out: OutputOptions) -> None:
         out.path.write_text(text, encoding="utf-8", newline="")
     except OSError as e:
         raise UsageError(f"cannot write the output ({e.strerror})", path=out.path) from None
+
+# --- search and sql ------------------------------------------------------------------------------
+
+def search_table(result, tz: ZoneInfo | None = None) -> Table:
+    """A search result as a table: each match (bold, the text found highlighted) with its context
+    (dim) around it, matches separated by a rule; times as local ``MM-DD HH:MM``."""
+    import re
+
+    from rich.text import Text
+
+    rows = result.rows
+    several = rows[S.GROUP_ID].nunique() > 1 if len(rows) else False
+    table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
+    table.add_column("time", no_wrap=True)
+    if several:
+        table.add_column("group", max_width=12, overflow="ellipsis", no_wrap=True)
+    table.add_column("who", max_width=12, overflow="ellipsis", no_wrap=True)
+    table.add_column("message", overflow="fold", ratio=1)
+    flags = 0 if result.case_sensitive else re.IGNORECASE
+    pattern = re.compile(result.pattern if result.regex else re.escape(result.pattern), flags)
+    previous = None
+    for row in rows.itertuples(index=False):
+        if previous is not None and row.match != previous:
+            table.add_row(*([""] * (4 if several else 3)), end_section=False)
+        previous = row.match
+        when = pd.Timestamp(row.ts).tz_convert(tz) if tz else pd.Timestamp(row.ts)
+        text = Text(terminal_safe(str(row.text)) if row.text is not None else f"[{row.kind}]",
+                    style="bold" if row.is_match else "dim")
+        if row.is_match:
+            try:
+                text.highlight_regex(pattern, style="bold reverse")
+            except re.error:  # an RE2 pattern Python's re does not read: no highlight
+                pass
+        cells = [when.strftime("%m-%d %H:%M")]
+        if several:
+            cells.append(terminal_safe(str(row.group_name or row.group_id)))
+        cells += [terminal_safe(str(row.sender_name or row.sender_id or "")), text]
+        table.add_row(*cells)
+    return table
+
+
+def write_parquet(table, path) -> None:
+    """An Arrow table as a Parquet file (zstd)."""
+    import pyarrow.parquet as pq
+
+    pq.write_table(table, path, compression="zstd")
