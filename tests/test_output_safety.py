@@ -75,6 +75,8 @@ def test_no_csv_output_holds_a_formula(store):
         "engagement": run("engagement", "--store", store, "--format", "csv"),
         "keywords": run("keywords", "--store", store, "--format", "csv", "--by", "member"),
         "groups": run("groups", "--store", store, "--format", "csv"),
+        "search": run("search", "=", "--all", "--store", store, "--format", "csv"),
+        "sql": run("sql", "SELECT sender_name, text FROM messages", "--store", store, "--format", "csv"),
         **{f"report {kind}": run("report", kind, "--store", store, "--format", "csv", "--week", "2024-W10")
            for kind in kind_names()},
     }
@@ -120,7 +122,8 @@ def terminal_output(monkeypatch, *args: str) -> str:
 
 def test_no_escape_sequence_or_control_character_reaches_the_terminal(store, monkeypatch):
     commands = [("messages",), ("members",), ("roles",), ("engagement",), ("keywords", "--by", "member"),
-                ("groups",), ("report", "--week", "2024-W10")]
+                ("groups",), ("report", "--week", "2024-W10"), ("search", "清屏", "--all"),
+                ("sql", "SELECT sender_name, text FROM messages LIMIT 50")]
     for command in commands:
         assert_clean(terminal_output(monkeypatch, *command, "--store", store), " ".join(command))
     monkeypatch.undo()
