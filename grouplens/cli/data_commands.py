@@ -34,8 +34,6 @@ from .app import (
 )
 from .output import Col, OutputOptions, emit, output_options
 
-ROLE_WORDS = {"owner": "群主", "admin": "管理员", "member": "成员"}
-
 
 @app.command("import", rich_help_panel=DATA)
 @errors_to_exit
@@ -239,7 +237,7 @@ def members_command(
     emit(df, out, tz=e.tz, title=f"{len(df)} members", columns=[
         Col(S.NAME, "name", "name"), Col(S.MESSAGE_COUNT, "msgs", "num"), Col(S.FIRST_MESSAGE, "first", "date"),
         Col(S.LAST_MESSAGE, "last", "date"), Col(S.JOINED_AT, "joined", "date"), Col(S.LEFT_AT, "left", "date"),
-        Col(S.ROLE, "role", show=lambda v: ROLE_WORDS.get(v, v) if v else "")])
+        Col(S.ROLE, "role", show=lambda v: v or "")])
 
 
 def members_table(store: Store, group: str | None) -> pd.DataFrame:
