@@ -32,7 +32,7 @@ def samples(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def simulated(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("sim")
-    result = runner.invoke(app, ["simulate", "--out", str(folder / "sim"), "--members", "150", "--weeks", "6",
+    result = runner.invoke(app, ["simulate", "--out", str(folder / "sim"), "--members", "90", "--weeks", "5",
                                  "--seed", "4"])
     assert result.exit_code == 0, result.output
     result = runner.invoke(app, ["import", str(folder / "sim"), "--store", str(folder / "store")])
