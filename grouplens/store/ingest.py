@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
@@ -23,12 +23,15 @@ import pyarrow.compute as pc
 
 from .. import importers
 from .. import schema as S
+from ..config import zone_or_default
 from ..errors import FormatError, GrouplensError, UsageError
 from ..importers import ParsedConversation, ParseOptions
+from ..importers.base import LineAccount
 from ..importers.other.roster import platform_of_ids
 from ..importers.textutil import INVISIBLE_PATTERN, clean_array
 from .ids import content_ids, group_id_for, hash_strings
 from .quotes import resolve_quotes
+from .store import MARKER as STORE_MARKER
 from .store import GroupInfo, Store, Transaction, open_store
 
 Progress = Callable[[str, dict[str, Any]], None]  # (event, details): "start", "file", "done"
@@ -52,6 +55,13 @@ class FileResult:
     warnings: list[str] = field(default_factory=list)
     error: str | None = None
     line: int | None = None
+    # How the file's lines were read (line-oriented layouts): lines, headers, body, other,
+    # unaccepted (header-shaped lines not read as headers) and the first unaccepted line numbers.
+    lines: dict[str, Any] | None = None
+
+    @property
+    def unaccepted(self) -> int:
+        return self.lines["unaccepted"] if self.lines else 0
 
 
 @dataclass
@@ -69,18 +79,23 @@ class ImportReport:
         return not self.failed
 
     def totals(self) -> dict[str, int]:
-        return {k: sum(getattr(f, k) for f in self.files) for k in ("parsed", "added", "duplicates", "members")}
+        return {k: sum(getattr(f, k) for f in self.files)
+                for k in ("parsed", "added", "duplicates", "members", "unaccepted")}
+
+    @property
+    def unaccepted(self) -> list[FileResult]:
+        """Files with header-shaped lines that were not read as message headers."""
+        return [f for f in self.files if f.unaccepted]
 
     def to_dict(self) -> dict[str, Any]:
         return {"import_id": self.import_id, "store": self.store, "ok": self.ok, "totals": self.totals(),
                 "files": [asdict(f) for f in self.files]}
 
 
-def make_options(tz: str = "Asia/Shanghai", day: date | str | None = None) -> ParseOptions:
-    try:
-        zone = ZoneInfo(tz)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise UsageError(f"unknown time zone {tz!r}; use an IANA name such as Asia/Shanghai") from None
+def make_options(tz: ZoneInfo | None = None, day: date | str | None = None) -> ParseOptions:
+    """What parsing needs from the command line: the zone of local times (default ``config.DEFAULT_TZ``)
+    and the date for layouts whose times carry none."""
+    zone = zone_or_default(tz)
     if isinstance(day, str):
         try:
             day = date.fromisoformat(day)
@@ -104,7 +119,7 @@ def _walk(folder: Path) -> Iterator[tuple[Path, bool]]:
         if child.name.startswith("."):
             continue
         if child.is_dir():
-            if importers.is_export_dir(child):
+            if importers.is_export_dir(child) or (child / STORE_MARKER).exists():  # a store is skipped whole
                 yield child, False
             else:
                 yield from _walk(child)
@@ -113,8 +128,8 @@ def _walk(folder: Path) -> Iterator[tuple[Path, bool]]:
 
 
 def import_paths(store: Store | str | Path | None, paths: Iterable[str | Path], *, fmt: str | None = None,
-                 group: str | None = None, tz: str = "Asia/Shanghai", day: date | str | None = None,
-                 progress: Progress | None = None, debug: bool = False) -> ImportReport:
+                 group: str | None = None, tz: ZoneInfo | None = None, day: date | str | None = None,
+                 strict: bool = False, progress: Progress | None = None, debug: bool = False) -> ImportReport:
     """Import files and folders into the store; the library function behind ``grouplens import``.
 
     Args:
@@ -123,8 +138,11 @@ def import_paths(store: Store | str | Path | None, paths: Iterable[str | Path], 
         fmt: force one layout (``grouplens formats`` lists them) instead of detecting it.
         group: put everything into this group (name or id; created if new). Required for
             member lists when the store holds several groups.
-        tz: the time zone exports' wall-clock times are read in.
+        tz: the time zone exports' wall-clock times are read in (default ``[time] tz``).
         day: the date for layouts whose times carry none (IRC, chatlog text).
+        strict: refuse a file (import nothing from it) when some of its lines look like message
+            headers but were not read as ones; otherwise the file is imported and the report
+            lists those lines (``FileResult.lines``).
     """
     st = store if isinstance(store, Store) else open_store(store, create=True)
     options = make_options(tz, day)
@@ -138,7 +156,7 @@ def import_paths(store: Store | str | Path | None, paths: Iterable[str | Path], 
         try:
             for path, named in inputs:
                 notify("file", {"path": str(path)})
-                result = _import_one(tx, path, named, forced, group, options, debug, notify)
+                result = _import_one(tx, path, named, forced, group, options, debug, notify, strict)
                 results.append(result)
                 notify("done", {"result": result})
             report = ImportReport(tx.import_id, str(st.path), results)
@@ -150,12 +168,43 @@ def import_paths(store: Store | str | Path | None, paths: Iterable[str | Path], 
     return report
 
 
+# What grouplens itself writes beside exports, recognised so that importing the folder skips it.
+_OWN_JSON = {"grouplens-simulation": "the truth file of `grouplens simulate`, not an export",
+             "grouplens-report": "a grouplens report, not an export"}
+
+
+def written_by_grouplens(path: Path) -> str | None:
+    """Why ``path`` is no export, when grouplens wrote it: a store, settings, a simulation's
+    truth file or a report; else None."""
+    if path.is_dir():
+        return "a grouplens store, not an export" if (path / STORE_MARKER).exists() else None
+    if path.name in ("grouplens.toml", STORE_MARKER):
+        return "grouplens settings, not an export" if path.name == "grouplens.toml" else "a grouplens store file"
+    try:
+        with path.open("rb") as f:
+            head = f.read(4096)
+    except OSError:
+        return None
+    text = head.decode("utf-8", errors="ignore").lstrip("\ufeff \r\n\t")
+    if text.startswith("{"):
+        for marker, why in _OWN_JSON.items():
+            if f'"format": "{marker}"' in text[:200]:
+                return why
+    if text.startswith("<!DOCTYPE html>") and '<meta name="generator" content="grouplens">' in text:
+        return "a grouplens report page, not an export"
+    return None
+
+
 def _import_one(tx: Transaction, path: Path, named: bool, forced, group: str | None,
-                options: ParseOptions, debug: bool, notify: Progress) -> FileResult:
+                options: ParseOptions, debug: bool, notify: Progress, strict: bool = False) -> FileResult:
     result = FileResult(path=str(path), status="error")
     try:
         if not path.exists():
             raise FormatError("no such file or folder", path=path)
+        written = written_by_grouplens(path)
+        if written:
+            result.status, result.error = "skipped", written
+            return result
         if not named and not path.is_dir():
             sample = importers.take_sample(path)
             if importers.is_media(sample):
@@ -171,6 +220,12 @@ def _import_one(tx: Transaction, path: Path, named: bool, forced, group: str | N
         else:
             notify("phase", {"phase": f"reading {imp.name}"})
             conversations = list(imp.parse(path, options))  # the whole file parses before anything is staged
+            account = file_account(conversations)
+            if account is not None:
+                result.lines = account.to_dict()
+                if strict and account.unaccepted:
+                    raise FormatError(unaccepted_message(account, imported=False) + "; --strict refuses such files",
+                                      path=path, line=account.unaccepted[0])
             if not conversations:
                 raise FormatError("no messages found", path=path)
             notify("phase", {"phase": "merging"})
@@ -186,6 +241,28 @@ def _import_one(tx: Transaction, path: Path, named: bool, forced, group: str | N
         if debug:
             result.warnings.append(traceback.format_exc())
     return result
+
+
+def file_account(conversations: list[ParsedConversation]) -> LineAccount | None:
+    """The LineAccount of a file (its conversations share it), or None for layouts without one."""
+    accounts = {id(c.lines): c.lines for c in conversations if c.lines is not None}
+    if not accounts:
+        return None
+    total = LineAccount()
+    for account in accounts.values():
+        total.add(account)
+    return total
+
+
+def unaccepted_message(account: LineAccount | dict[str, Any], *, imported: bool = True) -> str:
+    """What a file's unaccepted header-shaped lines are, in one sentence (without the file)."""
+    info = account.to_dict() if isinstance(account, LineAccount) else account
+    n, shown = info["unaccepted"], info["unaccepted_lines"]
+    where = ", ".join(map(str, shown)) + (", …" if n > len(shown) else "")
+    said = (f"{n} line looks like a message header but was not read as one (line {where})" if n == 1 else
+            f"{n} lines look like message headers but were not read as ones (lines {where})")
+    kept = "; its text stays in the message before it" if n == 1 else "; their text stays in the messages before them"
+    return said + (kept if imported else "")
 
 
 def import_conversations(store: Store | str | Path | None, conversations: list[ParsedConversation], *,
@@ -211,6 +288,7 @@ def _stage_conversations(tx: Transaction, conversations: list[ParsedConversation
     path = source
     for conv in conversations:
         info = _resolve_group(tx, conv, group)
+        info.is_group = bool(info.is_group) or conv.is_group  # a group once any export says so
         messages = adopt_known_ids(conv.messages, tx.group_history(info.group_id, [S.SENDER_ID, S.SENDER_NAME]))
         table = finalize_messages(messages, group_name=conv.name or info.name, platform=conv.platform,
                                   source_file=str(path), import_id=tx.import_id)
@@ -240,10 +318,12 @@ def _stage_conversations(tx: Transaction, conversations: list[ParsedConversation
 def _import_member_list(tx: Transaction, path: Path, imp, group: str | None, options: ParseOptions,
                         result: FileResult) -> None:
     roster = imp.parse_roster(path, options)
+    group = group or imp.group_named(path)
     if group is None:
         known = list(tx.groups) or tx.store.group_ids()
         if len(known) != 1:
-            raise UsageError("a member list needs --group NAME to say which group it lists", path=path)
+            raise UsageError("a member list needs --group NAME (or a group column) to say which group it lists",
+                             path=path)
         group = known[0]
     ids = roster.column(S.MEMBER_ID).to_pylist()
     conv = ParsedConversation(platform=platform_of_ids(ids), name=group, messages=pa.table({}))
@@ -317,7 +397,11 @@ def adopt_known_ids(parsed: pa.Table, history: pa.Table) -> pa.Table:
     unique = {S.name_based_id(n): next(iter(ids)) for n, ids in ids_by_name.items() if len(ids) == 1}
     if not unique:
         return parsed
-    mapped = [unique.get(v, v) if v else v for v in sender.to_pylist()]
+    # A sender keyed by one name but shown with another (an export's "我" for its own account,
+    # shown with the account's name) is matched on the name shown too.
+    names = parsed.column(S.SENDER_NAME).to_pylist()
+    mapped = [unique.get(v, unique.get(S.name_based_id(n), v) if n else v) if v and v.startswith(S.NAME_ID_PREFIX)
+              else v for v, n in zip(sender.to_pylist(), names)]
     return parsed.set_column(parsed.schema.get_field_index(S.SENDER_ID), S.SENDER_ID, pa.array(mapped, pa.string()))
 
 

@@ -38,6 +38,7 @@ import pyarrow.parquet as pq
 from filelock import FileLock, Timeout
 
 from .. import schema as S
+from ..config import zone_or_default
 from ..errors import GroupNotFoundError, StoreBusyError, StoreError
 from .members import derive_members
 
@@ -78,6 +79,7 @@ class GroupInfo:
     platform: str
     native_id: str | None = None
     names: list[str] = field(default_factory=list)
+    is_group: bool | None = None  # what the export says: a group chat, or a private one
 
 
 def open_store(path: str | Path | None = None, *, create: bool = False) -> Store:
@@ -123,17 +125,28 @@ class Store:
         return self.path / table / _partition(group_id)
 
     # --- groups ----------------------------------------------------------------------------
-    def groups(self) -> pd.DataFrame:
-        """One row per group (schema.GROUPS_SCHEMA), largest first."""
+    def groups(self, private: bool = True) -> pd.DataFrame:
+        """One row per group (schema.GROUPS_SCHEMA), largest first; without the private
+        (one-to-one) chats exports held when ``private`` is false."""
         table = self.groups_table()
         df = table.to_pandas()
+        if not private:
+            df = df[df[S.IS_GROUP].astype(object).ne(False)]
         return df.sort_values([S.MESSAGE_COUNT, S.GROUP_ID], ascending=[False, True]).reset_index(drop=True)
 
     def groups_table(self) -> pa.Table:
         path = self.path / "groups.parquet"
-        if not path.exists():
+        try:
+            stat = path.stat()
+        except FileNotFoundError:
             return S.GROUPS_SCHEMA.empty_table()
-        return pq.read_table(path, schema=S.GROUPS_SCHEMA)
+        # Read again only when the file was replaced (a commit renames a new one into place):
+        # reports look groups up several times per group.
+        key = (stat.st_ino, stat.st_mtime_ns, stat.st_size)
+        cached = getattr(self, "_groups_cache", None)
+        if cached is None or cached[0] != key:
+            self._groups_cache = (key, pq.read_table(path, schema=S.GROUPS_SCHEMA))
+        return self._groups_cache[1]
 
     def group_ids(self) -> list[str]:
         return self.groups_table().column(S.GROUP_ID).to_pylist()
@@ -196,14 +209,14 @@ class Store:
 
     def messages(self, group: str | None = None, since: date | datetime | str | None = None,
                  until: date | datetime | str | None = None, columns: list[str] | None = None,
-                 tz: str | ZoneInfo = "Asia/Shanghai") -> pd.DataFrame:
+                 tz: ZoneInfo | None = None) -> pd.DataFrame:
         """A group's messages as a pandas DataFrame in schema.MESSAGE_COLUMNS order.
 
         Args:
             group: the group's name or id; may be left out when the store holds one group.
             since, until: dates (inclusive, read in ``tz``) or aware datetimes bounding ``ts``.
             columns: a subset of the schema's columns.
-            tz: the time zone days are read in (ts itself stays UTC).
+            tz: the time zone days are read in (ts itself stays UTC); default ``[time] tz``.
         """
         group_id = self.resolve_group(group)
         start, end = day_bounds(since, until, tz)
@@ -373,6 +386,9 @@ class Transaction:
                 S.MEMBER_COUNT: members.num_rows,
                 S.FIRST_TS: pc.min(ts).as_py() if msgs.num_rows else None,
                 S.LAST_TS: pc.max(ts).as_py() if msgs.num_rows else None,
+                # a group once any export says so (a private chat is only ever two people)
+                S.IS_GROUP: True if True in (old.get(S.IS_GROUP), info.is_group) else
+                (info.is_group if info.is_group is not None else old.get(S.IS_GROUP)),
             }
         table = pa.Table.from_pylist(list(rows.values()), schema=S.GROUPS_SCHEMA)
         pq.write_table(table, self.dir / "groups.parquet")
@@ -435,9 +451,10 @@ def _types_mapper(t: pa.DataType):
 
 
 def day_bounds(since: date | datetime | str | None, until: date | datetime | str | None,
-               tz: str | ZoneInfo = "Asia/Shanghai") -> tuple[datetime | None, datetime | None]:
-    """UTC bounds [start, end) for inclusive --since/--until days read in ``tz``."""
-    zone = tz if isinstance(tz, ZoneInfo) else ZoneInfo(tz)
+               tz: ZoneInfo | None = None) -> tuple[datetime | None, datetime | None]:
+    """UTC bounds [start, end) for inclusive --since/--until days read in ``tz`` (default: the
+    configured zone)."""
+    zone = zone_or_default(tz)
 
     def parse(v: date | datetime | str) -> datetime | date:
         if isinstance(v, str):

@@ -2,8 +2,9 @@
 
 Accepted columns (header names in English or Chinese, any order, extra columns ignored):
 an id (``member_id``, ``QQ号``, ``QQ``, ``wxid``, ``微信号``, ``成员ID``), a name (``name``,
-``群名片``, ``群昵称``, ``昵称``, ``备注``, ``成员``), and optionally ``joined_at``/``入群时间``
-and ``role``/``身份``/``角色`` (群主/管理员/成员 or owner/admin/member).
+``群名片``, ``群昵称``, ``昵称``, ``备注``, ``成员``), and optionally ``joined_at``/``入群时间``,
+``role``/``身份``/``角色`` (群主/管理员/成员 or owner/admin/member) and ``group``/``群名``/``群名称``
+(the group it lists: ``grouplens import`` then needs no ``--group``).
 """
 
 from __future__ import annotations
@@ -17,13 +18,14 @@ import pyarrow as pa
 
 from ... import schema as S
 from ...errors import FormatError
-from ..base import Importer, ParseOptions, Sample, local_to_utc
+from ..base import ROSTER_PARSED_SCHEMA, Importer, ParseOptions, Sample, parse_table_time, rounded_by_spreadsheet
 from ..textutil import clean_text, read_text
 
 ID_COLUMNS = ("member_id", "id", "qq号", "qq", "uin", "wxid", "微信号", "微信id", "成员id", "账号", "user_id")
 NAME_COLUMNS = ("name", "群名片", "群昵称", "昵称", "nickname", "备注", "成员", "card", "display_name")
 JOINED_COLUMNS = ("joined_at", "入群时间", "加入时间", "join_time", "joined")
 ROLE_COLUMNS = ("role", "身份", "角色", "群身份")
+GROUP_COLUMNS = ("group", "group_name", "群名", "群名称", "群聊名称")
 _ROLE_WORDS = {
     "群主": "owner", "owner": "owner", "创建者": "owner",
     "管理员": "admin", "admin": "admin", "administrator": "admin",
@@ -31,10 +33,6 @@ _ROLE_WORDS = {
 }
 # Columns that only message exports have: a CSV with these is not a member list.
 _MESSAGE_COLUMNS = {"strcontent", "msg", "content", "createtime", "time", "talker", "type_name", "消息", "内容"}
-_TIME_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M",
-                 "%Y/%m/%d", "%Y年%m月%d日")
-
-ROSTER_PARSED_SCHEMA = pa.schema([f for f in S.ROSTER_FILE_SCHEMA if f.name not in (S.SOURCE_FILE, S.IMPORT_ID)])
 
 
 def _norm(h: str) -> str:
@@ -97,6 +95,9 @@ class MemberListImporter(Importer):
                 member_id = clean_text(row[id_col]).strip()
                 if not member_id:
                     raise FormatError("member without an id", path=path, line=line)
+                if rounded_by_spreadsheet(member_id):
+                    raise FormatError(f"member id {member_id} was rounded by a spreadsheet; format the id column "
+                                      "as text and save the list again", path=path, line=line)
                 ids.append(member_id)
                 names.append(clean_text(row[name_col]).strip() or None)
                 joined.append(self._time(row, joined_col, options, path, line))
@@ -114,17 +115,32 @@ class MemberListImporter(Importer):
             S.SOURCE_LINE: pa.array(lines, pa.int64()),
         }, schema=ROSTER_PARSED_SCHEMA)
 
+    def group_named(self, path: Path) -> str | None:
+        """The group the list names in a group column, when every row names the same one."""
+        rows = csv.reader(io.StringIO(read_text(path), newline=""))
+        try:
+            header = next(rows)
+            col = _pick(header, GROUP_COLUMNS)
+            if col is None:
+                return None
+            named = {clean_text(row[col]).strip() for row in rows if len(row) > col and any(c.strip() for c in row)}
+        except (StopIteration, csv.Error):
+            return None
+        named.discard("")
+        if len(named) > 1:
+            raise FormatError(f"the member list names {len(named)} groups ({', '.join(sorted(named)[:3])}…); "
+                              "split it into one file per group", path=path)
+        return named.pop() if named else None
+
     @staticmethod
     def _time(row: list[str], col: int | None, options: ParseOptions, path: Path, line: int) -> datetime | None:
         if col is None or col >= len(row) or not row[col].strip():
             return None
         value = row[col].strip()
-        for fmt in _TIME_FORMATS:
-            try:
-                return local_to_utc(datetime.strptime(value, fmt), options.tz)
-            except ValueError:
-                continue
-        raise FormatError(f"cannot read join time {value!r}", path=path, line=line)
+        try:
+            return parse_table_time(value, options.tz, path=path, line=line)
+        except FormatError:
+            raise FormatError(f"cannot read join time {value[:40]!r}", path=path, line=line) from None
 
     @staticmethod
     def _role(row: list[str], col: int | None, path: Path, line: int) -> str:
