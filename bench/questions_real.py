@@ -2,9 +2,8 @@
 
 The labels (``bench/labels/questions_*.csv``) hold only line numbers and judgements; the chat
 itself is read from the real export files, found by content hash (``bench/labels/sources.json``)
-under the folder given on the command line. Each group is imported with ``grouplens.import_paths``
-into a temporary store (a copy without the QQ banner gets one, as the importer needs it) and
-goes through the same pipeline as ``grouplens report questions``: message classes, reply links,
+under the folder given on the command line. Each group is imported as it is with
+``grouplens.import_paths`` into a temporary store and goes through the same pipeline as ``grouplens report questions``: message classes, reply links,
 answer finding (``grouplens.analysis.answers``).
 
 Printed, per split (``tune``: the part rules were tuned on; ``heldout``: never tuned on):
@@ -28,7 +27,6 @@ import argparse
 import csv
 import hashlib
 import json
-import re
 import sys
 import tempfile
 from dataclasses import dataclass
@@ -46,8 +44,6 @@ from grouplens.roles import ROLE, TAGS_COLUMN, member_roles
 
 HERE = Path(__file__).resolve().parent
 LABELS = HERE / "labels"
-BANNER = "消息记录（此消息记录为文本格式，不支持重新导入）\n\n{sep}\n消息分组:我的QQ群\n{sep}\n消息对象:{name}\n{sep}\n\n"
-BANNER_LINES = 8
 
 
 @dataclass
@@ -80,40 +76,23 @@ def find_files(root: Path, sources: dict) -> dict[str, Path]:
     return found
 
 
-_EMAIL_IN_PARENS = re.compile(r"(?m)^(\d{4}-\d{1,2}-\d{1,2} \d{1,2}:\d{2}:\d{2} .*)\(([^()\s]*@[^()\s]*)\)\r?$")
-
-
-def prepare(path: Path, group: str, work: Path) -> tuple[Path, int]:
-    """The file to import and the number of lines added in front of it.
-
-    A copy without the QQ banner gets one; e-mail ids in round brackets (``name(a@qq.com)``,
-    a real-export shape the importer may not take yet) are written ``name<a@qq.com>``. Line
-    numbers are unchanged apart from the banner.
-    """
-    text = path.read_bytes().decode("utf-8-sig")
-    fixed = _EMAIL_IN_PARENS.sub(r"\1<\2>", text)
-    if text.lstrip().startswith("消息记录") and fixed == text:
-        return path, 0
-    added = 0 if text.lstrip().startswith("消息记录") else BANNER_LINES
-    out = work / f"{group}-{path.stem}.txt"
-    out.write_text((BANNER.format(sep="=" * 64, name=group) if added else "") + fixed, encoding="utf-8")
-    return out, added
-
-
-def group_predictions(files: dict[str, tuple[Path, int]], group: str, work: Path):
+def group_predictions(files: dict[str, Path], group: str, work: Path):
     """Import one group's files; return its reply structure, question flags, answers, and each
     speech position's (label key, original line)."""
     store = work / f"store-{group}"
-    import_paths(store, [p for p, _ in files.values()], group=group)
+    report = import_paths(store, list(files.values()), group=group)
+    failed = [f for f in report.files if f.status != "imported"]
+    if failed:
+        raise SystemExit(f"error: {failed[0].path}: {failed[0].error}")
     data = load_group(open_store(store), group)
     rs = reply_structure(data)
     before = reply_structure(data, answers=False)  # the links the answer finder reads
     speech = rs.messages
-    by_source = {str(p): (k, off) for k, (p, off) in files.items()}
+    by_source = {str(p.resolve()): k for k, p in files.items()}
     keys = []
     for src, line in zip(speech[S.SOURCE_FILE].astype(str), speech[S.SOURCE_LINE]):
-        k = by_source.get(src) or next((v for s, v in by_source.items() if src.endswith(Path(s).name)), None)
-        keys.append((k[0], int(line) - k[1]) if k and pd.notna(line) else None)
+        k = by_source.get(str(Path(src).resolve()))
+        keys.append((k, int(line)) if k and pd.notna(line) else None)
     return rs, keys, before
 
 
@@ -261,8 +240,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="grouplens-questions-") as tmp:
         work = Path(tmp)
         for group, files in groups.items():
-            prepared = {k: prepare(path, group, work) for k, path in files.items()}
-            rs, keys, before = group_predictions(prepared, group, work)
+            rs, keys, before = group_predictions(files, group, work)
             structures[group] = (before, keys)
             question = question_flags(rs.messages)
             ids = rs.messages[S.MSG_ID].astype(str).tolist()

@@ -45,8 +45,12 @@ from grouplens import import_paths, open_store  # noqa: E402
 from grouplens import schema as S  # noqa: E402
 from grouplens.analysis.group import load_group  # noqa: E402
 from grouplens.config import RolesConfig  # noqa: E402
-from grouplens.roles import ROLES, period_end, role_features  # noqa: E402
-from grouplens.roles import classifier  # noqa: E402
+from grouplens.roles import (  # noqa: E402
+    ROLES,
+    classifier,
+    period_end,
+    role_features,
+)
 from grouplens.roles import features as F  # noqa: E402
 from grouplens.roles.classifier import ROLE, TAGS_COLUMN, classify_members  # noqa: E402
 from grouplens.simulate import SimParams, simulate_group, write_simulation  # noqa: E402
@@ -74,9 +78,11 @@ GRID: dict[str, tuple] = {
     "critic_min_objections": (3, 4, 5, 6, 8),
     "critic_min_objection_share": (0.05, 0.08, 0.1, 0.15, 0.2, 0.25),
     "kol_min_outlier": (1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0),
-    "kol_min_sources": (3, 5, 8, 12, 16),
+    # A small floor, never a size-dependent absolute bar (small real groups have few people).
+    "kol_min_sources": (3, 5, 8),
     "kol_min_top_ratio": (0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5),
-    "kol_near_top_ratio": (0.5, 0.6, 0.7, 0.8, 0.9, 1.0),
+    # Near-ties with the top only: a flat group's runners-up are no outliers.
+    "kol_near_top_ratio": (0.8, 0.85, 0.9, 0.95, 1.0),
     "kol_min_discussions": (3, 5, 8, 12, 16, 20, 30),
     "shill_min_days": (3, 4, 5, 6, 8),
     "shill_min_scheduled_share": (0.3, 0.4, 0.5, 0.6, 0.7),
@@ -210,7 +216,7 @@ def tune(cases: list[dict], start: RolesConfig, rounds: int = 3) -> RolesConfig:
 def print_report(title: str, s: dict) -> None:
     print(f"\n== {title}")
     print(f"   role macro-F1 {s['macro_f1']:.3f}   tag macro-F1 (kol, operator, shill, advertiser) "
-          f"{fmt(s['tag_macro_f1'])}")
+          f"{'n/a' if math.isnan(s['tag_macro_f1']) else format(s['tag_macro_f1'], '.3f')}")
     print("   role F1: " + ", ".join(f"{r} {fmt(v)}" for r, v in s["role_f1"].items()))
     print("   tag F1:  " + ", ".join(
         f"{t} {fmt(v)} (n={s['tag_counts'][t]['tp'] + s['tag_counts'][t]['fn']}, fp={s['tag_counts'][t]['fp']})"

@@ -345,20 +345,20 @@ class RolesConfig:
     silent_max_messages: int = 0
     activity_tiers: int = 3
     outlier_quantile: float = 0.9
-    thinker_min_discussions: int = 5
+    thinker_min_discussions: int = 8
     discussion_min_chars: int = 10
     thinker_min_share: float = 0.08
     thinker_min_outlier: float = 3.0
-    critic_min_objections: int = 5
+    critic_min_objections: int = 8
     critic_min_objection_share: float = 0.1
-    kol_min_outlier: float = 3.0
+    kol_min_outlier: float = 5.0
     kol_min_top_ratio: float = 0.3
-    kol_near_top_ratio: float = 0.7
+    kol_near_top_ratio: float = 0.9
     kol_min_sources: int = 5
-    kol_min_discussions: int = 3
+    kol_min_discussions: int = 8
     kol_max: int = 3
     operator_min_welcomes: int = 3
-    operator_min_notices: int = 4
+    operator_min_notices: int = 6
     operator_min_notice_share: float = 0.3
     shill_min_days: int = 5
     shill_min_scheduled_share: float = 0.5
@@ -652,7 +652,17 @@ def config_from_dict(data: Mapping[str, Any], path: Path | None = None) -> Confi
 
 
 # Keys that live elsewhere now: (section, key) -> where to write them.
-_MOVED: dict[tuple[str, str], str] = {("templates", "tz"): "[time] tz (it applies to everything, not only templates)"}
+_MOVED: dict[tuple[str, str], str] = {
+    ("templates", "tz"): "[time] tz (it applies to everything, not only templates)",
+    # [roles] keys of the rules before issue 15: KOLs, shills and operators are judged differently now.
+    ("roles", "thinker_min_conversations"): "thinker_min_discussions (posts two or more others discussed)",
+    **{("roles", k): "kol_min_outlier and kol_min_top_ratio (a KOL is judged relative to the group)"
+       for k in ("kol_min_influence", "kol_min_answers", "kol_min_answer_share", "kol_min_answer_ratio",
+                 "kol_min_answers_of_group")},
+    **{("roles", k): "operator_min_notices (scripts count only when posted at regular times)"
+       for k in ("operator_min_template_share", "operator_min_template_posts")},
+    ("roles", "shill_min_answered_questions"): "shill_min_quick_answers and shill_min_concentration",
+}
 
 
 def _section(cls: type, body: Any, where: str, path: Path | None, base: Path) -> Any:

@@ -51,18 +51,23 @@ VIEWS = ("我觉得配速不重要，心率控制才是长距离的关键，新�
          "补给这件事被说得太玄了，半马以内根本不需要能量胶",
          "拉伸要放在跑后做，跑前做动态热身就行，静态拉伸反而伤肌肉",
          "冬训比比赛更重要，冬天把跑量攒够了春天自然出成绩",
-         "减重期别追求速度，慢跑加控制饮食比什么训练计划都管用")
+         "减重期别追求速度，慢跑加控制饮食比什么训练计划都管用",
+         "跑步机和路跑是两回事，跑步机上的配速别当真",
+         "越野跑先练下坡，下坡才是伤膝盖的地方",
+         "比赛前一周别换新鞋，磨脚比慢几分钟可怕多了")
 DEFENCES = ("其实我说的是大多数新手的情况，但是特例当然有", "但是你说的那种是少数，我还是坚持",
             "其实我前面说了前提，基础打好再说", "可以保留意见，这是我十年的经验", "其实我们说的不矛盾",
-            "但是数据确实是这样的，不是瞎说", "我不是说这个不重要，是先后顺序")
+            "但是数据确实是这样的，不是瞎说", "我不是说这个不重要，是先后顺序", "其实跑过几次就明白了",
+            "但是我带过的新人都是这样练出来的", "其实这是常识，比赛经验多了就知道")
 ANSWERS = ("最大心率的七成左右，慢慢来", "先从每周三次开始", "看个人情况，别急", "跑完当天别再练了",
-           "一般五公里以内不用补", "跑后十分钟就够", "冬天每周四十公里左右")
+           "一般五公里以内不用补", "跑后十分钟就够", "冬天每周四十公里左右", "跑步机坡度调一度",
+           "下坡步子小一点", "提前一个月磨合新鞋")
 TAKE_UP = ("有道理，我也是这么过来的", "同意，心率带真的有用", "学到了，明天就试试", "这个说法我赞同",
            "确实，我之前就是练太多了", "说得对，收藏了")
 
 
 def lively_group() -> list[tuple[datetime, str, str]]:
-    """Seven evenings: 老周 posts a view; others take it up (agreement, questions to him); the
+    """Ten evenings: 老周 posts a view; others take it up (agreement, questions to him); the
     critic disputes it and 老周 defends it in his own thread with 其实/但是; regulars chat."""
     rows: list[tuple[datetime, str, str]] = []
     start = datetime(2024, 5, 6, 20, 0, 0)
@@ -128,7 +133,7 @@ def test_an_operator_account_is_never_the_kol(tmp_path: Path) -> None:
     rows = lively_group()
     start = datetime(2024, 5, 6, 9, 0, 0)
     # The admin answers everybody's questions all week: influential, but an operator account.
-    for day in range(7):
+    for day in range(10):
         for k, who in enumerate((A, B, C, D, E)):
             t = start + timedelta(days=day, minutes=k * 20)
             rows.append((t, who, f"请问周{day + 1}的约跑在哪里集合？"))
@@ -180,11 +185,12 @@ def test_daily_cards_at_a_fixed_time_make_an_operator_and_only_then_does_the_rea
     names = dict(LIVELY, **{"60001": "跑团小秘书", "60002": "群主"})
     rows = lively_group()
     tips = ("跑前动态拉伸五分钟", "轻松跑心率控制在七成", "每周跑量增加不超过一成", "长距离后安排恢复跑",
-            "夏天每二十分钟补水", "跑鞋六七百公里就该换", "力量训练保护膝盖")
+            "夏天每二十分钟补水", "跑鞋六七百公里就该换", "力量训练保护膝盖", "赛前一周逐步减量",
+            "睡眠不足时降低强度", "步频一百八只是参考")
     for day, tip in enumerate(tips):
         rows.append((datetime(2024, 5, 6 + day, 8, 30, day * 5), "60001", f"【每日一练】第{day + 1}期\n{tip}"))
         # The owner posts notices too, but whenever it suits him.
-        rows.append((datetime(2024, 5, 6 + day, 9 + day * 2, 7, 0), "60002", f"【群公告】第{day + 1}次约跑报名开始"))
+        rows.append((datetime(2024, 5, 6 + day, 9 + (day * 5) % 13, 7, 0), "60002", f"【群公告】第{day + 1}次约跑报名开始"))
     result = roles_of(tmp_path, rows, names)
     secretary, owner = result["60001"], result["60002"]
     assert "operator" in secretary["tags"] and secretary["notice_regularity"] == 1.0

@@ -8,7 +8,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from simfamily_b import GroupB, write_group  # noqa: E402
+from simfamily_b import GroupB, write_group
 
 
 def main(argv: list[str] | None = None) -> int:

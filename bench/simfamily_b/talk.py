@@ -109,7 +109,7 @@ class Talk:
     def defense(self, thing: str) -> str:
         """The starter defends their view against an objection (a thinker does; stays a thinker)."""
         t = self.t
-        frames = (f"我说的是大部分情况，{thing}特例当然有", f"你说的那种是少数，我还是坚持我的看法",
+        frames = (f"我说的是大部分情况，{thing}特例当然有", "你说的那种是少数，我还是坚持我的看法",
                   f"其实我前面说了前提，{self.pick(t.doings)}是基础", f"但是{self.pick(t.people)}确实是这样的，不是瞎说",
                   f"我不是说{thing}不重要，是说先后顺序", f"可以保留意见，我这是{self.pick(t.amounts)}的经验",
                   "其实我们说的不矛盾", f"数据我有，{self.pick(t.places)}那边统计过")
@@ -231,7 +231,7 @@ class Talk:
         good = self.pick(self.t.ad_goods)
         wx = "".join(self.rng.choice("abcdefghjkmnpqrstuvwxyz") for _ in range(5)) + str(self.rng.randint(100, 9999))
         link = "https://t.cn/" + "".join(self.rng.choice("ABCDEFGHJKabcdefhk23456789") for _ in range(7))
-        frames = (f"{good}限时特价，需要的加V：{wx}", f"兼职日结，宝妈学生都可以，私聊我",
+        frames = (f"{good}限时特价，需要的加V：{wx}", "兼职日结，宝妈学生都可以，私聊我",
                   f"{good}厂家直销，全网最低，点击 {link}", f"[图片]扫码进群领{good}福利",
                   f"低价出{good}，有意私信，微信：{wx}", f"【福利】{good}免费领，名额有限 {link}",
                   f"诚招代理，躺赚，零成本创业，加v {wx}")

@@ -43,12 +43,12 @@ FEATURES: tuple[str, ...] = (
 )
 # Logistic weights per feature and the intercept, fitted on the tune part of bench/labels.
 WEIGHTS: dict[str, float] = {
-    "linked": 1.00, "linked_elsewhere": -0.50, "addressed": 0.75, "addresses_other": -0.70, "by_addressee": 0.14,
-    "not_addressee": -0.98, "first_other": 1.24, "others_before": -0.58, "overlap": 0.44, "is_question": -1.35,
-    "image": -0.78, "answer_start": 1.11, "number_answer": 0.32, "has_link": -0.01, "log_minutes": -0.35,
-    "asker_ack": 0.56,
+    "linked": 0.18, "linked_elsewhere": -0.46, "addressed": 0.12, "addresses_other": -0.73, "by_addressee": 0.64,
+    "not_addressee": -0.77, "first_other": 1.21, "others_before": -0.58, "overlap": 0.42, "is_question": -1.24,
+    "image": -0.82, "answer_start": 1.05, "number_answer": 0.22, "has_link": -0.02, "log_minutes": -0.33,
+    "asker_ack": 0.59,
 }
-INTERCEPT = -0.94
+INTERCEPT = -0.96
 
 _HAN_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]+")
 _LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z0-9+#.]{1,}")
@@ -107,16 +107,16 @@ def candidate_features(rs: ReplyStructure, question: np.ndarray, *, window_minut
 
     ack_class = flag(AGREEMENT) | flag(GREETING)
     no_words = np.array([not _HAN_RUN.search(t) and not _LATIN_WORD.search(t) and not re.search(r"\d", t)
-                         for t in texts])
-    image = np.isin(kinds, ("image", "video", "file", "link")) | np.array(["[图片]" in r for r in raw])
+                         for t in texts], dtype=bool)
+    image = np.isin(kinds, ("image", "video", "file", "link")) | np.array(["[图片]" in r for r in raw], dtype=bool)
     sticker = no_words & ~image
-    chatter = np.array([bool(_CHATTER.match(t)) for t in texts]) & ~no_words | (ack_class & (np.char.str_len(
+    chatter = np.array([bool(_CHATTER.match(t)) for t in texts], dtype=bool) & ~no_words | (ack_class & (np.char.str_len(
         np.array(texts, dtype=str)) <= 6))
-    answer_start = np.array([bool(_ANSWER_START.match(t)) for t in texts])
-    has_number = np.array([bool(_NUMBER.search(t)) for t in texts])
-    asks_number = np.array([bool(_ASKS_NUMBER.search(t)) for t in texts])
-    has_link = np.array([bool(_URL.search(r)) for r in raw])
-    ack = np.array([bool(_ACK.search(t)) for t in texts])
+    answer_start = np.array([bool(_ANSWER_START.match(t)) for t in texts], dtype=bool)
+    has_number = np.array([bool(_NUMBER.search(t)) for t in texts], dtype=bool)
+    asks_number = np.array([bool(_ASKS_NUMBER.search(t)) for t in texts], dtype=bool)
+    has_link = np.array([bool(_URL.search(r)) for r in raw], dtype=bool)
+    ack = np.array([bool(_ACK.search(t)) for t in texts], dtype=bool)
     mentions: dict[int, set[int]] = {}
     for msg, who in zip(rs.mention_message.tolist(), rs.mention_member.tolist()):
         mentions.setdefault(msg, set()).add(who)
@@ -246,7 +246,8 @@ def reaction_parents(rs: ReplyStructure, reactive: np.ndarray, continuing: np.nd
     df = Counter(u for s in units for u in s)
     common = max(20.0, 0.02 * n)
     rare = [frozenset(u for u in s if df[u] <= common) for s in units]
-    says = np.array([bool(_HAN_RUN.search(t) or _LATIN_WORD.search(t)) and not _CHATTER.match(t) for t in texts])
+    says = np.array([bool(_HAN_RUN.search(t) or _LATIN_WORD.search(t)) and not _CHATTER.match(t) for t in texts],
+                    dtype=bool)
     says &= ~reactive
     author, seconds = rs.author, rs.seconds
     window = window_minutes * 60.0

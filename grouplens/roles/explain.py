@@ -81,7 +81,7 @@ def _times(x: Any) -> str:
 def _role_clause(r: dict[str, Any], lang: str, cfg: RolesConfig) -> str:
     role, zh = r[ROLE], lang == "zh"
     if role == THINKER:
-        return (f"发表的观点有{r[F.DISCUSSIONS]}次引来至少两人接话（为普通成员第{_q(cfg)}百分位的{_times(r[THINKER_OUTLIER])}倍），"
+        return (f"发表的观点引起讨论{r[F.DISCUSSIONS]}次（至少两人接话，为普通成员第{_q(cfg)}百分位的{_times(r[THINKER_OUTLIER])}倍），"
                 f"引来{r[F.OBJECTIONS_DRAWN]}次反驳" if zh else
                 f"{_n(r[F.DISCUSSIONS], 'post')} of theirs drew two or more others into discussion "
                 f"({_times(r[THINKER_OUTLIER])}x the group's {_q(cfg)}th-percentile member) and drew "
