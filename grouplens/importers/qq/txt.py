@@ -96,7 +96,7 @@ def _utf8_bytes(path: Path, *, assume_utf8: bool = True) -> bytes:
     """
     data = path.read_bytes()
     enc, bom = detect_encoding(data[:4096])
-    if enc == "utf-8" and (bom or assume_utf8):
+    if enc == "utf-8" and assume_utf8:  # else decode_bytes names the line of bytes that are not UTF-8
         raw = data[bom:]
     else:
         raw = decode_bytes(data, path).encode("utf-8")
