@@ -12,6 +12,7 @@ from . import (  # noqa: F401  (they register their commands on app)
     data_commands,
     report_commands,
     roles_commands,
+    store_commands,
 )
 from .app import app, main
 

@@ -637,14 +637,13 @@ class Transaction:
 
     def _derive(self) -> None:
         """Stage the members tables of touched groups and the new groups table."""
-        cols = [S.TS, S.SENDER_ID, S.SENDER_NAME, S.KIND, S.EVENT_MEMBERS, S.GROUP_NAME]
+        cols = [S.MSG_ID, S.TS, S.SENDER_ID, S.SENDER_NAME, S.KIND, S.EVENT_MEMBERS, S.GROUP_NAME]
         rows = {r[S.GROUP_ID]: r for r in self.store.groups_table().to_pylist()}
         for gid, info in self.groups.items():
             msgs = self.group_history(gid, cols)
             roster = self.store.roster_table(gid, self._staged_rosters.get(gid, []))
-            members = derive_members(gid, msgs, roster.to_pandas(types_mapper=_types_mapper))
+            members, rows[gid] = derive_group(gid, msgs, roster, rows.get(gid, {}), info)
             self._write(members, self._staging_dir("members", _partition(gid)) / MEMBERS_FILE, _PARQUET_OPTIONS)
-            rows[gid] = group_row(gid, rows.get(gid, {}), info, msgs, members)
         table = pa.Table.from_pylist(list(rows.values()), schema=S.GROUPS_SCHEMA)
         self._write(table, self._staging_dir() / GROUPS_FILE, {})
 
@@ -697,6 +696,9 @@ class Transaction:
                  + [st for st in steps if _rank(st[1]) > 0] + [["delete", d] for d in self._deletes if _rank(d) > 0])
         record = {"import_id": self.import_id, "kind": self.kind, "status": "committing", "steps": steps,
                   "finished": datetime.now(UTC).isoformat(), **summary}
+        if self.groups:  # what the groups table would need to be rebuilt without it
+            record["groups"] = {gid: {"name": i.name, "platform": i.platform, "native_id": i.native_id}
+                                for gid, i in self.groups.items()}
         journal = self._journal_path()
         private_dir(journal.parent, self.store.path)
         with _commit_section():  # a Ctrl-C handler lets this section finish (see committing())
@@ -726,6 +728,18 @@ class Transaction:
         self._writer.shutdown(wait=True, cancel_futures=True)
         if not self.committed and not self._journal_path().exists():
             shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def derive_group(gid: str, msgs: pa.Table, roster: pa.Table, old: dict[str, Any],
+                 info: GroupInfo | None = None) -> tuple[pa.Table, dict[str, Any]]:
+    """A group's members table and groups row from its messages and roster rows, in any order
+    (both are sorted first, so the same data always give the same tables)."""
+    if msgs.num_rows and S.MSG_ID in msgs.column_names:
+        msgs = msgs.take(pc.sort_indices(msgs, [(S.TS, "ascending"), (S.MSG_ID, "ascending")]))
+    if roster.num_rows:
+        roster = roster.take(pc.sort_indices(roster, [(S.IMPORT_ID, "ascending"), (S.SOURCE_LINE, "ascending")]))
+    members = derive_members(gid, msgs, roster.to_pandas(types_mapper=_types_mapper))
+    return members, group_row(gid, old, info, msgs, members)
 
 
 def group_row(gid: str, old: dict[str, Any], info: GroupInfo | None, msgs: pa.Table,
