@@ -9,6 +9,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from ..errors import UsageError
 from ..store.forget import ForgetReport, forget_group, forget_member
 from ..store.verify import ERROR, VerifyReport, verify_store
 from . import output
@@ -79,7 +80,7 @@ def forget_command(
     Example: grouplens forget --member 10001 --dry-run && grouplens forget --member 10001
     """
     if member is None and group is None:
-        raise typer.BadParameter("pass --member ID (and optionally --group), or --group alone for a whole group")
+        raise UsageError("pass --member ID (and optionally --group), or --group alone to remove a whole group")
     report = forget_member(store, member, group, dry_run=dry_run) if member is not None \
         else forget_group(store, group, dry_run=dry_run)
     if as_json:

@@ -376,7 +376,7 @@ def _scrub_journals(st: Store, fix: _Replacer, dry_run: bool, group_id: str | No
             continue
         scrubbed = _scrub(record, fix.text)
         if group_id is not None:
-            scrubbed = _scrub(scrubbed, lambda s: FORGOTTEN if s == group_id else s)
+            scrubbed = _scrub(scrubbed, lambda s: s.replace(group_id, FORGOTTEN))
             groups = scrubbed.get("groups") if isinstance(scrubbed, dict) else None
             if isinstance(groups, dict):
                 groups.pop(FORGOTTEN, None)

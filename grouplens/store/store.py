@@ -795,6 +795,8 @@ def _apply_steps(root: Path, import_id: str, steps: list[list[str]]) -> None:
 
 def _finish_journal(root: Path, pending: Path, record: dict[str, Any]) -> None:
     record["status"] = "done"
+    if record.get("kind") == "forget":  # the files it touched would say whose data went
+        record.pop("steps", None)
     _write_json_atomic(root / "imports" / pending.name, record)
     pending.unlink(missing_ok=True)
 
