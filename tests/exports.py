@@ -26,11 +26,12 @@ def qq_txt(path: Path, sections: dict[str, list[Message]], category: str = "æˆ‘ç
 
 
 def chatlab_jsonl(path: Path, group_id: str, name: str, messages: list[tuple[int, str, str, str]],
-                  platform: str = "wechat", kind: str = "group") -> Path:
-    """A ChatLab JSONL export: a header naming the group's own id, then (epoch seconds, sender
-    id, sender name, text) messages."""
+                  platform: str = "wechat", kind: str = "group", members: dict[str, str] | None = None) -> Path:
+    """A ChatLab JSONL export: a header naming the group's own id, its member list (id -> name),
+    then (epoch seconds, sender id, sender name, text) messages."""
     rows = [{"_type": "header", "chatlab": {"version": "0.0.2", "exportedAt": 1760227200},
              "meta": {"name": name, "platform": platform, "type": kind, "groupId": group_id}}]
+    rows += [{"_type": "member", "platformId": mid, "accountName": n} for mid, n in (members or {}).items()]
     for i, (ts, sender, sender_name, text) in enumerate(messages):
         rows.append({"_type": "message", "platformMessageId": f"m{ts}-{i}", "sender": sender,
                      "accountName": sender_name, "timestamp": ts, "type": 0, "content": text})

@@ -84,9 +84,12 @@ def errors_to_exit(fn: F) -> F:
             raise typer.Exit(1) from None
         except KeyboardInterrupt as e:
             sigint.finished()
+            store_module = sys.modules.get("grouplens.store.store")
             if getattr(e, "committed", False):
                 stderr.print("interrupted after the commit point: the change is recorded in the store's journal "
                              "and is finished the next time the store is opened", highlight=False, soft_wrap=True)
+            elif store_module is not None and store_module.commits_done():
+                stderr.print("interrupted after the change was committed: it completed", highlight=False)
             else:
                 stderr.print("interrupted; nothing was changed", highlight=False)
             raise typer.Exit(sigint.INTERRUPTED_EXIT) from None

@@ -146,6 +146,18 @@ def is_disk_full(e: BaseException) -> bool:
 
 
 _commit_depth = 0
+_commits_done = 0
+
+
+def commits_done() -> int:
+    """How many changes this process has committed to a store (a Ctrl-C after one must not be
+    reported as "nothing was changed")."""
+    return _commits_done
+
+
+def _count_commit() -> None:
+    global _commits_done
+    _commits_done += 1
 
 
 def committing() -> bool:
@@ -719,6 +731,7 @@ class Transaction:
                     raise disk_full(self.store.path, committed=True) from None
                 raise
             shutil.rmtree(self.dir, ignore_errors=True)
+            _count_commit()
 
     def _journal_path(self) -> Path:
         return self.store.path / "imports" / "pending" / f"{self.import_id}.json"
