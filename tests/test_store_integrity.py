@@ -285,3 +285,37 @@ def test_conversations_built_in_python_take_the_same_checks(store_path: Path) ->
             ParsedConversation("qq", "乙", rows.to_table(), native_id="a_b")]
     import_conversations(store_path, conv, source="python")
     assert len(open_store(store_path).groups()) == 2
+
+
+# --- safe by default ------------------------------------------------------------------------------
+
+def test_every_file_grouplens_writes_is_private_to_its_owner(tmp_path: Path, store_path: Path) -> None:
+    import stat
+    old_umask = os.umask(0o022)
+    try:
+        import_paths(store_path, [qq_txt(tmp_path / "w1.txt", {"测试群": WEEK1})])
+        import_paths(store_path, [qq_txt(tmp_path / "w2.txt", {"测试群": WEEK2})])
+        assert runner.invoke(app, ["keywords", "--store", str(store_path)]).exit_code == 0  # the tokens cache
+    finally:
+        os.umask(old_umask)
+    assert list((store_path / "tokens").rglob("part-*.parquet"))
+    for p in [store_path, *store_path.rglob("*")]:
+        mode = stat.S_IMODE(p.stat().st_mode)
+        assert mode == (0o700 if p.is_dir() else 0o600), (str(p.relative_to(store_path)), oct(mode))
+
+
+def test_an_unexpected_error_shows_no_message_text_or_ids_unless_debug(two_weeks: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    import grouplens.cli.data_commands as data_commands
+
+    def broken(*args, **kwargs):
+        raise ValueError("张三 said 13812345678 to wxid_abc123")
+
+    monkeypatch.setattr(data_commands, "open_store", broken)
+    result = runner.invoke(app, ["groups", "--store", str(two_weeks)])
+    assert result.exit_code == 2
+    line = one_line_error(result)
+    assert line.startswith("internal error: ValueError at grouplens/") and "--debug" in line
+    assert "张三" not in result.output and "13812345678" not in result.output and "wxid" not in result.output
+    debug = runner.invoke(app, ["--debug", "groups", "--store", str(two_weeks)])
+    assert isinstance(debug.exception, ValueError)
