@@ -319,3 +319,49 @@ def test_an_unexpected_error_shows_no_message_text_or_ids_unless_debug(two_weeks
     assert "张三" not in result.output and "13812345678" not in result.output and "wxid" not in result.output
     debug = runner.invoke(app, ["--debug", "groups", "--store", str(two_weeks)])
     assert isinstance(debug.exception, ValueError)
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path):
+    """A 4 MB file system of its own (tmpfs), where the test has the rights to mount one."""
+    import shutil
+    import subprocess
+    mount = tmp_path / "disk"
+    mount.mkdir()
+    if not shutil.which("mount") or subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(mount)],
+                                                   capture_output=True).returncode != 0:
+        pytest.skip("cannot mount a small file system here")
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], capture_output=True)
+
+
+N_BIG = 6000
+
+
+@pytest.mark.parametrize("free_kb", [0, 16, 64])
+def test_a_really_full_disk_keeps_the_old_data_and_leaves_nothing_behind(small_disk: Path, tmp_path: Path,
+                                                                        free_kb: int) -> None:
+    import shutil
+    store = small_disk / "store"
+    assert import_paths(store, [qq_txt(tmp_path / "w1.txt", {"测试群": WEEK1})]).ok
+    before = snapshot(store)
+    big = qq_txt(tmp_path / "big.txt", {"测试群": [(f"2024-04-{1 + i // 1000:02d} 9:{i % 60:02d}:{i % 59:02d}",
+                                                f"成员{i % 50}({30000 + i % 50})",
+                                                f"第{i}条 {i * 7919 % 1000003:07d} {i * 104729 % 999983}")
+                                               for i in range(N_BIG)]})
+    filler = small_disk / "filler"
+    with open(filler, "wb") as f:  # fill the disk up to free_kb
+        while shutil.disk_usage(small_disk).free > free_kb * 1024 + 4096:
+            f.write(b"\0" * min(65536, shutil.disk_usage(small_disk).free - free_kb * 1024))
+            f.flush()
+    result = runner.invoke(app, ["import", str(big), "--store", str(store)])
+    assert result.exit_code == 1, result.output  # the import needs more than 64 kB
+    line = one_line_error(result)
+    assert str(store) in line and "full" in line and "MB" in line and "big.txt" not in line
+    assert snapshot(store) == before
+    assert not [p for p in store.rglob("*") if p.name.endswith(".tmp")]
+    assert not (store / ".staging").exists() or not any((store / ".staging").iterdir())
+    filler.unlink()
+    assert import_paths(store, [big]).ok and len(open_store(store).messages()) == 3 + N_BIG
