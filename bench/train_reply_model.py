@@ -7,7 +7,13 @@ the regularisation on ``dev/`` and writes ``grouplens/models/reply_links.json`` 
 trained on and its dev figures. The second stage learns from the first stage's guesses on train
 made out-of-fold (5 folds by sample), so it sees guesses as wrong as the ones it gets later.
 
-    python bench/train_reply_model.py [--data /work/shared/data/irc-disentanglement] [--out PATH]
+IRC names the addressee ("nick: ...") in about half its lines; WeChat and QQ groups @ someone in
+about one line in ten. So that the model also links messages that name nobody, it learns from
+each training sample twice: as logged, and with the opening nick removed from 80% of the lines
+that have one (same gold links). ``addressing_rate`` tells it which kind of room it is in. The
+dev figures are given both ways too.
+
+    python bench/train_reply_model.py [--data ../shared/data/irc-disentanglement] [--out PATH]
 """
 
 from __future__ import annotations
@@ -33,11 +39,13 @@ from grouplens.replies.links import best_parents, conversation_speech, infer_rep
 from grouplens.replies.model import BinCache, ReplyModel, Stage, Term, save_model
 
 sys.path.insert(0, str(Path(__file__).parent))
-from reply_links import DATA, LinkCounts, predicted_lines, read_gold, samples
+from reply_links import DATA, LinkCounts, predicted_lines, read_gold, samples, sparse_addressing
 
 OUT = Path(__file__).parent.parent / "grouplens" / "models" / "reply_links.json"
 FOLDS = 5
 L2_CHOICES = (0.3, 1.0, 3.0)
+SPARSE_SHARE = 0.8  # of the lines that open with a nick, the share whose nick a sparse copy drops
+SEED = 0
 
 B = [0.5]  # a yes/no feature
 DIST = [1.5, 2.5, 3.5, 5.5, 8.5, 13.5, 20.5, 30.5]
@@ -46,6 +54,7 @@ GAP = [30, 60, 120, 240, 600, 1800]  # seconds
 LATER = [0.5, 1.5]  # the candidate's speaker spoke 0, 1, 2+ times since
 LENGTH = [10, 30, 80]
 PACE = [2, 5, 10]  # messages per minute
+RATE = [0.12, 0.22, 0.35]  # share of nearby lines that address someone
 
 # Each term is a table over the listed features; the first one holds the core interactions.
 STAGE1_PAIRS = [
@@ -63,15 +72,19 @@ STAGE1_PAIRS = [
     [("candidate_speaker_new", B), ("candidate_question", B), ("distance", DIST)],
     [("candidate_speaker_continues", B), ("candidate_speaker_continued", B), ("candidate_speaker_later", LATER),
      ("same_speaker", B)],
-    [("child_next_names_candidate", B), ("candidate_speaker_names_child_next", B), ("child_names_candidate", B),
-     ("candidate_speaker_later", LATER)],
+    [("addressing_rate", RATE), ("child_next_names_candidate", B), ("candidate_speaker_names_child_next", B),
+     ("child_names_candidate", B), ("candidate_speaker_later", LATER)],
+    [("addressing_rate", RATE), ("child_addresses_other", B), ("candidate_addresses_other", B),
+     ("candidate_question", B), ("same_speaker", B), ("distance", DIST5)],
+    [("addressing_rate", RATE), ("gap", GAP), ("same_speaker", B)],
     [("pace", PACE), ("distance", DIST)],
     [("candidate_speaker_named_child_last", B), ("last_naming_child", B), ("child_speaker_between", B),
      ("child_previous2_names_candidate", B), ("child_previous_names_candidate", B)],
     [("candidate_latest_question", B), ("same_speaker", B), ("candidate_speaker_later", LATER), ("distance", DIST5)],
 ]
 STAGE1_SELF = [
-    [("child_addresses_anyone", B), ("child_question", B), ("since_named", [1.5, 3.5, 10.5, 50])],
+    [("addressing_rate", RATE), ("child_addresses_anyone", B), ("child_question", B),
+     ("since_named", [1.5, 3.5, 10.5, 50])],
     [("gap_previous", GAP), ("gap_own_previous", [60, 300, 1800, 1e5])],
     [("child_length", LENGTH), ("child_question", B)],
     [("candidates", [0.5, 5.5, 49.5])],
@@ -109,25 +122,39 @@ class Sample:
     first_scores: np.ndarray | None = None  # the first stage's scores of the annotated children's options
 
 
-def load_samples(split_dir: Path) -> list[Sample]:
-    """Every sample of a split, read with the irc importer (times in UTC, as the logs are)."""
+def read_split(split_dir: Path) -> list[tuple[str, pd.DataFrame, dict[int, set[int]]]]:
+    """(name, messages, gold links) of every sample of a split, read with the irc importer (times
+    in UTC, as the logs are); message ids are the 0-based line numbers the annotations use."""
     importer, options = get("irc"), ParseOptions(tz=ZoneInfo("UTC"))
     out = []
     for stem, log, annotation in samples(split_dir):
         frame = next(importer.parse(log, options)).messages.to_pandas()
         frame[S.MSG_ID] = "L" + (frame[S.SOURCE_LINE] - 1).astype(str)
-        gold = read_gold(annotation)
-        rows, sp, _ = conversation_speech(frame)
-        line = (frame[S.SOURCE_LINE].to_numpy() - 1)[rows]
-        annotated = np.nonzero(np.isin(line, list(gold)))[0]
-        labels = np.zeros((len(annotated), F.WINDOW + 1), bool)
-        for r, child in enumerate(annotated):
-            parents = gold[int(line[child])]
-            labels[r, F.WINDOW] = int(line[child]) in parents
-            cand = child - np.arange(1, F.WINDOW + 1)
-            ok = cand >= 0
-            labels[r, :F.WINDOW] = ok & np.isin(line[np.clip(cand, 0, None)], list(parents))
-        out.append(Sample(stem, frame, gold, sp, annotated, labels))
+        out.append((stem, frame, read_gold(annotation)))
+    return out
+
+
+def make_sample(name: str, frame: pd.DataFrame, gold: dict[int, set[int]]) -> Sample:
+    """A sample's feature arrays and which options of each annotated message are gold."""
+    rows, sp, _ = conversation_speech(frame)
+    line = (frame[S.SOURCE_LINE].to_numpy() - 1)[rows]
+    annotated = np.nonzero(np.isin(line, list(gold)))[0]
+    labels = np.zeros((len(annotated), F.WINDOW + 1), bool)
+    for r, child in enumerate(annotated):
+        parents = gold[int(line[child])]
+        labels[r, F.WINDOW] = int(line[child]) in parents
+        cand = child - np.arange(1, F.WINDOW + 1)
+        labels[r, :F.WINDOW] = (cand >= 0) & np.isin(line[np.clip(cand, 0, None)], list(parents))
+    return Sample(name, frame, gold, sp, annotated, labels)
+
+
+def load_samples(split_dir: Path, sparse_copies: bool) -> list[Sample]:
+    """A split's samples; with ``sparse_copies``, each followed by its sparse-addressing copy."""
+    out = []
+    for k, (name, frame, gold) in enumerate(read_split(split_dir)):
+        out.append(make_sample(name, frame, gold))
+        if sparse_copies:
+            out.append(make_sample(name + "~sparse", sparse_addressing(frame, SPARSE_SHARE, SEED + k), gold))
     return out
 
 
@@ -179,19 +206,21 @@ def fit_stage(stage: Stage, data: list[Sample], with_links: bool, l2: float) -> 
     def loss_and_gradient(x: np.ndarray) -> tuple[float, np.ndarray]:
         w, alpha = x[:-1], x[-1]
         w32 = w.astype(np.float32)
-        scores = np.float32(alpha) * offset
+        scores = alpha * offset.astype(np.float64)
         scores[:, :-1] += w32[pair_cols].sum(-1)
         scores[:, -1] += w32[self_cols].sum(-1)
         scores[:, :-1][~valid] = -np.inf
-        scores -= scores.max(1, keepdims=True)
-        e = np.exp(scores)
-        total = e.sum(1, keepdims=True)
-        gold = np.where(labels, e, 0).sum(1, keepdims=True)
-        diff = (e / total - np.where(labels, e, 0) / gold).astype(np.float64)
+        # log-sum-exp over all options and over the gold ones, kept finite however far apart they are
+        top = scores.max(1, keepdims=True)
+        log_total = top + np.log(np.exp(scores - top).sum(1, keepdims=True))
+        gold_scores = np.where(labels, scores, -np.inf)
+        gold_top = gold_scores.max(1, keepdims=True)
+        log_gold = gold_top + np.log(np.exp(gold_scores - gold_top).sum(1, keepdims=True))
+        diff = np.exp(scores - log_total) - np.exp(gold_scores - log_gold)
         grad = np.bincount(flat_pairs, np.repeat(diff[:, :-1].reshape(-1), pair_cols.shape[-1]), n_weights)
         grad += np.bincount(flat_self, np.repeat(diff[:, -1], self_cols.shape[-1]), n_weights)
         grad_alpha = float((diff * offset).sum()) if with_links else 0.0
-        loss = float(-(np.log(gold) - np.log(total)).sum()) + 0.5 * l2 * float(w @ w)
+        loss = float((log_total - log_gold).sum()) + 0.5 * l2 * float(w @ w)
         return loss, np.r_[grad + l2 * w, grad_alpha]
 
     start = np.r_[np.zeros(n_weights), 1.0 if with_links else 0.0]
@@ -223,16 +252,21 @@ def dev_figures(model: ReplyModel, dev: list[Sample]) -> dict[str, float]:
 def train(data: Path, out: Path) -> None:
     started = time.perf_counter()
     log = lambda msg: print(f"[{time.perf_counter() - started:6.0f}s] {msg}", flush=True)
-    train_set, dev = load_samples(data / "train"), load_samples(data / "dev")
-    log(f"{len(train_set)} train samples ({sum(len(s.annotated) for s in train_set)} annotated messages), "
-        f"{len(dev)} dev samples")
+    train_set = load_samples(data / "train", sparse_copies=True)
+    dev_split = read_split(data / "dev")
+    dev = [make_sample(name, frame, gold) for name, frame, gold in dev_split]
+    dev_sparse = [make_sample(name, sparse_addressing(frame, SPARSE_SHARE, SEED + 1000 + k), gold)
+                  for k, (name, frame, gold) in enumerate(dev_split)]
+    log(f"{len(train_set)} train samples with their sparse copies "
+        f"({sum(len(s.annotated) for s in train_set)} annotated messages), {len(dev)} dev samples")
     stage1 = fit_stage(empty_stage(STAGE1_PAIRS, STAGE1_SELF), train_set, False, 1.0)
     one_stage = ReplyModel(F.WINDOW, (stage1,))
     first = dev_figures(one_stage, dev)
     log(f"stage 1 on dev: {first}")
+    fold_of = [(k // 2) % FOLDS for k in range(len(train_set))]  # a sample and its sparse copy share a fold
     for k in range(FOLDS):  # out-of-fold first-stage guesses for the second stage to learn from
-        held_out = train_set[k::FOLDS]
-        rest = [s for i, s in enumerate(train_set) if i % FOLDS != k]
+        held_out = [s for s, f in zip(train_set, fold_of, strict=True) if f == k]
+        rest = [s for s, f in zip(train_set, fold_of, strict=True) if f != k]
         guess_parents(fit_stage(empty_stage(STAGE1_PAIRS, STAGE1_SELF), rest, False, 1.0), held_out)
         log(f"fold {k + 1}/{FOLDS} guessed")
     best: tuple[float, float, ReplyModel, dict[str, float]] | None = None
@@ -245,12 +279,16 @@ def train(data: Path, out: Path) -> None:
             best = (figures["f1"], l2, model, figures)
     assert best is not None
     _, l2, model, figures = best
+    sparse = dev_figures(model, dev_sparse)
+    log(f"dev with {SPARSE_SHARE:.0%} of opening nicks removed: {sparse}")
     info = {
         "trained_on": {
             "corpus": "IRC disentanglement (Kummerfeld et al., ACL 2019), train split, CC-BY-4.0",
-            "samples": len(train_set), "annotated_messages": int(sum(len(s.annotated) for s in train_set)),
+            "samples": len(train_set) // 2, "annotated_messages": int(sum(len(s.annotated) for s in train_set) // 2),
+            "sparse_copies": f"each sample also with {SPARSE_SHARE:.0%} of opening nicks removed (seed {SEED})",
         },
-        "dev": {"samples": len(dev), "stage1": first, "final": figures},
+        "dev": {"samples": len(dev), "stage1": first, "final": figures,
+                f"final_{SPARSE_SHARE:.0%}_nicks_removed": sparse},
         "l2": l2,
         "folds": FOLDS,
         "trained_at": datetime.now(UTC).strftime("%Y-%m-%d"),

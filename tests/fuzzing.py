@@ -11,7 +11,7 @@
 
 ``check_parse`` states the properties: reading any of these either works or fails with a
 grouplens error naming the file (never another exception), and reading the same bytes twice
-gives identical rows. Used by tests/test_fuzz.py (a small share in CI) and bench/fuzz.py
+gives identical rows, with every line of a text export accounted for. Used by tests/test_fuzz.py (a small share in CI) and bench/fuzz.py
 (long runs).
 """
 
@@ -235,11 +235,26 @@ def mutated(draw, exports: st.SearchStrategy[Export]) -> tuple[Export, list[str]
 # --- the properties ---------------------------------------------------------------------------
 
 def parse(path: Path) -> list[tuple[str | None, str | None, pa.Table]]:
-    """Detect and read ``path`` as grouplens does; each conversation's name, id and rows."""
+    """Detect and read ``path`` as grouplens does; each conversation's name, id and rows. For a
+    line-oriented layout, every line is accounted for: one header per message, and (for UTF-8
+    text) as many lines in the account as the file has."""
     imp = importers.detect(path)
     if imp.sidecar or imp is importers.MEMBER_LIST:
         return []
-    return [(c.name, c.native_id, c.messages) for c in imp.parse(path, OPTIONS)]
+    conversations = list(imp.parse(path, OPTIONS))
+    accounts = {id(c.lines): c.lines for c in conversations if c.lines is not None}
+    if accounts and path.is_file():
+        headers = sum(a.headers for a in accounts.values())
+        assert headers == sum(c.messages.num_rows for c in conversations), "a message without a header line"
+        try:
+            text = path.read_bytes().decode("utf-8").lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+        except UnicodeDecodeError:
+            text = None
+        if text is not None:
+            lines = text.count("\n") + (0 if text.endswith("\n") or not text else 1)
+            total = sum(a.lines for a in accounts.values())
+            assert total == lines, f"{total} lines accounted for, the file has {lines}"
+    return [(c.name, c.native_id, c.messages) for c in conversations]
 
 
 def check_parse(export: Export, folder: Path) -> str:

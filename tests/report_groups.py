@@ -16,8 +16,7 @@ from zoneinfo import ZoneInfo
 import pyarrow as pa
 
 from grouplens import schema as S
-from grouplens.importers.base import MessageRows, ParsedConversation
-from grouplens.importers.other.roster import ROSTER_PARSED_SCHEMA
+from grouplens.importers.base import ROSTER_PARSED_SCHEMA, MessageRows, ParsedConversation
 from grouplens.store.ingest import import_conversations
 from grouplens.store.store import Store, open_store
 

@@ -15,7 +15,8 @@ from grouplens.importers import ParseOptions, detect, get, sniff
 
 ROOT = Path(__file__).parent.parent
 FIXTURE = ROOT / "sample_logs" / "irc" / "2024-03-05_ubuntu.txt"
-DEV = Path("/work/shared/data/irc-disentanglement/dev")
+# The corpus lives in ../shared beside the repository (the shared reference folder), not in it.
+DEV = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "irc-disentanglement" / "dev"
 IN_UTC = ParseOptions(tz=ZoneInfo("UTC"))
 
 
@@ -171,7 +172,8 @@ def test_plain_text_is_not_sniffed_as_irc(tmp_path):
     assert get("irc").name not in [i.name for i in sniff(path)]
 
 
-@pytest.mark.skipif(not DEV.is_dir(), reason="IRC disentanglement corpus not present")
+@pytest.mark.skipif(not DEV.is_dir(), reason=f"IRC disentanglement corpus not found at {DEV} "
+                    "(../shared/data/irc-disentanglement beside the repository)")
 def test_corpus_dev_files_parse_with_line_numbers_matching_annotations():
     for path in sorted(DEV.glob("*.ascii.txt")):
         conv = parse(path)

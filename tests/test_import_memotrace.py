@@ -215,9 +215,21 @@ def test_csv_row_with_missing_fields_names_its_line(tmp_path):
     assert "11 fields" in err.value.message
 
 
-def test_csv_non_numeric_time_names_its_line(tmp_path):
-    text = CSV_FILE.read_bytes().decode("utf-8-sig").replace(",1715994185,", ",2024-05-18,", 1)
-    path = write(tmp_path, "bad_utf8.csv", text)
+def test_csv_time_a_spreadsheet_reformatted_is_read_from_strtime(tmp_path):
+    text = CSV_FILE.read_bytes().decode("utf-8-sig")
+    row = next(line for line in text.split("\r\n") if ",1715994185," in line)
+    strtime = row.split(",")[8]
+    resaved = text.replace(row, row.replace(",1715994185,", ",2024/5/18 9:3,", 1).replace(strtime, "2024/5/18 9:03"))
+    path = write(tmp_path, "resaved_utf8.csv", resaved)
+    asked = next(r for r in rows_of(parse_one(MemoTraceCsv(), path)) if r[S.TEXT] == "请问生日蛋糕要提前几天订？")
+    assert asked[S.TS] == utc("2024-05-18T01:03:00")  # 09:03 in Shanghai; Excel dropped the seconds
+
+
+def test_csv_unreadable_times_name_their_line(tmp_path):
+    text = CSV_FILE.read_bytes().decode("utf-8-sig")
+    row = next(line for line in text.split("\r\n") if ",1715994185," in line)
+    broken = row.replace(",1715994185,", ",soon,", 1).replace(row.split(",")[8], "later")
+    path = write(tmp_path, "bad_utf8.csv", text.replace(row, broken))
     with pytest.raises(FormatError) as err:
         parse_one(MemoTraceCsv(), path)
     assert err.value.line == 14

@@ -124,7 +124,7 @@ def test_resource_lines_give_file_names_and_placeholders_the_kind() -> None:
 def test_system_blocks_are_notices_naming_their_members() -> None:
     notices = [m for m in rows(GROUP) if m[S.SENDER_ID] is None]
     assert [(m[S.KIND], m[S.EVENT_MEMBERS]) for m in notices] == [
-        ("join", ["小鹿同学"]), ("recall", ["助教-阿May"]), ("leave", ["考研资料小王"]),
+        ("join", ["小鹿同学"]), ("recall", ["考研资料小王"]), ("leave", ["考研资料小王"]),
         ("pat", ["小鹿同学", "林老师"])]
     assert {m[S.SENDER_NAME] for m in notices} == {"系统消息"}
 

@@ -297,3 +297,25 @@ def test_an_mht_without_an_html_part_is_an_error(tmp_path: Path) -> None:
 def test_an_html_part_without_message_rows_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(FormatError, match="no <tr> rows"):
         parse(write_mht(tmp_path / "a.mht", []))
+
+
+def test_a_row_shaped_like_a_message_that_cannot_be_read_is_an_error_not_dropped(tmp_path: Path) -> None:
+    odd = ("<tr><td><div style=float:left;margin-right:6px;>丙(10003)</div>9:02:00"
+           "<span>没有内容块的一行</span></td></tr>")
+    with pytest.raises(FormatError, match="row 6 looks like a message") as err:
+        parse(write_mht(tmp_path / "a.mht", [*GROUP, odd]))
+    assert "丙(10003)" in err.value.message
+
+
+def test_qq_notices_and_senders_read_as_in_the_text_export(tmp_path: Path) -> None:
+    rows = [*header_rows("测试群"), date_row("2016-07-20"),
+            message_row("系统消息(10000)", "17:22:58", '<IMG src="{AB}.dat"> 1200000010 分享文件 15:15:36<br>"岗位.docx" 下载'),
+            message_row("【金】15-审计-(1800000013)", "17:23:00", "在"),
+            message_row("\u3164(1300000014)", "17:24:00", "看不见我的名字"),
+            message_row("小乙&lt;13800000001&gt;", "17:25:00", "手机号登录"),
+            message_row("系统消息(10000)", "17:26:00", "管理员阿杰撤回了成员小庚的消息")]
+    share, titled, blank, phone, recall = parse(write_mht(tmp_path / "a.mht", rows))[0].messages.to_pylist()
+    assert (share[S.KIND], share[S.SENDER_ID], extra(share)["file"]) == ("file", "1200000010", "岗位.docx")
+    assert (titled[S.SENDER_NAME], extra(titled)["title"]) == ("15-审计-", "金")
+    assert blank[S.SENDER_NAME] == "1300000014" and phone[S.SENDER_ID] == "13800000001"
+    assert (recall[S.EVENT_MEMBERS], extra(recall)["recalled_by"]) == (["小庚"], "阿杰")

@@ -152,3 +152,25 @@ def test_text_before_the_first_header_is_an_error(tmp_path: Path) -> None:
 def test_zero_width_characters_survive_parsing_for_ingest_to_clean(tmp_path: Path) -> None:
     path = write(tmp_path, ["2024-01-02 9:00:00 张三(10001)", "你\u200b好", ""])
     assert parse(path)["测试群"].messages.column(S.TEXT).to_pylist() == ["你\u200b好"]
+
+
+def test_a_discussion_group_without_ids_is_a_group_keyed_by_name(tmp_path: Path) -> None:
+    lines = ["消息记录（此消息记录为文本格式，不支持重新导入）", "", SEP, "消息分组:多人聊天", SEP, "消息对象:番茄,土豆,茄子",
+             SEP, "", "2017-08-29 20:28:30 番茄", "晚上吃什么", "", "2017-08-29 20:29:00 土豆", "火锅", "",
+             "2017-08-29 20:29:30 茄子", "同意", ""]
+    path = tmp_path / "d.txt"
+    path.write_text("\r\n".join(lines), encoding="utf-8")
+    (conversation,) = parse(path).values()
+    assert conversation.is_group
+    assert conversation.messages.column(S.SENDER_ID).to_pylist() == ["name:番茄", "name:土豆", "name:茄子"]
+
+
+def test_a_friend_section_where_only_your_own_side_shows_an_id_keeps_both_sides(tmp_path: Path) -> None:
+    lines = ["消息记录（此消息记录为文本格式，不支持重新导入）", "", SEP, "消息分组:我的好友", SEP, "消息对象:老王", SEP, "",
+             "2019-09-23 8:43:38 PM 老王", "在吗", "", "2019-09-23 8:44:09 PM 我的昵称(12345678)", "在", "",
+             "2019-09-23 8:45:00 PM 老王", "周末打球？", ""]
+    path = tmp_path / "f.txt"
+    path.write_text("\r\n".join(lines), encoding="utf-8")
+    (conversation,) = parse(path).values()
+    assert not conversation.is_group and conversation.lines.unaccepted == []
+    assert conversation.messages.column(S.SENDER_ID).to_pylist() == ["name:老王", "12345678", "name:老王"]

@@ -42,7 +42,7 @@ def test_reimporting_an_export_adds_nothing(tmp_path: Path, store_path: Path) ->
     first = import_paths(store_path, [export])
     again = import_paths(store_path, [export])
     assert first.totals()["added"] == 3
-    assert again.totals() == {"parsed": 3, "added": 0, "duplicates": 3, "members": 0}
+    assert again.totals() == {"parsed": 3, "added": 0, "duplicates": 3, "members": 0, "unaccepted": 0}
     assert again.files[0].status == "unchanged"
     assert len(open_store(store_path).messages()) == 3
 

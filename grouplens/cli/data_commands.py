@@ -8,14 +8,15 @@ from typing import Annotated
 from zoneinfo import ZoneInfo
 
 import typer
+from rich import box
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from .. import schema as S
 from ..analysis.group import messages_with_replies
-from ..importers import ALL_FORMATS
-from ..store.ingest import ImportReport, import_paths, make_options
+from ..importers import ALL_FORMATS, MEMBER_LIST
+from ..store.ingest import ImportReport, import_paths, make_options, unaccepted_message
 from ..store.store import open_store
 from . import output
 from .app import GroupOpt, SinceOpt, StoreOpt, TzOpt, UntilOpt, _state, app, errors_to_exit, stderr, stdout
@@ -46,11 +47,16 @@ def import_command(
     date: Annotated[str | None, typer.Option("--date", help="The date for layouts whose times have none "
                                              "(IRC logs, chatlog text), YYYY-MM-DD.", show_default=False)] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the import report as JSON.")] = False,
+    strict: Annotated[bool, typer.Option("--strict", help="Refuse a text export in which some lines look like "
+                                         "message headers but were not read as ones (by default it is imported "
+                                         "and a warning names the lines).")] = False,
 ) -> None:
     """Import chat exports (any mix of formats, detected by content) into the store.
 
     Re-importing an export adds nothing; overlapping exports are merged exactly. A member list
-    CSV is imported the same way, with --group saying which group it lists.
+    CSV is imported the same way, with --group saying which group it lists. Every line of a
+    text export is accounted for: the summary's "unaccepted" column counts lines shaped like
+    a message header that were not read as one (their text stays in the message before them).
 
     Example: grouplens import ~/exports/ && grouplens import members.csv --group 周末羽毛球交流群
     """
@@ -73,21 +79,34 @@ def import_command(
             elif event == "done":
                 bar.advance(task)
 
-        report = import_paths(store, paths, fmt=fmt, group=group, tz=tz, day=date, progress=progress,
-                              debug=_state["debug"])
+        report = import_paths(store, paths, fmt=fmt, group=group, tz=tz, day=date, strict=strict,
+                              progress=progress, debug=_state["debug"])
     if as_json:
         output.write_json(report.to_dict(), sys.stdout)
     else:
         stdout.print(_import_table(report))
+    for f in report.files:
+        if f.status != "error":
+            for w in dict.fromkeys(f.warnings):  # what the importer noticed (e.g. ids a spreadsheet rounded)
+                stderr.print(f"note: {escape(w)}", highlight=False, soft_wrap=True)
+    for f in report.unaccepted:
+        if f.status != "error":
+            stderr.print(f"[yellow]warning:[/yellow] {escape(f.path)}: {escape(unaccepted_message(f.lines))}; "
+                         "check them, or pass --strict to refuse such files", highlight=False, soft_wrap=True)
     for f in report.failed:
         stderr.print(f"[red]error:[/red] {escape(f.error or f.path)}", highlight=False, soft_wrap=True)
         if _state["debug"]:
             for w in f.warnings:
                 stderr.print(escape(w), highlight=False)
     if not report.ok:
-        stderr.print(f"{len(report.failed)} of {len(report.files)} inputs failed; "
-                     "the others were imported", highlight=False)
+        stderr.print(_failure_summary(len(report.failed), len(report.files)), highlight=False)
         raise typer.Exit(1)
+
+
+def _failure_summary(failed: int, total: int) -> str:
+    if failed == total:
+        return "the input failed; nothing was imported" if total == 1 else f"all {total} inputs failed; nothing was imported"
+    return f"{failed} of {total} inputs failed; the others were imported"
 
 
 def _short(path: str, width: int = 40) -> str:
@@ -95,19 +114,23 @@ def _short(path: str, width: int = 40) -> str:
 
 
 def _import_table(report: ImportReport) -> Table:
-    t = Table(title=f"import {report.import_id} → {escape(report.store)}", header_style="bold")
-    for col in ("file", "format", "group", "parsed", "added", "duplicates", "status"):
-        t.add_column(col, justify="right" if col in ("parsed", "added", "duplicates") else "left",
-                     overflow="fold")
+    t = Table(title=f"import {report.import_id} → {escape(report.store)}", header_style="bold", box=box.SIMPLE_HEAD,
+              pad_edge=False, collapse_padding=True)
+    numbers = ("parsed", "added", "dupes", "unaccepted")
+    for col in ("file", "format", "group", *numbers, "status"):
+        t.add_column(col, justify="right" if col in numbers else "left", overflow="fold",
+                     no_wrap=col in (*numbers, "status"), min_width={"file": 10, "group": 8, "format": 6}.get(col))
     for f in report.files:
         status = f.status if f.status != "error" else "[red]error[/red]"
         if f.status == "skipped" and f.error:
             status = f"skipped ({f.error})"
-        parsed = str(f.parsed) if not f.members else f"{f.members} members"
+        parsed = f"{f.members} members" if f.format == MEMBER_LIST.name else str(f.parsed)
+        unaccepted = "" if f.lines is None else (f"[yellow]{f.unaccepted}[/yellow]" if f.unaccepted else "0")
         t.add_row(escape(_short(f.path)), f.format or "", escape(", ".join(f.groups)), parsed, str(f.added),
-                  str(f.duplicates), status)
+                  str(f.duplicates), unaccepted, status)
     totals = report.totals()
-    t.add_row("[bold]total[/bold]", "", "", str(totals["parsed"]), str(totals["added"]), str(totals["duplicates"]), "")
+    t.add_row("[bold]total[/bold]", "", "", str(totals["parsed"]), str(totals["added"]), str(totals["duplicates"]),
+              str(totals["unaccepted"]) if any(f.lines is not None for f in report.files) else "", "")
     return t
 
 

@@ -9,7 +9,8 @@ start of a file (never from the file name's extension), and a ``parse`` that yie
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+import re
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -25,6 +26,38 @@ from ..errors import FormatError
 SNIFF_BYTES = 64 * 1024
 DEFAULT_TZ = "Asia/Shanghai"
 
+# --- conventions every platform shares ------------------------------------------------------------
+
+SYSTEM_NAME = "系统消息"  # sender_name of the platform's own notices (they have no sender_id)
+# The blank lines (spaces, tabs, ideographic spaces) that end a record before the next one.
+_TRAILING_BLANK_LINES = re.compile(r"(?:\n[ \t\r\u3000]*)+\Z")
+# The members a conversation's member list (roster) gives; ingest adds the source file and import id.
+ROSTER_PARSED_SCHEMA = pa.schema([f for f in S.ROSTER_FILE_SCHEMA if f.name not in (S.SOURCE_FILE, S.IMPORT_ID)])
+
+
+def strip_trailing_blank_lines(text: str) -> str:
+    """A message's text without the blank lines after it (blank lines inside it stay)."""
+    return _TRAILING_BLANK_LINES.sub("", text)
+
+
+def guess_is_group(messages: Iterable[Mapping[str, Any]]) -> bool:
+    """Whether a conversation an export does not label is a group chat.
+
+    A private chat has every message signed by one of its two parties; a group has more
+    speakers, or the platform's own notices (no sender_id, sender_name SYSTEM_NAME).
+    """
+    speakers: set[str] = set()
+    for m in messages:
+        sender = m.get("sender_id")
+        if sender is None:
+            if m.get("sender_name") == SYSTEM_NAME:
+                return True
+            continue
+        speakers.add(sender)
+        if len(speakers) > 2:
+            return True
+    return False
+
 
 @dataclass(frozen=True)
 class ParseOptions:
@@ -32,6 +65,75 @@ class ParseOptions:
 
     tz: ZoneInfo = field(default_factory=lambda: ZoneInfo(DEFAULT_TZ))
     date: date | None = None  # for layouts whose times carry no date (chatlog text, IRC)
+
+
+UNACCEPTED_SHOWN = 5  # line numbers of unaccepted header-shaped lines that reports list
+
+
+@dataclass
+class LineAccount:
+    """How every line of a line-oriented export was read.
+
+    Each physical line of the file is exactly one of: a **header** (a line that starts a
+    message), a **body** line (the message's further lines, blank lines inside it included),
+    an **other** line (banners, separators, the blank lines between messages), or an
+    **unaccepted** line: shaped like a message header but not read as one, so its text stayed
+    in the message before it. Unaccepted lines are what a reader should look at: a layout
+    the importer does not know, or a message that quotes a header.
+    """
+
+    headers: int = 0
+    body: int = 0
+    other: int = 0
+    unaccepted: list[int] = field(default_factory=list)  # 1-based line numbers, ascending
+
+    @property
+    def lines(self) -> int:
+        return self.headers + self.body + self.other + len(self.unaccepted)
+
+    def add(self, other: LineAccount) -> None:
+        self.headers += other.headers
+        self.body += other.body
+        self.other += other.other
+        self.unaccepted = sorted([*self.unaccepted, *other.unaccepted])
+
+    def to_dict(self) -> dict[str, Any]:
+        """The account as reports show it: counts and the first few unaccepted line numbers."""
+        return {"lines": self.lines, "headers": self.headers, "body": self.body, "other": self.other,
+                "unaccepted": len(self.unaccepted), "unaccepted_lines": self.unaccepted[:UNACCEPTED_SHOWN]}
+
+
+def physical_lines(lines: Sequence[str]) -> int:
+    """The number of lines of a text split at "\n" (the empty piece after a final newline is none)."""
+    return len(lines) - 1 if lines and lines[-1] == "" else len(lines)
+
+
+def account_records(lines: Sequence[str], starts: Sequence[int], header_shaped: Iterable[int] = (),
+                    *, total: int | None = None, stop: int | None = None) -> LineAccount:
+    """The LineAccount of a text whose messages start at ``starts`` (0-based line indices).
+
+    A message runs from its header to the next start; its blank lines at the end are "other"
+    (the gap before the next message), as is every line outside a message. ``header_shaped``
+    are the indices of lines shaped like a header; those that do not start a message are
+    unaccepted (they are inside the message before them). ``total`` overrides the line count
+    when ``lines`` is not the whole file; ``stop`` is where the last message ends when a footer
+    follows it.
+    """
+    n = physical_lines(lines) if total is None else total
+    starts = sorted(starts)
+    accepted = set(starts)
+    unaccepted = sorted(i for i in set(header_shaped) if i not in accepted and i < n)
+    body = 0
+    for k, start in enumerate(starts):
+        end = min(starts[k + 1] if k + 1 < len(starts) else (len(lines) if stop is None else stop), n)
+        last = end - 1
+        while last > start and not lines[last].strip():
+            last -= 1
+        body += last - start
+    inside = sum(1 for i in unaccepted if starts and i > starts[0])  # the rest lie before any message
+    return LineAccount(headers=len(starts), body=body - inside,
+                       other=n - len(starts) - body - (len(unaccepted) - inside),
+                       unaccepted=[i + 1 for i in unaccepted])
 
 
 @dataclass
@@ -44,7 +146,10 @@ class ParsedConversation:
     native_id: str | None = None  # the export's id for the group (group number, chatroom id)
     is_group: bool = True
     warnings: list[str] = field(default_factory=list)
-    roster: pa.Table | None = None  # members the export lists (roster.ROSTER_PARSED_SCHEMA), if it does
+    roster: pa.Table | None = None  # members the export lists (ROSTER_PARSED_SCHEMA), if it does
+    # How the lines of the file were read, for line-oriented layouts: one object shared by every
+    # conversation of the file (a file may hold several), None for other layouts.
+    lines: LineAccount | None = None
 
 
 @dataclass(frozen=True)
@@ -134,6 +239,78 @@ def parse_iso_time(text: str, tz: ZoneInfo, *, path: Path | str, line: int | Non
     if dt.tzinfo is None:
         return local_to_utc(dt, tz)
     return dt.astimezone(UTC)
+
+
+# Times as spreadsheets write them. Excel re-saves a CSV with the locale's short date and no
+# zero padding ("2024/10/4 11:42", "2024-10-4 11:42", "2024/10/04 11:42:05"), sometimes with a
+# 12-hour clock, and a cell formatted as a number holds the day serial (45569.4875).
+_TABLE_TIME = re.compile(
+    r"(?P<y>\d{4})(?:[-/.](?P<mo>\d{1,2})[-/.](?P<d>\d{1,2})|年(?P<mo2>\d{1,2})月(?P<d2>\d{1,2})日)"
+    r"(?:(?:[ T]+|\s*)(?:(?P<ap1>上午|下午|AM|PM|am|pm)\s*)?(?P<h>\d{1,2})[:：](?P<mi>\d{2})"
+    r"(?:[:：](?P<s>\d{2})(?:[.,](?P<f>\d{1,9}))?)?(?:\s*(?P<ap2>上午|下午|AM|PM|am|pm))?)?"
+    r"\s*(?P<zone>Z|[+-]\d{2}:?\d{2})?")
+_EXCEL_SERIAL = re.compile(r"(?P<days>\d{5})(?:\.(?P<frac>\d+))?")
+_EXCEL_EPOCH = datetime(1899, 12, 30)  # day 0 of Excel's 1900 date system, as every day after 1900-03-01 counts
+_EXCEL_DAYS = (20000, 80000)  # serials read as dates: 1954-10-03 to 2119-01-10
+
+
+def parse_table_time(text: str, tz: ZoneInfo, *, path: Path | str, line: int | None = None) -> datetime:
+    """A time cell of a CSV (or a JSON time string) as an aware UTC datetime.
+
+    Reads what exporters write (``2024-10-04 11:42:05``, ISO 8601 with ``T``, ``Z`` or an
+    offset) and what a spreadsheet writes when it re-saves the file: ``/`` or ``-`` dates
+    without zero padding, minutes without seconds, 上午/下午 or AM/PM clocks, ``2024年10月4日``,
+    and Excel's day serial numbers. A time without an offset is local time in ``tz``.
+    """
+    s = text.strip()
+    wall = _excel_serial(s)
+    zone = None
+    if wall is None:
+        m = _TABLE_TIME.fullmatch(s)
+        if m is None:
+            raise FormatError(f"cannot read the time {s[:40]!r} (expected YYYY-MM-DD HH:MM:SS)", path=path, line=line)
+        wall, zone = _table_wall_time(m), m["zone"]
+        if wall is None:
+            raise FormatError(f"impossible time {s[:40]!r}", path=path, line=line)
+    if zone:
+        offset = 0 if zone == "Z" else (1 if zone[0] == "+" else -1) * (int(zone[1:3]) * 60 + int(zone[-2:]))
+        return (wall - timedelta(minutes=offset)).replace(tzinfo=UTC)
+    return local_to_utc(wall, tz)
+
+
+_ROUNDED_NUMBER = re.compile(r"[+-]?\d(?:[.,]\d+)?[Ee][+]?\d+")
+
+
+def rounded_by_spreadsheet(value: str) -> bool:
+    """Whether an id cell holds what a spreadsheet writes for a long number it rounded
+    (``7.23457E+18``): the id is lost, and many messages would share the rounded value."""
+    return _ROUNDED_NUMBER.fullmatch(value.strip()) is not None
+
+
+def _excel_serial(s: str) -> datetime | None:
+    m = _EXCEL_SERIAL.fullmatch(s)
+    if m is None or not _EXCEL_DAYS[0] <= int(m["days"]) <= _EXCEL_DAYS[1]:
+        return None
+    seconds = round(float(f"0.{m['frac'] or 0}") * 86400)
+    return _EXCEL_EPOCH + timedelta(days=int(m["days"]), seconds=seconds)
+
+
+def _table_wall_time(m: re.Match[str]) -> datetime | None:
+    """The naive local time a _TABLE_TIME match spells, or None when no such time exists."""
+    hour = int(m["h"] or 0)
+    mark = (m["ap1"] or m["ap2"] or "").upper()
+    if mark and not 1 <= hour <= 12:
+        return None
+    if mark in ("PM", "下午") and hour < 12:
+        hour += 12
+    elif mark in ("AM", "上午") and hour == 12:
+        hour = 0
+    micro = int((m["f"] or "0")[:6].ljust(6, "0"))
+    try:
+        return datetime(int(m["y"]), int(m["mo"] or m["mo2"]), int(m["d"] or m["d2"]), hour, int(m["mi"] or 0),
+                        int(m["s"] or 0), micro)
+    except ValueError:
+        return None
 
 
 # --- building a parsed table row by row ---------------------------------------------------

@@ -1,9 +1,14 @@
-"""Text helpers every importer shares: decoding, placeholder kinds, system events, @mentions."""
+"""Text helpers every importer shares: decoding, reading JSON and lines, placeholder kinds,
+system events, @mentions, names."""
 
 from __future__ import annotations
 
+import json
 import re
+import unicodedata
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -71,6 +76,48 @@ def read_text(path: Path) -> str:
     return decode_bytes(path.read_bytes(), path)
 
 
+def load_json_text(text: str, *, path: Path | str, line: int | None = None) -> Any:
+    """One JSON value; malformed or absurdly nested JSON is a FormatError at its line (``line``
+    is where ``text`` starts in the file, when it is one line of it)."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as e:
+        raise FormatError(f"malformed JSON ({e.msg})", path=path,
+                          line=(line + e.lineno - 1) if line else e.lineno) from None
+    except RecursionError:
+        raise FormatError("JSON nested too deeply", path=path, line=line) from None
+
+
+def load_json(path: Path) -> Any:
+    """A whole JSON file (decoded like every export), errors reported at their line."""
+    return load_json_text(read_text(path), path=path)
+
+
+def line_encoding(head: bytes) -> str | None:
+    """The encoding to read a file line by line in, from its first bytes; None when only a whole
+    read will do (UTF-16). Undecidable bytes are read as UTF-8, so the first bad byte is
+    reported at its line."""
+    enc, _ = detect_encoding(head)
+    if not enc:
+        return "utf-8"
+    return None if enc.startswith("utf-16") else enc
+
+
+def numbered_lines(path: Path, encoding: str) -> Iterator[tuple[int, str]]:
+    """Each line of a UTF-8/GB18030 file with its 1-based number; bad bytes are a FormatError there."""
+    try:
+        with path.open("rb") as f:
+            for number, raw in enumerate(f, 1):
+                if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
+                    raw = raw[3:]
+                try:
+                    yield number, raw.decode(encoding).rstrip("\r\n")
+                except UnicodeDecodeError:
+                    raise FormatError(f"bytes that are not valid {encoding} text", path=path, line=number) from None
+    except OSError as e:
+        raise FormatError(f"cannot read file: {e.strerror}", path=path) from None
+
+
 # Zero-width characters, BOMs and NULs are removed from all stored text; CJK punctuation stays.
 INVISIBLE_PATTERN = "[\u200b\u200c\u200d\u2060\ufeff\x00]"
 _INVISIBLE = re.compile(INVISIBLE_PATTERN)
@@ -83,6 +130,20 @@ def clean_text(s: str) -> str:
 def clean_array(arr: pa.Array) -> pa.Array:
     """``clean_text`` over an Arrow string array, vectorised."""
     return pc.replace_substring_regex(arr, INVISIBLE_PATTERN, "")
+
+
+# Characters that show nothing: people pick names made only of them (the Hangul filler ㅤ, the
+# braille blank, zero-width characters) to look nameless. Such a name is no name.
+_BLANK_LOOKALIKES = "\u115f\u1160\u3164\uffa0\u2800\u00ad\u034f\u180e"
+# The same test as an RE2 pattern, for Arrow's regex kernels.
+BLANK_NAME_PATTERN = (r"^[\s\x{00ad}\x{034f}\x{115f}\x{1160}\x{180e}\x{200b}-\x{200f}\x{2028}-\x{202f}"
+                      r"\x{205f}-\x{206f}\x{2800}\x{3000}\x{3164}\x{feff}\x{ffa0}]*$")
+
+
+def is_blank_name(name: str | None) -> bool:
+    """Whether a display name shows nothing: empty, spaces, or only invisible characters."""
+    return not name or all(c.isspace() or c in _BLANK_LOOKALIKES or unicodedata.category(c) in ("Cf", "Zs", "Cc")
+                           for c in name)
 
 
 # --- message kinds from placeholder text ----------------------------------------------------
@@ -159,7 +220,6 @@ def _split_names(s: str) -> list[str]:
 
 _EVENTS: list[tuple[str, re.Pattern[str], tuple[int, ...]]] = [
     # (kind, full-match pattern, groups that name the members the event is about)
-    ("recall", re.compile(f"^{_NAME}\\s*撤回了(?:一条消息|一条成员消息|.*的消息)$"), (1,)),
     ("pat", re.compile(f"^{_NAME}\\s*(?:拍了拍|戳了戳)\\s*{_NAME}(?:\\s+的.*|\\s+\\S{{1,16}})?$"), (1, 2)),
     ("join", re.compile(f"^{_NAME}\\s*通过扫描{_NAME}分享的二维码加入群聊.*$"), (1,)),
     ("join", re.compile(f"^{_NAME}\\s*通过扫描二维码加入群聊.*$"), (1,)),
@@ -170,19 +230,45 @@ _EVENTS: list[tuple[str, re.Pattern[str], tuple[int, ...]]] = [
     ("leave", re.compile(f"^{_NAME}\\s*(?:已)?(?:退出了?(?:本群|群聊|该群)|离开了?(?:本群|群聊|该群))[。]?$"), (1,)),
     ("rename", re.compile(f"^{_NAME}\\s*修改(?:了)?群名(?:称)?为\\s*[“\"]?(.+?)[”\"]?[。]?$"), (1,)),
 ]
+_RENAME = _EVENTS[-1][1]
+# Recalls. A member recalling their own message may carry a suffix QQ lets people choose
+# ("X撤回了一条消息，因为有错别字。", "…，并对你施了遗忘咒。"). An owner or admin recalling someone
+# else's message is "群主X撤回了一条成员消息" or "管理员X撤回了成员Y的消息": X acted, Y's message went.
+_ROLE = "群主|管理员"
+_OWN_RECALL = re.compile(f"^{_NAME}\\s*撤回了一条消息(?P<suffix>\\s*[，,。；;!！~～(（].*)?$", re.S)
+_MEMBER_RECALL = re.compile(f"^(?:(?P<role>{_ROLE})\\s*)?{_NAME}\\s*撤回了(?:成员\\s*)?{_NAME}\\s*的消息[。]?$")
+_UNNAMED_RECALL = re.compile(f"^(?:(?P<role>{_ROLE})\\s*)?{_NAME}\\s*撤回了一条成员消息[。]?$")
+# WeChat quotes both names of a pat ("老陈" 拍了拍 "心内科 王医生"); a suffix may follow.
+_QUOTED_PAT = re.compile(r'^\s*"(?P<actor>[^"]+)"\s*(?:拍了拍|戳了戳)\s*"(?P<target>[^"]+)"')
 
 
-def classify_event(text: str | None) -> tuple[str, list[str]] | None:
-    """Recognise a platform notice (join, leave, rename, recall, pat) and whom it concerns.
+def classify_notice(text: str | None) -> tuple[str, list[str], dict[str, str]] | None:
+    """A platform notice's kind, the members it concerns and what else it tells, or None.
 
-    Returns ``(kind, member_names)`` or ``None`` when the text is not such a notice. Patterns
-    match the whole text, so an ordinary message that mentions 撤回 is left alone.
+    Kinds are join, leave, rename, recall and pat. For a recall, the members are whose message
+    was recalled (none when the notice does not say whose); when someone else recalled it, that
+    one is returned as ``recalled_by`` (with ``recalled_by_role``, 群主 or 管理员, when the notice
+    gives it), as an invitation's inviter is not among a join's members. A custom suffix after
+    撤回了一条消息 is ``recall_suffix``.
+    Patterns match the whole text, so an ordinary message that mentions 撤回 is left alone.
     """
     if not text:
         return None
     t = text.strip()
     if len(t) > 300:
         return None
+    if m := _OWN_RECALL.match(t):
+        return "recall", _split_names(m.group(1)), {"recall_suffix": m["suffix"]} if m["suffix"] else {}
+    for rx in (_MEMBER_RECALL, _UNNAMED_RECALL):
+        if m := rx.match(t):
+            actor = _split_names(m.group(2))
+            owners = _split_names(m.group(3)) if rx is _MEMBER_RECALL else []
+            extra = {"recalled_by": actor[0]} if actor else {}
+            if extra and m["role"]:
+                extra["recalled_by_role"] = m["role"]
+            return "recall", owners, extra
+    if m := _QUOTED_PAT.match(t):
+        return "pat", [m["actor"].strip(), m["target"].strip()], {}
     for kind, rx, groups in _EVENTS:
         m = rx.match(t)
         if m:
@@ -191,13 +277,23 @@ def classify_event(text: str | None) -> tuple[str, list[str]] | None:
                 names.extend(_split_names(m.group(g)))
             if kind == "pat" and len(names) == 2 and names[1] == "自己":  # 你拍了拍自己
                 names[1] = names[0]
-            return kind, names
+            return kind, names, {}
     return None
+
+
+def classify_event(text: str | None) -> tuple[str, list[str]] | None:
+    """Recognise a platform notice (join, leave, rename, recall, pat) and whom it concerns.
+
+    Returns ``(kind, member_names)`` or ``None`` when the text is not such a notice (see
+    ``classify_notice``, which also says who recalled someone else's message).
+    """
+    found = classify_notice(text)
+    return (found[0], found[1]) if found else None
 
 
 def rename_target(text: str) -> str | None:
     """The new group name in a rename notice, if the text is one."""
-    m = _EVENTS[-1][1].match(text.strip())
+    m = _RENAME.match(text.strip())
     return m.group(2) if m else None
 
 

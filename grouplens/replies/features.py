@@ -106,6 +106,7 @@ def pair_features(sp: Speech, children: np.ndarray) -> tuple[np.ndarray, LazyFea
     f["candidate_speaker_names_child_next"] = lambda: (sp.next_naming_me[i] < m) & (
         sp.speaker[np.minimum(sp.next_naming_me[i], m - 1)] == b) & ~same
     f["pace"] = lambda: np.broadcast_to(_pace(sp, children)[:, None], j.shape)
+    f["addressing_rate"] = lambda: np.broadcast_to(sp.addressing_rate[children][:, None], j.shape)
     feats = LazyFeatures(f)
     return valid, feats
 
@@ -126,6 +127,7 @@ def child_features(sp: Speech, children: np.ndarray) -> LazyFeatures:
         "since_named": lambda: np.where(naming >= 0, children - naming, 1000).astype(np.float32),
         "candidates": lambda: np.minimum(children, WINDOW).astype(np.float32),
         "pace": lambda: _pace(sp, children),
+        "addressing_rate": lambda: sp.addressing_rate[children],
     })
 
 

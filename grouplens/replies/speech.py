@@ -26,7 +26,9 @@ _WORD_LAGS = 8  # an uncommon word is matched with its previous 8 uses at most
 _PUNCTUATION = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~，。：；！？（）【】「」《》、～…"
 # A first word that addresses someone: "@名字", "<nick>", "nick:", "nick,", "名字：" (RE2 syntax).
 _ADDRESSING = r"^[@<]|[:,：，>]$"
-_QUESTION = r"(?:[?？]|[吗呢嘛么][?？!！。.~～]*)\s*$"
+# A question ends with ? (or 吗/呢 and the like), or holds a full-width ？ anywhere: Chinese
+# messages go on after the question ("还有吗？给我留四个"); an ASCII ? mid-text is often a URL's.
+_QUESTION = r"(?:[?？]|[吗呢嘛么][?？!！。.~～]*)\s*$|？"
 
 
 @dataclass(frozen=True)
@@ -38,7 +40,8 @@ class Speech:
     addressee: np.ndarray  # int32 code of the member the message opens by naming, NONE if none
     named: np.ndarray  # (MAX_NAMED, M) int32: named[r] is the r-th member each message names, NONE if fewer
     addresses_anyone: np.ndarray  # bool: opens with a name or @-mentions someone, known or not
-    question: np.ndarray  # bool: ends with ?, ？, 吗, 呢
+    addressing_rate: np.ndarray  # float32: share of the messages around (WINDOW each side) that address someone
+    question: np.ndarray  # bool: asks something (see _QUESTION)
     length: np.ndarray  # int32 characters
     previous_own: np.ndarray  # int32: the speaker's previous message, NONE if none
     next_own: np.ndarray  # int32: the speaker's next message, M if none
@@ -196,6 +199,15 @@ def _shared_words(lowered: pa.Array, words: _Words) -> np.ndarray:
     return out.reshape(m, WINDOW)
 
 
+def _local_share(flags: np.ndarray) -> np.ndarray:
+    """For each message, the share of the messages within WINDOW on either side that are flagged:
+    how a room talks around it (IRC names the addressee in half its lines, WeChat groups rarely)."""
+    m = len(flags)
+    total = np.r_[0, np.cumsum(flags)]
+    lo, hi = np.clip(np.arange(m) - WINDOW, 0, None), np.minimum(np.arange(m) + WINDOW + 1, m)
+    return ((total[hi] - total[lo]) / np.maximum(hi - lo, 1)).astype(np.float32)
+
+
 def speech_arrays(seconds: np.ndarray, speaker_key: pa.Array, speaker_name: pa.Array,
                   text: pa.Array, mentions: pa.Array) -> Speech:
     """The per-message arrays for a conversation's messages in time order.
@@ -234,12 +246,14 @@ def speech_arrays(seconds: np.ndarray, speaker_key: pa.Array, speaker_name: pa.A
     last_question = np.r_[NONE, np.maximum.accumulate(asked)[:-1]] if len(asked) else asked
     last_naming, next_naming = _naming_neighbours(named, speaker)
     position = np.arange(len(speaker))
+    addresses_anyone = (addressee != NONE) | opens_with_at | has_mentions
     return Speech(
         seconds=np.asarray(seconds, np.float64),
         speaker=speaker,
         addressee=addressee,
         named=named,
-        addresses_anyone=(addressee != NONE) | opens_with_at | has_mentions,
+        addresses_anyone=addresses_anyone,
+        addressing_rate=_local_share(addresses_anyone),
         question=question,
         length=_np(pc.utf8_length(text)).astype(np.int32),
         previous_own=prev,

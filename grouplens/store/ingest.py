@@ -27,6 +27,7 @@ from .. import importers
 from .. import schema as S
 from ..errors import FormatError, GroupConflictError, GrouplensError, StoreError, UsageError
 from ..importers import ParsedConversation, ParseOptions
+from ..importers.base import LineAccount
 from ..importers.other.roster import platform_of_ids
 from ..importers.textutil import INVISIBLE_PATTERN, clean_array
 from .ids import content_ids, group_id_for, hash_strings, same_native_id
@@ -54,6 +55,13 @@ class FileResult:
     warnings: list[str] = field(default_factory=list)
     error: str | None = None
     line: int | None = None
+    # How the file's lines were read (line-oriented layouts): lines, headers, body, other,
+    # unaccepted (header-shaped lines not read as headers) and the first unaccepted line numbers.
+    lines: dict[str, Any] | None = None
+
+    @property
+    def unaccepted(self) -> int:
+        return self.lines["unaccepted"] if self.lines else 0
 
 
 @dataclass
@@ -71,7 +79,13 @@ class ImportReport:
         return not self.failed
 
     def totals(self) -> dict[str, int]:
-        return {k: sum(getattr(f, k) for f in self.files) for k in ("parsed", "added", "duplicates", "members")}
+        return {k: sum(getattr(f, k) for f in self.files)
+                for k in ("parsed", "added", "duplicates", "members", "unaccepted")}
+
+    @property
+    def unaccepted(self) -> list[FileResult]:
+        """Files with header-shaped lines that were not read as message headers."""
+        return [f for f in self.files if f.unaccepted]
 
     def to_dict(self) -> dict[str, Any]:
         return {"import_id": self.import_id, "store": self.store, "ok": self.ok, "totals": self.totals(),
@@ -192,7 +206,7 @@ def _size(path: Path) -> int:
 
 def import_paths(store: Store | str | Path | None, paths: Iterable[str | Path], *, fmt: str | None = None,
                  group: str | None = None, tz: str = "Asia/Shanghai", day: date | str | None = None,
-                 progress: Progress | None = None, debug: bool = False) -> ImportReport:
+                 strict: bool = False, progress: Progress | None = None, debug: bool = False) -> ImportReport:
     """Import files and folders into the store; the library function behind ``grouplens import``.
 
     Args:
@@ -203,6 +217,9 @@ def import_paths(store: Store | str | Path | None, paths: Iterable[str | Path], 
             member lists when the store holds several groups.
         tz: the time zone exports' wall-clock times are read in.
         day: the date for layouts whose times carry none (IRC, chatlog text).
+        strict: refuse a file (import nothing from it) when some of its lines look like message
+            headers but were not read as ones; otherwise the file is imported and the report
+            lists those lines (``FileResult.lines``).
     """
     options = make_options(tz, day)
     forced = importers.get(fmt) if fmt else None
@@ -220,7 +237,7 @@ def import_paths(store: Store | str | Path | None, paths: Iterable[str | Path], 
                 if skip is not None:
                     result = FileResult(path=str(path), status="skipped", error=skip)
                 else:
-                    result = _import_one(tx, path, named, forced, group, options, debug, notify)
+                    result = _import_one(tx, path, named, forced, group, options, debug, notify, strict)
                 results.append(result)
                 notify("done", {"result": result})
             report = ImportReport(tx.import_id, str(st.path), results)
@@ -233,7 +250,7 @@ def import_paths(store: Store | str | Path | None, paths: Iterable[str | Path], 
 
 
 def _import_one(tx: Transaction, path: Path, named: bool, forced, group: str | None,
-                options: ParseOptions, debug: bool, notify: Progress) -> FileResult:
+                options: ParseOptions, debug: bool, notify: Progress, strict: bool = False) -> FileResult:
     result = FileResult(path=str(path), status="error")
     try:
         if not path.exists():
@@ -257,6 +274,12 @@ def _import_one(tx: Transaction, path: Path, named: bool, forced, group: str | N
         else:
             notify("phase", {"phase": f"reading {imp.name}"})
             conversations = list(imp.parse(path, options))  # the whole file parses before anything is staged
+            account = file_account(conversations)
+            if account is not None:
+                result.lines = account.to_dict()
+                if strict and account.unaccepted:
+                    raise FormatError(unaccepted_message(account, imported=False) + "; --strict refuses such files",
+                                      path=path, line=account.unaccepted[0])
             if not conversations:
                 raise FormatError("no messages found", path=path)
             notify("phase", {"phase": "merging"})
@@ -275,6 +298,28 @@ def _import_one(tx: Transaction, path: Path, named: bool, forced, group: str | N
         if debug:
             result.warnings.append(traceback.format_exc())
     return result
+
+
+def file_account(conversations: list[ParsedConversation]) -> LineAccount | None:
+    """The LineAccount of a file (its conversations share it), or None for layouts without one."""
+    accounts = {id(c.lines): c.lines for c in conversations if c.lines is not None}
+    if not accounts:
+        return None
+    total = LineAccount()
+    for account in accounts.values():
+        total.add(account)
+    return total
+
+
+def unaccepted_message(account: LineAccount | dict[str, Any], *, imported: bool = True) -> str:
+    """What a file's unaccepted header-shaped lines are, in one sentence (without the file)."""
+    info = account.to_dict() if isinstance(account, LineAccount) else account
+    n, shown = info["unaccepted"], info["unaccepted_lines"]
+    where = ", ".join(map(str, shown)) + (", …" if n > len(shown) else "")
+    said = (f"{n} line looks like a message header but was not read as one (line {where})" if n == 1 else
+            f"{n} lines look like message headers but were not read as ones (lines {where})")
+    kept = "; its text stays in the message before it" if n == 1 else "; their text stays in the messages before them"
+    return said + (kept if imported else "")
 
 
 def import_conversations(store: Store | str | Path | None, conversations: list[ParsedConversation], *,

@@ -27,7 +27,9 @@ import pyarrow as pa
 from ... import schema as S
 from ...errors import FormatError
 from ..base import (
+    ROSTER_PARSED_SCHEMA,
     SNIFF_BYTES,
+    SYSTEM_NAME,
     Importer,
     MessageRows,
     ParsedConversation,
@@ -35,10 +37,9 @@ from ..base import (
     Sample,
     from_epoch_millis,
     from_epoch_seconds,
+    strip_trailing_blank_lines,
 )
-from ..textutil import clean_text, detect_encoding, find_mentions, kind_from_text
-from ..wechat.chatlog import event_of, load_json
-from .roster import ROSTER_PARSED_SCHEMA
+from ..textutil import classify_event, clean_text, detect_encoding, find_mentions, kind_from_text, load_json
 
 # ChatLab message types (its MESSAGE_TYPE table).
 TEXT, IMAGE, VOICE, VIDEO, FILE, EMOJI, LINK, LOCATION = 0, 1, 2, 3, 4, 5, 7, 8
@@ -49,7 +50,6 @@ _TYPE_KINDS = {TEXT: "text", IMAGE: "image", VOICE: "voice", VIDEO: "video", FIL
                LINK: "link", LOCATION: "location", RED_PACKET: "red_packet", TRANSFER: "transfer", POKE: "pat",
                CALL: "call", SHARE: "link", REPLY: "text", FORWARD: "forward", CONTACT: "card", RECALL: "recall"}
 _PLATFORMS = {"wechat": "wechat", "weixin": "wechat", "qq": "qq", "irc": "irc"}
-SYSTEM_NAME = "系统消息"
 # Above this an epoch value cannot be seconds (it would be after the year 33000): read it as ms.
 _MILLIS_FROM = 10**12
 
@@ -92,14 +92,14 @@ def add_message(rows: MessageRows, obj: Any, *, source_line: int | None) -> None
     content = obj.get("content")
     if content is not None and not isinstance(content, str):
         raise ValueError(f"'content' must be a string or null, found {type(content).__name__}")
-    text = re.sub(r"(?:\n[ \t\u3000]*)+\Z", "", clean_text(content)) if content is not None else None
+    text = strip_trailing_blank_lines(clean_text(content)) if content is not None else None
     sender, account, nickname = (_optional_str(obj, k) for k in ("sender", "accountName", "groupNickname"))
     msg_id, reply_to = _optional_str(obj, "platformMessageId"), _optional_str(obj, "replyToMessageId")
     extra: dict[str, Any] = {"type": code}
     if code == SYSTEM:
         if sender:
             extra["sender"] = sender  # exporters put the group or a placeholder account here
-        event = event_of(text or "")
+        event = classify_event(text or "")
         kind, members = event if event else ("system", [])
         rows.add(ts=ts, sender_id=None, sender_name=SYSTEM_NAME, kind=kind, text=text, msg_id=msg_id,
                  reply_to=reply_to, event_members=members, source_line=source_line, extra=extra)
@@ -113,7 +113,7 @@ def add_message(rows: MessageRows, obj: Any, *, source_line: int | None) -> None
     kind = kind_of(code, text, chat_records)
     event_members: list[str] = []
     if kind in ("recall", "pat"):
-        event = event_of(text or "")
+        event = classify_event(text or "")
         event_members = event[1] if event else ([name] if name else [])
     rows.add(ts=ts, sender_id=sender or (S.name_based_id(name) if name else None), sender_name=name, kind=kind,
              text=text, msg_id=msg_id, reply_to=reply_to, mentions=find_mentions(text), event_members=event_members,
@@ -121,7 +121,7 @@ def add_message(rows: MessageRows, obj: Any, *, source_line: int | None) -> None
 
 
 class _Roster:
-    """The export's member list, as a table with roster.ROSTER_PARSED_SCHEMA's columns."""
+    """The export's member list, as a table with base.ROSTER_PARSED_SCHEMA's columns."""
 
     def __init__(self) -> None:
         self._rows: dict[str, tuple[str | None, str, int | None]] = {}

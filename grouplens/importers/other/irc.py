@@ -25,10 +25,18 @@ from pathlib import Path
 
 from ... import schema as S
 from ...errors import FormatError
-from ..base import Importer, MessageRows, ParsedConversation, ParseOptions, Sample, local_to_utc
+from ..base import (
+    SYSTEM_NAME,
+    Importer,
+    LineAccount,
+    MessageRows,
+    ParsedConversation,
+    ParseOptions,
+    Sample,
+    local_to_utc,
+    physical_lines,
+)
 from ..textutil import clean_text, find_mentions, read_text
-
-SYSTEM_NAME = "系统消息"
 
 _TIME = r"\[(\d\d):(\d\d)(?::(\d\d))?\]"
 _MESSAGE = re.compile(_TIME + r" <([^>\s]+)>(?: (.*))?$")
@@ -176,7 +184,8 @@ class IrcLogImporter(Importer):
     def parse(self, path: Path, options: ParseOptions) -> Iterator[ParsedConversation]:
         text = read_text(path)
         start = log_date(path, options)
-        lines = [ln for n, raw in enumerate(text.split("\n"), start=1) if (ln := _classify(raw, n, path))]
+        raw_lines = text.split("\n")
+        lines = [ln for n, raw in enumerate(raw_lines, start=1) if (ln := _classify(raw, n, path))]
         # Everyone the log shows in the channel, so "nick: ..." is only read as addressing a real nick.
         nicks: dict[str, str] = {}
         for ln in lines:
@@ -191,7 +200,10 @@ class IrcLogImporter(Importer):
                 rows.add(ts=ts, sender_id=S.name_based_id(ln.nick), sender_name=ln.nick, kind=ln.kind,
                          text=ln.text, mentions=_mentions(ln.text, nicks), source_line=ln.number,
                          extra=ln.extra or None)
-        yield ParsedConversation(platform=self.platform, name=conversation_name(path), messages=rows.to_table())
+        # One line, one message: every other line is blank (anything else was an error above).
+        account = LineAccount(headers=len(lines), other=physical_lines(raw_lines) - len(lines))
+        yield ParsedConversation(platform=self.platform, name=conversation_name(path), messages=rows.to_table(),
+                                 lines=account)
 
 
 IMPORTERS = [IrcLogImporter()]

@@ -17,7 +17,7 @@ import pyarrow as pa
 
 from ... import schema as S
 from ...errors import FormatError
-from ..base import Importer, ParseOptions, Sample, local_to_utc
+from ..base import ROSTER_PARSED_SCHEMA, Importer, ParseOptions, Sample, parse_table_time, rounded_by_spreadsheet
 from ..textutil import clean_text, read_text
 
 ID_COLUMNS = ("member_id", "id", "qq号", "qq", "uin", "wxid", "微信号", "微信id", "成员id", "账号", "user_id")
@@ -31,10 +31,6 @@ _ROLE_WORDS = {
 }
 # Columns that only message exports have: a CSV with these is not a member list.
 _MESSAGE_COLUMNS = {"strcontent", "msg", "content", "createtime", "time", "talker", "type_name", "消息", "内容"}
-_TIME_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M",
-                 "%Y/%m/%d", "%Y年%m月%d日")
-
-ROSTER_PARSED_SCHEMA = pa.schema([f for f in S.ROSTER_FILE_SCHEMA if f.name not in (S.SOURCE_FILE, S.IMPORT_ID)])
 
 
 def _norm(h: str) -> str:
@@ -97,6 +93,9 @@ class MemberListImporter(Importer):
                 member_id = clean_text(row[id_col]).strip()
                 if not member_id:
                     raise FormatError("member without an id", path=path, line=line)
+                if rounded_by_spreadsheet(member_id):
+                    raise FormatError(f"member id {member_id} was rounded by a spreadsheet; format the id column "
+                                      "as text and save the list again", path=path, line=line)
                 ids.append(member_id)
                 names.append(clean_text(row[name_col]).strip() or None)
                 joined.append(self._time(row, joined_col, options, path, line))
@@ -119,12 +118,10 @@ class MemberListImporter(Importer):
         if col is None or col >= len(row) or not row[col].strip():
             return None
         value = row[col].strip()
-        for fmt in _TIME_FORMATS:
-            try:
-                return local_to_utc(datetime.strptime(value, fmt), options.tz)
-            except ValueError:
-                continue
-        raise FormatError(f"cannot read join time {value!r}", path=path, line=line)
+        try:
+            return parse_table_time(value, options.tz, path=path, line=line)
+        except FormatError:
+            raise FormatError(f"cannot read join time {value[:40]!r}", path=path, line=line) from None
 
     @staticmethod
     def _role(row: list[str], col: int | None, path: Path, line: int) -> str:

@@ -17,11 +17,14 @@ Decisions:
 * Each ``消息对象`` row starts a conversation; rows for the same 分组 and 对象 that repeat later
   in the file are merged into one. Message rows carry only a time (``H:MM:SS``); the date is
   that of the latest ``日期`` row (``2019-03-02`` or the locale's ``2012/4/11``).
-* Senders follow the classic TXT rules (``qq_txt``): HTML-unescaped, ``&nbsp;`` read as a space,
-  the last ``(QQ号)`` or ``<email>`` is the id, ``【…】`` titles go to ``extra["title"]``,
-  ``10000``/``1000000`` are the platform's own notices (no sender_id, kind from
-  ``classify_event``), ``80000000`` is an anonymous member keyed by name. A section whose
-  senders carry no id (a private chat) is keyed by name; 消息分组 containing 好友 is private.
+* Senders and notices follow the classic export's rules (``common.classic_message``, shared with
+  the TXT): HTML-unescaped, ``&nbsp;`` read as a space, whatever stands in the last ``()`` or
+  ``<>`` is the id, QQ's own ``【…】`` titles go to ``extra["title"]``, ``10000``/``1000000`` are
+  the platform's own notices (a group-file notice is a ``file`` message by its sharer),
+  ``80000000`` is an anonymous member keyed by name. A section whose senders carry no id (a
+  private chat) is keyed by name; 消息分组 containing 好友 is private.
+* A row shaped like a message (a floated sender div, or a time) that is not laid out as the
+  exporter writes one is an error naming the row: nothing is dropped silently.
 * Content: ``<br>`` is a line break, ``<IMG src="{GUID}.dat">`` becomes ``[图片]`` with the
   file names in ``extra["images"]``, other tags are dropped, entities decoded.
 * A row drawn in the "self" colour (#42B475) records ``extra["is_sender"]``. QQ sometimes
@@ -49,17 +52,23 @@ from email.parser import BytesHeaderParser
 from pathlib import Path
 from typing import Any
 
-from ... import schema as S
 from ...errors import FormatError
-from ..base import Importer, MessageRows, ParsedConversation, ParseOptions, Sample, local_to_utc
-from ..textutil import classify_event, find_mentions, kind_from_text
-from .txt import ANONYMOUS_UIN, DATE_RE, EMAIL_RE, MEMBER_EVENTS, SYSTEM_UINS, TIME_RE, TITLE_RE, UIN_RE
+from ..base import (
+    Importer,
+    MessageRows,
+    ParsedConversation,
+    ParseOptions,
+    Sample,
+    local_to_utc,
+    strip_trailing_blank_lines,
+)
+from ..textutil import find_mentions, kind_from_text
+from .common import DATE_RE, SYSTEM_UINS, TIME_RE, SenderBook, classic_message, split_sender, split_titles
 
 MHT_FROM = "From: <Save by Tencent MsgMgr>"
 MHT_SUBJECT = "Subject: Tencent IM Message"
 HTML_TITLE = "<title>QQ Message</title>"
 SELF_COLOR = "#42b475"
-SYSTEM_NAME = "系统消息"
 _BOM = b"\xef\xbb\xbf"
 
 _ROW = re.compile(r"<tr\b[^>]*>(.*?)</tr\s*>", re.S | re.I)
@@ -69,20 +78,16 @@ _MESSAGE_ROW = re.compile(
     r"<div\b[^>]*?color:\s*(?P<color>#?\w+)[^>]*>\s*<div\b[^>]*float:\s*left[^>]*>(?P<who>.*?)</div>"
     r"(?P<clock>[^<]*)</div>\s*<div\b[^>]*>(?P<body>.*)</div>\s*(?:</td>\s*)?$", re.S | re.I)
 _TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9]*)\b([^>]*)>")
+# What any message row has, whatever its markup: the floated sender div, or a time after a tag.
+_MESSAGE_SHAPED = re.compile(r"float:\s*left|>\s*(?:上午|下午|AM|PM)?\s*\d{1,2}:\d{2}:\d{2}\s*(?:AM|PM)?\s*<", re.I)
 _SRC = re.compile(r"""\bsrc\s*=\s*["']?([^"'\s>]+)""", re.I)
 _CATEGORY = re.compile(r"^消息分组[:：]\s*(.*)$", re.S)
 _OBJECT = re.compile(r"^消息对象[:：]\s*(.*)$", re.S)
 _DATE_ROW = re.compile(r"^日期[:：]\s*(.*)$", re.S)
 _DATE = re.compile(DATE_RE)
 _TIME = re.compile(TIME_RE)
-_UIN = re.compile(UIN_RE)
-_EMAIL = re.compile(EMAIL_RE)
-_TITLE = re.compile(TITLE_RE, re.S)
 _CLOCK_MARK_FIRST = re.compile(r"^(上午|下午|AM|PM|am|pm)\s*(.+)$")
-_TRAILING_BLANK_LINES = re.compile(r"(?:\n[ \t]*)+$")
 _PLAIN_FONT = re.compile(r"^<font\b[^>]*>([^<]*)</font>$", re.I)  # the usual content: one run of text
-# Members' own rows can only be recall or pat notices; only rows with these words need classifying.
-_MEMBER_EVENT_HINT = re.compile("撤回|拍了拍|戳了戳")
 
 
 class QQMhtImporter(Importer):
@@ -228,7 +233,7 @@ def content_text(fragment: str) -> tuple[str, list[str]]:
     """A message's text (``<br>`` as newlines, images as ``[图片]``) and the image file names."""
     plain = _PLAIN_FONT.match(fragment)
     if plain:
-        return _TRAILING_BLANK_LINES.sub("", html.unescape(plain.group(1)).replace("\xa0", " ")), []
+        return strip_trailing_blank_lines(html.unescape(plain.group(1)).replace("\xa0", " ")), []
     parts: list[str] = []
     images: list[str] = []
     pos = 0
@@ -245,7 +250,7 @@ def content_text(fragment: str) -> tuple[str, list[str]]:
                 images.append(src.group(1))
     parts.append(html.unescape(fragment[pos:]))
     text = "".join(parts).replace("\xa0", " ")
-    return _TRAILING_BLANK_LINES.sub("", text), images
+    return strip_trailing_blank_lines(text), images
 
 
 def _row_time(day: tuple[int, int, int], clock: str, *, path: Path, line: int, row: int) -> datetime:
@@ -314,6 +319,9 @@ def _sections(part: HtmlPart, path: Path) -> list[_Section]:
             day = None
         elif m_day := _DATE_ROW.match(plain):
             day = _row_date(m_day.group(1), path=path, line=line, row=number)
+        elif _MESSAGE_SHAPED.search(row):  # never drop a message silently: say which row it is
+            raise FormatError(f"row {number} looks like a message (a sender and a time) but is not laid out as "
+                              f"消息管理器 writes one: {plain[:60]!r}", path=path, line=line)
     if end == 0:
         raise FormatError("the HTML part holds no <tr> rows: not a QQ message table", path=path, line=part.line)
     if not _TABLE_END.search(text, end):
@@ -324,52 +332,25 @@ def _sections(part: HtmlPart, path: Path) -> list[_Section]:
 
 # --- one conversation ----------------------------------------------------------------------------
 
-def _sender(who: str) -> tuple[str, str | None, str | None, str | None]:
-    """A sender cell as (name, uin, email, title), by the classic TXT header's rules."""
-    uin = email = None
-    rest = who
-    if m := _UIN.search(who):
-        uin, rest = m["uin"], who[:m.start()]
-    elif m := _EMAIL.search(who):
-        email, rest = m["email"], who[:m.start()]
-    name, title = rest.strip(), None
-    if m := _TITLE.match(name):
-        title = "".join(re.findall(r"【([^】]*)】", m["title"])) or None
-        name = m["name"].strip()
-    return name or uin or email or "", uin, email, title
-
-
 def _conversation(section: _Section, options: ParseOptions) -> ParsedConversation:
-    parsed = [(row, *_sender(row.who)) for row in section.rows]
+    senders = [split_sender(row.who) for row in section.rows]
     # Group senders carry a QQ number or email; a section without any is a private chat.
-    has_ids = any(uin or email for _, _, uin, email, _ in parsed)
+    has_ids = any(ident for _, ident in senders)
+    book = SenderBook((ident, split_titles(name)[1]) for name, ident in senders)
     rows = MessageRows()
-    for row, name, uin, email, title in parsed:
-        ts = local_to_utc(row.ts, options.tz)
-        extra: dict[str, Any] = {}
+    for row, (name, ident) in zip(section.rows, senders):
+        fields = classic_message(name, ident, row.text, book, keyed_by_name=not has_ids)
+        extra = fields.pop("extra")
+        if ident in SYSTEM_UINS:
+            extra["sender"] = row.who
         if row.images:
             extra["images"] = row.images
         if row.is_self:
             extra["is_sender"] = True
-        system = uin in SYSTEM_UINS
-        event = classify_event(row.text) if system or _MEMBER_EVENT_HINT.search(row.text) else None
-        if system:
-            extra["sender"] = row.who
-            rows.add(ts=ts, sender_id=None, sender_name=SYSTEM_NAME, kind=event[0] if event else "system",
-                     text=row.text, event_members=event[1] if event else (), extra=extra)
-            continue
-        if title:
-            extra["title"] = title
-        sender_id = uin or email
-        if uin == ANONYMOUS_UIN or not sender_id:
-            sender_id = S.name_based_id(name)
-            if uin == ANONYMOUS_UIN:
-                extra["anonymous"] = True
-        member_event = event if event and event[0] in MEMBER_EVENTS else None
-        rows.add(ts=ts, sender_id=sender_id, sender_name=name,
-                 kind=member_event[0] if member_event else kind_from_text(row.text), text=row.text,
-                 mentions=find_mentions(row.text), event_members=member_event[1] if member_event else (),
-                 extra=extra)
+        kind = fields.pop("kind") or kind_from_text(row.text)
+        mentions = find_mentions(row.text) if fields["sender_id"] is not None else []
+        rows.add(ts=local_to_utc(row.ts, options.tz), kind=kind, text=row.text, mentions=mentions, extra=extra,
+                 **fields)
     private = bool(section.category and "好友" in section.category) or not has_ids
     return ParsedConversation(platform="qq", name=section.name, messages=rows.to_table(), native_id=None,
                               is_group=not private)

@@ -47,13 +47,20 @@ from typing import Any
 
 from ... import schema as S
 from ...errors import FormatError
-from ..base import SNIFF_BYTES, Importer, MessageRows, ParsedConversation, ParseOptions, Sample
-from ..textutil import clean_text, decode_sample, kind_from_text, read_text
-from . import qce
-from .qce import SYSTEM_NAME, element_kind, load_json_line, message_time, numbered_lines
+from ..base import (
+    SNIFF_BYTES,
+    SYSTEM_NAME,
+    Importer,
+    MessageRows,
+    ParsedConversation,
+    ParseOptions,
+    Sample,
+    strip_trailing_blank_lines,
+)
+from ..textutil import clean_text, decode_sample, kind_from_text, load_json_text, numbered_lines, read_text
+from .common import MENTION_ALL, element_kind, is_qce_object, message_time
 
 TOOL = "NapCat / LLOneBot (OneBot 11) message history, bot loggers, QQChatExporter V3"
-MENTION_ALL = "全体成员"
 
 _OB_ID = re.compile(r'"message_id"\s*:')
 _OB_USER = re.compile(r'"user_id"\s*:')
@@ -90,7 +97,7 @@ class OneBotJsonImporter(Importer):
         text = sample.text.lstrip()
         if not text.startswith(("{", "[")):
             return False
-        if any(imp.sniff(sample) for imp in (*qce.IMPORTERS, *qce.SIDECARS) if not imp.directory):
+        if is_qce_object(sample.text):
             return False  # QCE's own JSON (metadata.name QQChatExporter) is qce-json
         onebot = _OB_ID.search(text) and _OB_USER.search(text) and _OB_BODY.search(text)
         napcat = _NAPCAT_ID.search(text) and _NAPCAT_USER.search(text) and _NAPCAT_BODY.search(text)
@@ -129,10 +136,10 @@ def read_records(path: Path) -> Iterator[tuple[int | None, Any]]:
         if is_jsonl:
             for number, text in numbered_lines(path, "utf-8"):
                 if text.strip():
-                    yield number, load_json_line(text, path=path, line=number)
+                    yield number, load_json_text(text, path=path, line=number)
             return
     text = read_text(path)
-    top = load_json_line(text, path=path, line=None)
+    top = load_json_text(text, path=path, line=None)
     messages = _messages_of(top, path)
     lines = _item_lines(text, len(messages)) if "\n" in text.strip() else None
     for i, message in enumerate(messages):
@@ -340,7 +347,7 @@ def render(segments: list[tuple[str, dict[str, Any]]], names: dict[str, str]) ->
             file = _name(data.get("file")) or _name(data.get("name"))
             if file and not file.startswith(("base64://", "http://", "https://")):
                 files.append(file)
-    text = re.sub(r"(?:\n[ \t\r]*)+$", "", clean_text("".join(parts)))
+    text = strip_trailing_blank_lines(clean_text("".join(parts)))
     kind = kinds.pop() if len(kinds) == 1 else ("text" if kinds else kind_from_text(text))
     return Rendered(text=text, kind=kind, mentions=mentions, reply_to=reply_to, files=files)
 

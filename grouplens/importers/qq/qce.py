@@ -52,55 +52,44 @@ from ... import schema as S
 from ...errors import FormatError
 from ..base import (
     SNIFF_BYTES,
+    SYSTEM_NAME,
     Importer,
     MessageRows,
     ParsedConversation,
     ParseOptions,
     Sample,
-    from_epoch_millis,
-    from_epoch_seconds,
-    parse_iso_time,
+    strip_trailing_blank_lines,
 )
 from ..textutil import (
-    classify_event,
     clean_text,
     decode_sample,
-    detect_encoding,
     find_mentions,
     kind_from_text,
-    read_text,
+    line_encoding,
+    load_json,
+    load_json_text,
+    numbered_lines,
+)
+from .common import (
+    MENTION_ALL,
+    QCE_TOOL,
+    element_kind,
+    event_of,
+    has_chunked_section,
+    is_qce_object,
+    message_time,
 )
 
-TOOL = "QQChatExporter (shuakami/qq-chat-exporter, NapCat/QQNT)"
-SYSTEM_NAME = "系统消息"
-MENTION_ALL = "全体成员"
-
-# QCE writes metadata compactly near the top: {"name":"QQChatExporter", ...}; V4 wrote
-# "QQChatExporter V4 / https://...". Pretty-printed V4 files put the keys on separate lines.
-_QCE_METADATA = re.compile(r'"metadata"\s*:\s*\{[^{}]*?"name"\s*:\s*"[^"]*QQChatExporter')
-_CHUNKED_KEY = re.compile(r'"chunked"\s*:')
+TOOL = QCE_TOOL
 _MESSAGES_OPEN = re.compile(r'^\s*"messages"\s*:\s*\[\s*$')
 
 # Sender ids QCE writes when it has none: uin "0" for gray tips, uid "未知" for anonymous tips.
 _NO_ID = {"", "0", "未知", "all"}
-# Epoch values below this are seconds, above it milliseconds (1e11 s is the year 5138).
-_MS_THRESHOLD = 10**11
-
-_ELEMENT_KINDS = {
-    "image": "image", "face": "sticker", "market_face": "sticker", "giphy": "sticker",
-    "audio": "voice", "video": "video", "file": "file", "forward": "forward",
-    "location": "location", "wallet": "red_packet", "av_record": "call",
-}
 _TYPE_KINDS = {"file": "file", "video": "video", "audio": "voice", "forward": "forward", "json": "link"}
 # Raw QQNT NTMsgType codes (V4's ``messageType``): 3 file, 6 ptt, 7 video, 8 multi-forward,
 # 10 wallet, 11 ark, 25 shared location.
 _NT_TYPE_KINDS = {3: "file", 6: "voice", 7: "video", 8: "forward", 10: "red_packet", 11: "link", 25: "location"}
 _NT_GRAY_TIP = 5
-_CARD_HINTS = ("contact", "名片", "推荐群聊", "推荐好友", "推荐联系人")
-# textutil.classify_event cuts a pat target without a suffix to one character ("拍了拍 阿杰"
-# gives "阿") and splits names holding 的. QQ separates the names and a custom suffix with
-# spaces ("X 拍了拍 Y 的肩膀"), so the target is the first word after 拍了拍.
-_PAT = re.compile(r"^(.+?)\s*拍了拍\s*(\S+)(?:\s.*)?$", re.S)
 
 
 # --- small readers for loosely typed JSON ---------------------------------------------------
@@ -136,33 +125,6 @@ def _name(value: Any) -> str | None:
     return clean_text(value).strip() or None
 
 
-def _is_qce_object(text: str) -> bool:
-    return text.lstrip().startswith("{") and _QCE_METADATA.search(text) is not None
-
-
-# --- times ----------------------------------------------------------------------------------
-
-def epoch_time(value: int | float) -> datetime:
-    """An epoch number as UTC: QCE writes milliseconds, older builds and reply previews seconds."""
-    return from_epoch_millis(int(value)) if abs(value) >= _MS_THRESHOLD else from_epoch_seconds(value)
-
-
-def message_time(value: Any, tz: ZoneInfo, *, path: Path, line: int | None) -> datetime:
-    """A message's ``timestamp`` (ms number, digit string or ISO text) as an aware UTC datetime."""
-    if value is None:
-        raise FormatError("message has no timestamp", path=path, line=line)
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        value = int(value)
-    try:
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            return epoch_time(value)
-    except (OverflowError, OSError, ValueError):
-        raise FormatError(f"timestamp {value!r} is out of range", path=path, line=line) from None
-    if isinstance(value, str):
-        return parse_iso_time(value, tz, path=path, line=line)
-    raise FormatError(f"timestamp {value!r} is neither a number nor a time string", path=path, line=line)
-
-
 # --- one message --------------------------------------------------------------------------------
 
 def quote_time(value: Any, tz: ZoneInfo) -> datetime | None:
@@ -180,24 +142,6 @@ def _elements(content: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
             if isinstance(e, dict)]
 
 
-def _json_card_kind(data: dict[str, Any]) -> str:
-    """An ark (json) element is a shared link unless it recommends a contact or group."""
-    hints = " ".join(str(data.get(k) or "") for k in ("app", "appName", "title", "prompt", "description"))
-    return "card" if any(h in hints for h in _CARD_HINTS) else "link"
-
-
-def element_kind(etype: str, data: dict[str, Any]) -> str:
-    """The kind a message made only of this element has (``text`` when it has no kind of its own)."""
-    if etype == "image":
-        sub = data.get("subType")
-        return "sticker" if sub in ("sticker", 1) or data.get("summary") == "[动画表情]" else "image"
-    if etype == "json":
-        return _json_card_kind(data)
-    if etype == "wallet" and "转账" in json.dumps(data, ensure_ascii=False):
-        return "transfer"
-    return _ELEMENT_KINDS.get(etype, "text")
-
-
 def message_kind(msg_type: Any, nt_type: Any, elements: list[tuple[str, dict[str, Any]]],
                  text: str | None) -> str:
     """The kind of an ordinary (non-notice) message, from its structure first, its text last."""
@@ -211,19 +155,6 @@ def message_kind(msg_type: Any, nt_type: Any, elements: list[tuple[str, dict[str
     if isinstance(nt_type, int) and nt_type in _NT_TYPE_KINDS:
         return _NT_TYPE_KINDS[nt_type]
     return kind_from_text(text)
-
-
-def event_of(text: str | None) -> tuple[str, list[str]]:
-    """A platform notice's kind and the members it concerns (``system`` and none if unknown)."""
-    found = classify_event(text)
-    if found is None:
-        return "system", []
-    kind, members = found
-    if kind == "pat" and text:
-        m = _PAT.match(text.strip())
-        if m:
-            members = [n.strip().strip("\"“”'") for n in m.groups()]
-    return kind, members
 
 
 def _mentions(content: dict[str, Any], elements: list[tuple[str, dict[str, Any]]], text: str | None) -> list[str]:
@@ -246,10 +177,6 @@ def _reply(content: dict[str, Any], elements: list[tuple[str, dict[str, Any]]]) 
         if etype == "reply":
             return data
     return _obj(content.get("reply"))  # V4 ParsedMessage keeps it beside the elements
-
-
-def _strip_trailing_blank_lines(text: str) -> str:
-    return re.sub(r"(?:\n[ \t\r]*)+$", "", text)
 
 
 def is_platform_notice(msg: dict[str, Any], element_types: set[str], sender_name: str | None,
@@ -315,14 +242,15 @@ class _Conversation:
                 or _name(sender.get("nickname")) or _name(raw.get("sendNickName")))
         text = content.get("text") if isinstance(content.get("text"), str) else None
         if text is not None:
-            text = _strip_trailing_blank_lines(clean_text(text))
+            text = strip_trailing_blank_lines(clean_text(text))
 
         if is_platform_notice(msg, {t for t, _ in elements}, name, uin is not None or uid is not None):
             if not text:
                 tip = next((d for t, d in elements if t == "system"), {})
                 tip_text = tip.get("text") or tip.get("summary")
                 text = clean_text(tip_text) if isinstance(tip_text, str) else text
-            kind, members = event_of(text)
+            kind, members, details = event_of(text)
+            info.update(details)
             self.rows.add(ts=ts, msg_id=msg_id, sender_id=None, sender_name=SYSTEM_NAME, kind=kind, text=text,
                           event_members=members, source_line=line, extra=info)
             return
@@ -371,45 +299,11 @@ def _line_encoding(path: Path) -> str | None:
             head = f.read(SNIFF_BYTES)
     except OSError as e:
         raise FormatError(f"cannot read file: {e.strerror}", path=path) from None
-    enc, _ = detect_encoding(head)
-    if not enc:  # QCE writes UTF-8: read it as such, so the first bad byte is reported at its line
-        return "utf-8"
-    return None if enc.startswith("utf-16") else enc
-
-
-def numbered_lines(path: Path, encoding: str) -> Iterator[tuple[int, str]]:
-    """Each line of a UTF-8/GB18030 file with its 1-based number; bad bytes are a FormatError there."""
-    try:
-        with path.open("rb") as f:
-            for number, raw in enumerate(f, 1):
-                if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
-                    raw = raw[3:]
-                try:
-                    yield number, raw.decode(encoding).rstrip("\r\n")
-                except UnicodeDecodeError:
-                    raise FormatError(f"bytes that are not valid {encoding} text", path=path, line=number) from None
-    except OSError as e:
-        raise FormatError(f"cannot read file: {e.strerror}", path=path) from None
-
-
-def load_json_line(text: str, *, path: Path, line: int | None) -> Any:
-    """One JSON value; malformed or absurdly nested JSON is a FormatError at that line."""
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as e:
-        raise FormatError(f"malformed JSON ({e.msg})", path=path,
-                          line=(line + e.lineno - 1) if line else e.lineno) from None
-    except RecursionError:
-        raise FormatError("JSON nested too deeply", path=path, line=line) from None
-
-
-def load_json_file(path: Path) -> Any:
-    """A whole JSON file (decoded like every export), errors reported at their line."""
-    return load_json_line(read_text(path), path=path, line=None)
+    return line_encoding(head)
 
 
 def _whole_top(path: Path) -> dict[str, Any]:
-    top = load_json_file(path)
+    top = load_json(path)
     if not isinstance(top, dict):
         raise FormatError("expected a JSON object with metadata, chatInfo and messages", path=path, line=1)
     return top
@@ -477,7 +371,7 @@ class QceJsonReader:
                 yield from self._whole()  # pretty-printed messages: no line of their own
                 return
             first = False
-            yield number, load_json_line(body, path=self.path, line=number)
+            yield number, load_json_text(body, path=self.path, line=number)
         if not closed:
             raise FormatError("file ends inside the messages array (truncated export?)", path=self.path, line=last)
         for number, text in lines:
@@ -511,7 +405,7 @@ class QceJsonImporter(Importer):
                  "without the chunked section of a chunked export's manifest")
 
     def sniff(self, sample: Sample) -> bool:
-        return _is_qce_object(sample.text) and not _CHUNKED_KEY.search(sample.text)
+        return is_qce_object(sample.text) and not has_chunked_section(sample.text)
 
     def parse(self, path: Path, options: ParseOptions) -> Iterator[ParsedConversation]:
         reader = QceJsonReader(path)
@@ -566,9 +460,9 @@ class QceChunkedJsonlImporter(Importer):
         try:
             with (sample.path / "manifest.json").open("rb") as f:
                 text = decode_sample(f.read(SNIFF_BYTES))
-            if not _is_qce_object(text):
+            if not is_qce_object(text):
                 return False
-            return _CHUNKED_KEY.search(text) is not None or (sample.path / "chunks").is_dir()
+            return has_chunked_section(text) or (sample.path / "chunks").is_dir()
         except (OSError, ValueError):
             return False
 
@@ -576,7 +470,7 @@ class QceChunkedJsonlImporter(Importer):
         manifest_path = path / "manifest.json"
         if not manifest_path.is_file():
             raise FormatError("no manifest.json in the chunked export folder", path=path)
-        top = load_json_file(manifest_path)
+        top = load_json(manifest_path)
         if not isinstance(top, dict):
             raise FormatError("manifest.json is not a JSON object", path=manifest_path, line=1)
         chunked = _obj(top.get("chunked"))
@@ -589,7 +483,7 @@ class QceChunkedJsonlImporter(Importer):
             label = chunk.relative_to(path).as_posix()
             for number, text in numbered_lines(chunk, encoding):
                 if text.strip():
-                    message = load_json_line(text, path=chunk, line=number)
+                    message = load_json_text(text, path=chunk, line=number)
                     conversation.add(message, path=chunk, line=number, extra={"chunk": label})
         yield conversation.finish(top, path=manifest_path)
 
@@ -604,7 +498,7 @@ class QceManifestSidecar(Importer):
     sidecar = True
 
     def sniff(self, sample: Sample) -> bool:
-        return _is_qce_object(sample.text) and _CHUNKED_KEY.search(sample.text) is not None
+        return is_qce_object(sample.text) and has_chunked_section(sample.text)
 
     def parse(self, path: Path, options: ParseOptions) -> Iterator[ParsedConversation]:
         return iter(())

@@ -54,9 +54,18 @@ from zoneinfo import ZoneInfo
 
 from ... import schema as S
 from ...errors import FormatError
-from ..base import Importer, MessageRows, ParsedConversation, ParseOptions, Sample, local_to_utc
+from ..base import (
+    SYSTEM_NAME,
+    Importer,
+    MessageRows,
+    ParsedConversation,
+    ParseOptions,
+    Sample,
+    account_records,
+    local_to_utc,
+)
 from ..textutil import kind_from_text, read_text
-from .qce import SYSTEM_NAME, TOOL, event_of
+from .common import QCE_TOOL, event_of
 
 FIRST_LINE_PREFIX = "[QQChatExporter V"
 NAME_KEYED_WARNING = ("{file}: QCE's text export carries no QQ numbers, so members are keyed by display name "
@@ -81,11 +90,15 @@ _STICKER_FALLBACK = "[表情消息]"
 class QceTxtImporter(Importer):
     name = "qce-txt"
     platform = "qq"
-    tool = TOOL
-    detection = "first line [QQChatExporter V… (QCE's text export)"
+    tool = QCE_TOOL
+    detection = ("first line [QQChatExporter V… (QCE's text export), or (a copied part without it) a first "
+                 "message 'name:' / '时间: YYYY-MM-DD HH:MM:SS' / '内容: …'")
 
     def sniff(self, sample: Sample) -> bool:
-        return sample.first_line.startswith(FIRST_LINE_PREFIX)
+        if sample.first_line.startswith(FIRST_LINE_PREFIX):
+            return True
+        lines = sample.text.lstrip("\n").split("\n", 4)
+        return len(lines) > 3 and _is_message_start(lines, 0) and _STAMP.match(lines[1][len("时间: "):].strip()) is not None
 
     def parse(self, path: Path, options: ParseOptions) -> Iterator[ParsedConversation]:
         yield read_export(path, options.tz)
@@ -101,10 +114,29 @@ def _footer_start(lines: list[str], path: Path) -> int:
     raise FormatError("no 导出完成 footer at the end (truncated export?)", path=path, line=len(lines))
 
 
-def _is_message_start(lines: list[str], i: int) -> bool:
+def _is_labelled(lines: list[str], i: int) -> bool:
+    """A sender line ("name:") followed by a 时间: line: shaped like the start of a message."""
     line = lines[i]
-    return (len(line) > 1 and line.endswith(":") and i + 1 < len(lines) and lines[i + 1].startswith("时间: ")
-            and (i == 0 or not lines[i - 1].strip() or bool(_MESSAGE_NUMBER.match(lines[i - 1]))))
+    return len(line) > 1 and line.endswith(":") and i + 1 < len(lines) and lines[i + 1].startswith("时间: ")
+
+
+def _is_message_start(lines: list[str], i: int) -> bool:
+    """A message starts at a sender line after a blank line (or QCE's "[n]" number line), or
+    anywhere when its 时间: line is followed by the 内容: line (a file whose blank lines were removed)."""
+    if not _is_labelled(lines, i):
+        return False
+    if i == 0 or not lines[i - 1].strip() or _MESSAGE_NUMBER.match(lines[i - 1]):
+        return True
+    j = i + 2 + (i + 2 < len(lines) and lines[i + 2].startswith("类型: "))
+    return j < len(lines) and lines[j].startswith("内容:")
+
+
+def _optional_footer(lines: list[str]) -> int:
+    """Where the footer of a copied part starts, or its end when the part has none."""
+    for i in range(len(lines) - 1, 0, -1):
+        if lines[i].strip() == "导出完成" and _FOOTER_RULE.match(lines[i - 1]):
+            return i - 1
+    return len(lines)
 
 
 def _header_fields(lines: list[str]) -> dict[str, str]:
@@ -130,12 +162,19 @@ def _footer_total(footer: list[str]) -> int | None:
 
 
 def read_export(path: Path, tz: ZoneInfo) -> ParsedConversation:
-    """The one conversation of a QCE text export."""
+    """The one conversation of a QCE text export.
+
+    A whole export opens with QCE's banner and ends with its 导出完成 footer, and one without the
+    footer was cut short: an error. A copied part (no banner) is read as far as it goes.
+    """
     lines = read_text(path).split("\n")
-    if not lines[0].startswith(FIRST_LINE_PREFIX):
-        raise FormatError("first line is not [QQChatExporter V…]: not a QCE text export", path=path, line=1)
-    footer = _footer_start(lines, path)
+    whole = lines[0].startswith(FIRST_LINE_PREFIX)
+    footer = _footer_start(lines, path) if whole else _optional_footer(lines)
     starts = [i for i in range(footer) if _is_message_start(lines, i)]
+    if not whole and (not starts or any(line.strip() for line in lines[:starts[0]])):
+        first = next((i for i, line in enumerate(lines) if line.strip()), 0)
+        raise FormatError("expected QCE's first line [QQChatExporter V…] or a message 'name:' / '时间: …' / '内容: …'",
+                          path=path, line=first + 1)
     header = _header_fields(lines[:starts[0] if starts else footer])
     rows = MessageRows()
     for k, start in enumerate(starts):
@@ -143,9 +182,11 @@ def read_export(path: Path, tz: ZoneInfo) -> ParsedConversation:
         _add_message(rows, _read_block(lines, start, end, path), tz, path)
     table = rows.to_table()
     chat_name = header.get("聊天名称")
+    shaped = [i for i in range(footer) if _is_labelled(lines, i)]
     conversation = ParsedConversation(
         platform="qq", name=chat_name if chat_name and chat_name != UNKNOWN_CHAT else path.stem, messages=table,
-        native_id=None, is_group=header.get("聊天类型") not in PRIVATE_TYPES)
+        native_id=None, is_group=header.get("聊天类型") not in PRIVATE_TYPES,
+        lines=account_records(lines, starts, shaped, stop=footer))
     conversation.warnings.append(NAME_KEYED_WARNING.format(file=path.name))
     total = _count(header.get("消息总数")) or _footer_total(lines[footer:])
     if total is not None and total != len(table):
@@ -254,7 +295,8 @@ def _add_message(rows: MessageRows, block: _Block, tz: ZoneInfo, path: Path) -> 
     if block.files:
         extra["files"] = [name for _, name in block.files if name]
     if block.label == SYSTEM_NAME:
-        kind, members = event_of(block.content)
+        kind, members, details = event_of(block.content)
+        extra.update(details)
         rows.add(ts=ts, sender_id=None, sender_name=SYSTEM_NAME, kind=kind, text=block.content,
                  event_members=members, source_line=block.line, extra=extra)
         return

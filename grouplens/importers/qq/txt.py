@@ -15,13 +15,23 @@ Layout (formats-qq.md §A)::
     <blank>
 
 A header line carries the date, the time (hours unpadded; ``AM/PM`` after or ``上午/下午``
-before it in 12-hour locales) and the sender: the name, then the last ``(QQ号)`` or ``<email>``.
-A message runs until the blank line before the next header; blank lines inside a message stay.
-An "export all" file repeats the ``消息分组/消息对象`` block once per conversation.
+before it in 12-hour locales) and the sender: the name, then the id in the last ``()`` or ``<>``
+(a QQ number, an e-mail address, or the phone number of an account logged in by phone). A
+message runs until the blank line before the next header; blank lines inside a message stay.
+An "export all" file repeats the ``消息分组/消息对象`` block once per conversation; a file whose
+banner was cut off (a copied part of an export) is one conversation named after the file.
+
+Every line is accounted for (``base.LineAccount``). A line shaped like a header (date, time,
+sender) starts a message when it follows a blank line and, in a group, carries an id; one that
+directly follows a text line starts a message only when its id is unmistakably an account (QQ
+number or e-mail), which reads files whose blank lines between messages were removed. Any other
+header-shaped line stays in the text of the message before it and is reported as unaccepted;
+a single message swallowing many of them is an error rather than one giant message.
 
 Export files reach millions of lines, so the parser works on Arrow arrays: the file's bytes are
 cut into line and message strings without copying, and headers, senders and times are read by
-Arrow's regex kernels. Only the few system notices and @mentions are looked at in Python.
+Arrow's regex kernels. Only the few notices, titled or nameless senders and @mentions are
+looked at in Python.
 """
 
 from __future__ import annotations
@@ -38,54 +48,91 @@ import pyarrow.compute as pc
 
 from ... import schema as S
 from ...errors import FormatError
-from ..base import Importer, ParsedConversation, ParseOptions, Sample, local_seconds_to_utc
-from ..textutil import classify_event, decode_bytes, detect_encoding, find_mentions, kinds_from_text
+from ..base import Importer, LineAccount, ParsedConversation, ParseOptions, Sample, local_seconds_to_utc
+from ..textutil import BLANK_NAME_PATTERN, decode_bytes, detect_encoding, find_mentions, kinds_from_text
+from .common import (
+    ACCOUNT_ID_RE,
+    ANONYMOUS_UIN,
+    CLOCK_MARKS,
+    DATE_RE,
+    SENDER_ID_RE,
+    SYSTEM_UINS,
+    TIME_RE,
+    SenderBook,
+    classic_message,
+    split_sender,
+    split_titles,
+)
 
 FIRST_LINE = "消息记录（此消息记录为文本格式，不支持重新导入）"
 SEPARATOR = "=" * 64
-SYSTEM_UINS = ("10000", "1000000")
-ANONYMOUS_UIN = "80000000"
 
-# A line that may be a header starts with a date; only those lines are looked at closely.
-_DATE_START = r"^\d{4}[-/]\d{1,2}[-/]\d{1,2}\s"
-DATE_RE = r"^(?P<y>\d{4})[-/](?P<mo>\d{1,2})[-/](?P<d>\d{1,2})$"
-TIME_RE = r"^(?P<h>\d{1,2}):(?P<mi>\d{2}):(?P<s>\d{2})(?P<ap>AM|PM|am|pm|上午|下午)?$"
-_CLOCK_MARK = "AM|PM|am|pm|上午|下午"
+_CLOCK_MARK = "|".join(CLOCK_MARKS)
+# A line shaped like a header: a date, a time (12-hour marks before or after it) and a sender.
+HEADER_SHAPE = (r"^\d{4}[-/]\d{1,2}[-/]\d{1,2}\s+(?:(?:上午|下午|AM|PM|am|pm)\s*)?\d{1,2}:\d{2}:\d{2}"
+                r"(?:\s*(?:AM|PM|am|pm|上午|下午))?\s+\S")
+_HEADER_LINE = re.compile(HEADER_SHAPE + r".*$")
 # 12-hour clocks put the marker before (上午 8:00:00) or after (8:00:00 PM) the time: move it to
 # the end of the time token so every header splits into date, time and sender at its spaces.
 _MOVE_MARK = (r"^(\S+)\s+(?:(上午|下午|AM|PM|am|pm)\s*)?(\d{1,2}:\d{2}:\d{2})"
               r"(?:\s*(AM|PM|am|pm|上午|下午)(\s|$))?", r"\1 \3\2\4\5")
-UIN_RE = r"\((?P<uin>\d+)\)$"
-EMAIL_RE = r"<(?P<email>[^<>\s]+@[^<>\s]+)>$"
-_ID_SUFFIX = r"\s*(?:\(\d+\)|<[^<>\s]+@[^<>\s]+>)$"
-TITLE_RE = r"^(?P<title>(?:【[^】]*】\s*)+)(?P<name>.*)$"
-_EVENT_HINT = "撤回|拍了拍|加入|退出|移出|踢出|请出|离开|修改|邀请"
-MEMBER_EVENTS = ("recall", "pat")  # notices QQ shows under a member's own name
+_ID_SUFFIX = r"\s*(?:\([^()]*\)|<[^<>]*>)\s*$"
+_MEMBER_HINT = "撤回|拍了拍|戳了戳"
+# More unaccepted header-shaped lines than this inside one message (and more than half its
+# lines) means the file cannot be split into messages reliably: an error, not one giant message.
+_SWALLOWED_LIMIT = 20
 
 
 class QQTxtImporter(Importer):
     name = "qq-txt"
     platform = "qq"
     tool = "QQ 消息管理器 (PC QQ before 9.7.25), 导出为文本文件"
-    detection = "first line 消息记录（此消息记录为文本格式…, or 消息分组:/消息对象: lines between 64 '=' separators"
+    detection = ("first line 消息记录（此消息记录为文本格式…, or 消息分组:/消息对象: lines between 64 '=' separators, "
+                 "or (a copied part without the banner) first lines that are headers 'YYYY-MM-DD H:MM:SS name(QQ号)'")
 
     def sniff(self, sample: Sample) -> bool:
         if sample.first_line.startswith("消息记录（此消息记录为文本格式"):
             return True
         lines = sample.lines(12)
-        return SEPARATOR in lines and any(line.startswith("消息对象:") for line in lines)
+        if SEPARATOR in lines and any(line.startswith("消息对象:") for line in lines):
+            return True
+        return _bannerless(sample)
 
     def parse(self, path: Path, options: ParseOptions) -> Iterator[ParsedConversation]:
         buf = _utf8_bytes(path)
         try:
             lines, starts = _split_lines(buf)
-        except _NotUtf8:  # GB18030, as Excel and Notepad save it
+        except _NotUtf8:  # GB18030, as Excel and Notepad save it (or bad bytes, reported at their line)
             buf = _utf8_bytes(path, assume_utf8=False)
             lines, starts = _split_lines(buf)
+        account = LineAccount()
+        conversations = []
         for section in _sections(lines, path):
-            conv = _parse_section(buf, lines, starts, section, path, options)
+            conv = _parse_section(buf, lines, starts, section, path, options, account)
             if conv is not None:
-                yield conv
+                conversations.append(conv)
+        account.other = len(lines) - account.headers - account.body - len(account.unaccepted)
+        for conv in conversations:
+            conv.lines = account
+        yield from conversations
+
+
+def _bannerless(sample: Sample) -> bool:
+    """A QQ TXT body without its banner: the first non-blank line is a header whose sender carries
+    an account id (QQ number or e-mail), and so is the next header-shaped line, if the sample has one."""
+    lines = [line.rstrip() for line in sample.lines(400)]
+    if len(sample.head) >= 64 * 1024:
+        lines = lines[:-1]  # the sample may end inside a line
+    shaped = [line for line in lines if _HEADER_LINE.match(line)]
+    first = next((line for line in lines if line.strip()), None)
+    if first is None or not shaped or shaped[0] != first:
+        return False
+    return all(_has_account(line) for line in shaped[:2])
+
+
+def _has_account(header: str) -> bool:
+    ident = split_sender(header)[1]
+    return ident is not None and re.match(ACCOUNT_ID_RE, ident) is not None
 
 
 def _utf8_bytes(path: Path, *, assume_utf8: bool = True) -> bytes:
@@ -96,7 +143,7 @@ def _utf8_bytes(path: Path, *, assume_utf8: bool = True) -> bytes:
     """
     data = path.read_bytes()
     enc, bom = detect_encoding(data[:4096])
-    if enc == "utf-8" and assume_utf8:  # else decode_bytes names the line of bytes that are not UTF-8
+    if enc == "utf-8" and assume_utf8:
         raw = data[bom:]
     else:
         raw = decode_bytes(data, path).encode("utf-8")
@@ -136,15 +183,14 @@ class _Section:
 
 
 def _sections(lines: pa.LargeStringArray, path: Path) -> list[_Section]:
-    """The conversations in the file: each 消息对象 block and the lines that follow it."""
+    """The conversations in the file: each 消息对象 block and the lines that follow it; a file
+    without one (its banner cut off) is one conversation named after the file."""
     stripped = pc.utf8_rtrim(lines, characters="\n")
     objects = np.flatnonzero(pc.starts_with(stripped, "消息对象:").to_numpy(zero_copy_only=False))
     n = len(lines)
     if not len(objects):
-        head = [stripped[i].as_py() for i in range(min(n, 5))]
-        if not any(h and h.startswith("消息记录（此消息记录为文本格式") for h in head):
-            raise FormatError("no 消息对象: line: not a QQ 消息管理器 text export", path=path)
-        first = next(i for i in range(n) if (stripped[i].as_py() or "").startswith("消息记录（")) + 1
+        head = [stripped[i].as_py() or "" for i in range(min(n, 5))]
+        first = next((i + 1 for i, h in enumerate(head) if h.startswith("消息记录（")), 0)
         return [_Section(None, path.stem, first, n)]
     sections = []
     for k, o in enumerate(objects):
@@ -167,42 +213,88 @@ def _sections(lines: pa.LargeStringArray, path: Path) -> list[_Section]:
 
 
 def _parse_section(buf: bytes, lines: pa.LargeStringArray, starts: np.ndarray, sec: _Section, path: Path,
-                   options: ParseOptions) -> ParsedConversation | None:
+                   options: ParseOptions, account: LineAccount) -> ParsedConversation | None:
+    """One conversation; its headers, body lines and unaccepted lines are added to ``account``."""
     part = lines.slice(sec.first, sec.end - sec.first)
     if len(part) == 0:
         return None
-    blank = pc.equal(pc.utf8_rtrim(part, characters="\n\t "), "").to_numpy(zero_copy_only=False)
-    after_blank = np.concatenate([[True], blank[:-1]])  # a header starts the section or follows a blank line
-    maybe = pc.match_substring_regex(part, _DATE_START).to_numpy(zero_copy_only=False) & after_blank
-    head, rows = _read_headers(buf, starts, part, sec.first, np.flatnonzero(maybe))
-    # In a group every sender carries a QQ number or email: that keeps a content line that
-    # starts with a timestamp from being read as a header. Private chats have bare names.
-    has_id = pc.is_valid(head.sender_id).to_numpy(zero_copy_only=False)
-    ids_in_section = bool(has_id.any())
-    keep = has_id if ids_in_section else (pc.not_equal(head.name, "").to_numpy(zero_copy_only=False))
-    if not keep.all():
-        head = head.take(np.flatnonzero(keep))
-        rows = rows[keep]
+    blank = pc.equal(pc.utf8_rtrim(part, characters="\n\r\t "), "").to_numpy(zero_copy_only=False)
     if bool(np.all(blank)):
         return None
+    shaped = np.flatnonzero(pc.match_substring_regex(part, HEADER_SHAPE).to_numpy(zero_copy_only=False))
+    head, rows = _read_headers(buf, starts, part, sec.first, shaped)
+    friend = bool(sec.category and "好友" in sec.category)
+    keep, ids = _accepted(head, rows, blank, friend=friend)
+    head, rows = head.take(np.flatnonzero(keep)), rows[keep]
     first_content = int(np.flatnonzero(~blank)[0])
     if not len(rows) or first_content < rows[0]:
         raise FormatError("expected a message header (YYYY-MM-DD H:MM:SS name(QQ号)) after a blank line",
                           path=path, line=sec.first + first_content + 1)
+    stray = np.zeros(len(part), dtype=bool)
+    stray[shaped] = True
+    stray[rows] = False
+    unaccepted = np.flatnonzero(stray)
+    _check_swallowed(rows, unaccepted, len(part), sec.first, path)
 
     line_numbers = rows + sec.first + 1
     ts = _timestamps(head, line_numbers, path, options)
-
-    body = _bodies(buf, starts, rows + sec.first, sec.end)
-
-    sender_id = head.sender_id
-    if not ids_in_section:
-        sender_id = pc.binary_join_element_wise(pa.scalar(S.NAME_ID_PREFIX), head.name, pa.scalar(""))
-    name, title, uin = head.name, head.title, head.uin
-    n = len(rows)
-    table = _assemble(n, ts, sender_id, name, title, uin, body, line_numbers)
+    body, body_lines = _bodies(buf, starts, rows + sec.first, sec.end)
+    account.add(LineAccount(headers=len(rows), body=body_lines - len(unaccepted),
+                            unaccepted=(unaccepted + sec.first + 1).tolist()))
+    table = _assemble(ts, head, body, line_numbers, keyed_by_name=not ids)
     return ParsedConversation(platform="qq", name=sec.name, messages=table, native_id=None,
-                              is_group=not (sec.category and "好友" in sec.category) and ids_in_section)
+                              is_group=_is_group(sec.category, ids, head))
+
+
+def _is_group(category: str | None, ids: bool, head: _Headers) -> bool:
+    """A group's senders carry ids; a 讨论组 (多人聊天) has none but more than two speakers; a
+    friend (好友) is a private chat whatever it shows."""
+    if category and "好友" in category:
+        return False
+    if ids:
+        return True
+    return bool(category and ("多人聊天" in category or "讨论组" in category)) or len(pc.unique(head.who)) > 2
+
+
+def _accepted(head: _Headers, rows: np.ndarray, blank: np.ndarray, *, friend: bool) -> tuple[np.ndarray, bool]:
+    """Which header-shaped lines start a message, and whether the senders carry ids.
+
+    In a group every sender carries an id, which keeps a content line that starts with a time
+    from being read as a header. A header after a blank line (or at the top) needs an id; one
+    right under a text line needs an account id (the blank lines between messages were removed).
+    A private chat's senders have bare names (``friend``: a 好友 section, where your own side may
+    still show an id): there a header follows a blank line, or carries an account id, or repeats
+    a name already seen, or most headers sit right under a text line (no blank lines at all).
+    """
+    after_blank = np.concatenate([[True], blank[:-1]])[rows] if len(rows) else np.zeros(0, dtype=bool)
+    has_id = pc.is_valid(head.ident).to_numpy(zero_copy_only=False)
+    account = pc.fill_null(pc.match_substring_regex(head.ident, ACCOUNT_ID_RE), False).to_numpy(zero_copy_only=False)
+    if account.any() and not friend:
+        return has_id & (after_blank | account), True
+    named = pc.not_equal(head.who, "").to_numpy(zero_copy_only=False)
+    if (named & ~after_blank).sum() >= (named & after_blank).sum():  # most are glued to the text above:
+        return named, bool(account.any())  # the blank lines between messages were removed; every one is a header
+    keep = named & (after_blank | account)
+    known = pc.is_in(head.who, value_set=pa.array(head.who.filter(pa.array(keep)).unique())).to_numpy(
+        zero_copy_only=False)
+    return keep | (named & known), bool(account.any())
+
+
+def _check_swallowed(rows: np.ndarray, unaccepted: np.ndarray, n: int, first: int, path: Path) -> None:
+    """A FormatError when one message holds so many header-shaped lines that it is surely many."""
+    if not len(unaccepted):
+        return
+    owner = np.searchsorted(rows, unaccepted, side="right") - 1
+    counts = np.bincount(owner[owner >= 0], minlength=len(rows))
+    ends = np.append(rows[1:], n)
+    worst = int(np.argmax(counts))
+    if counts[worst] > _SWALLOWED_LIMIT and counts[worst] * 2 > ends[worst] - rows[worst]:
+        inside = unaccepted[owner == worst]
+        raise FormatError(
+            f"{counts[worst]} lines from line {first + int(inside[0]) + 1} to {first + int(inside[-1]) + 1} look like "
+            "message headers (date, time, sender) but their senders carry no QQ number or e-mail and no blank line "
+            "separates them; the file seems edited (blank lines between messages removed) and cannot be split "
+            "into messages reliably", path=path, line=first + int(inside[0]) + 1)
 
 
 @dataclass
@@ -217,10 +309,9 @@ class _Headers:
     s: np.ndarray
     pm: np.ndarray  # the clock said PM/下午
     am: np.ndarray  # the clock said AM/上午
-    name: pa.Array
-    title: pa.Array
-    uin: pa.Array
-    sender_id: pa.Array
+    who: pa.Array  # the sender as written, id included
+    name: pa.Array  # the sender without its id
+    ident: pa.Array  # the id in the last () or <>, null when there is none
 
     def take(self, index: np.ndarray) -> _Headers:
         arrays = {f.name: getattr(self, f.name) for f in fields(self)}
@@ -298,13 +389,14 @@ def _fast_headers(buf: bytes, starts: np.ndarray, lines: np.ndarray) -> tuple[_H
     mi = np.where(one, v[13] * 10 + v[14], v[14] * 10 + v[15])
     sec = np.where(one, v[16] * 10 + v[17], v[17] * 10 + v[18])
     rows = np.flatnonzero(ok)
+    whole = _string_views(buf, who[rows], end[rows] - who[rows]).cast(pa.string())
     name = _string_views(buf, who[rows], paren[rows] - who[rows]).cast(pa.string())
     uin = _string_views(buf, paren[rows] + 1, end[rows] - 1 - (paren[rows] + 1)).cast(pa.string())
     y = v[0] * 1000 + v[1] * 100 + v[2] * 10 + v[3]
     fields_ = dict(y=y, mo=v[5] * 10 + v[6], d=v[8] * 10 + v[9], h=h, mi=mi, s=sec)
     no = np.zeros(len(rows), dtype=bool)
-    head = _Headers(**{k: a[rows].astype(np.int64) for k, a in fields_.items()}, pm=no, am=no, name=name,
-                    title=pa.nulls(len(rows), pa.string()), uin=uin, sender_id=uin)
+    head = _Headers(**{k: a[rows].astype(np.int64) for k, a in fields_.items()}, pm=no, am=no, who=whole,
+                    name=name, ident=uin)
     return head, ok
 
 
@@ -321,19 +413,10 @@ def _regex_headers(part: pa.Array, candidates: np.ndarray) -> tuple[_Headers, np
     if not ok.all():
         m = pa.array(ok)
         date, clock, who, candidates = date.filter(m), clock.filter(m), who.filter(m), candidates[ok]
-    uin = _null_if_empty(pc.struct_field(pc.extract_regex(who, UIN_RE), "uin"))
-    sender_id = uin
-    if pc.any(pc.ends_with(who, ">")).as_py():
-        email = _null_if_empty(pc.struct_field(pc.extract_regex(who, EMAIL_RE), "email"))
-        sender_id = pc.coalesce(uin, email)
+    found = pc.extract_regex(who, SENDER_ID_RE)
+    ident = pc.coalesce(_null_if_empty(pc.utf8_trim_whitespace(pc.struct_field(found, "paren"))),
+                        _null_if_empty(pc.utf8_trim_whitespace(pc.struct_field(found, "angle"))))
     name = pc.utf8_trim_whitespace(pc.replace_substring_regex(who, _ID_SUFFIX, ""))
-    title = pa.nulls(len(name), pa.string())
-    if pc.any(pc.starts_with(name, "【")).as_py():
-        parts = pc.extract_regex(name, TITLE_RE)
-        titled = parts.is_valid()
-        title = pc.if_else(titled, pc.struct_field(parts, "title"), title)
-        name = pc.if_else(titled, pc.utf8_trim_whitespace(pc.struct_field(parts, "name")), name)
-    name = pc.if_else(pc.equal(name, ""), pc.fill_null(sender_id, ""), name)  # "(24681357)": the id is the name
 
     def ints(arr: pa.StructArray, field: str) -> np.ndarray:
         return pc.cast(pc.struct_field(arr, field), pa.int64()).to_numpy(zero_copy_only=False)
@@ -341,8 +424,8 @@ def _regex_headers(part: pa.Array, candidates: np.ndarray) -> tuple[_Headers, np
     ap = pc.utf8_upper(pc.struct_field(clock, "ap")).to_numpy(zero_copy_only=False)
     head = _Headers(y=ints(date, "y"), mo=ints(date, "mo"), d=ints(date, "d"), h=ints(clock, "h"),
                     mi=ints(clock, "mi"), s=ints(clock, "s"), pm=(ap == "PM") | (ap == "下午"),
-                    am=(ap == "AM") | (ap == "上午"), name=name.cast(pa.string()), title=title.cast(pa.string()),
-                    uin=uin.cast(pa.string()), sender_id=sender_id.cast(pa.string()))
+                    am=(ap == "AM") | (ap == "上午"), who=who.cast(pa.string()), name=name.cast(pa.string()),
+                    ident=ident.cast(pa.string()))
     return head, candidates
 
 
@@ -366,38 +449,37 @@ def _timestamps(head: _Headers, line_numbers: np.ndarray, path: Path, options: P
     return local_seconds_to_utc(local.astype(np.int64), options.tz)
 
 
-def _assemble(n: int, ts: pa.Array, sender_id: pa.Array, name: pa.Array, title: pa.Array, uin: pa.Array,
-              body: pa.Array, line_numbers: np.ndarray) -> pa.Table:
-    """The parsed table; the few rows that are notices, anonymous or titled are patched in Python."""
-    kinds: dict[int, str] = {}
+def _assemble(ts: pa.Array, head: _Headers, body: pa.Array, line_numbers: np.ndarray, *,
+              keyed_by_name: bool) -> pa.Table:
+    """The parsed table. Most rows are a member's message as the header says; the few that are
+    notices, anonymous, titled or nameless go through ``common.classic_message`` in Python."""
+    n = len(body)
+    name = head.who if keyed_by_name else head.name
+    ident = pa.nulls(n, pa.string()) if keyed_by_name else head.ident
+    by_name = pc.binary_join_element_wise(pa.scalar(S.NAME_ID_PREFIX), name, pa.scalar(""))
+    sender_id = by_name if keyed_by_name else pc.coalesce(ident, by_name)  # a friend section may mix both
+    special = (_mask(pc.is_in(ident, value_set=pa.array([*SYSTEM_UINS, ANONYMOUS_UIN])))
+               | _mask(pc.match_substring_regex(body, _MEMBER_HINT))
+               | _mask(pc.starts_with(name, "【")) | _mask(pc.match_substring_regex(name, BLANK_NAME_PATTERN)))
     ids: dict[int, str | None] = {}
     names: dict[int, str] = {}
+    kinds: dict[int, str] = {}
     extras: dict[int, str] = {}
-    event_rows: dict[int, list[str]] = {}
-
-    system = pc.fill_null(pc.is_in(uin, value_set=pa.array(SYSTEM_UINS)), False).to_numpy(zero_copy_only=False)
-    hint = pc.fill_null(pc.match_substring_regex(body, _EVENT_HINT), False).to_numpy(zero_copy_only=False)
-    for i in map(int, np.flatnonzero(system | hint)):
-        event = classify_event(body[i].as_py())
-        if system[i]:
-            kinds[i] = event[0] if event else "system"
-            extras[i] = json.dumps({"sender": f"{name[i].as_py()}({uin[i].as_py()})"}, ensure_ascii=False)
-            ids[i], names[i] = None, "系统消息"
-        elif event and event[0] in MEMBER_EVENTS:
-            kinds[i] = event[0]
-        else:
-            continue
-        if event:
-            event_rows[i] = event[1]
-    anonymous = pc.fill_null(pc.equal(uin, ANONYMOUS_UIN), False).to_numpy(zero_copy_only=False)
-    for i in map(int, np.flatnonzero(anonymous)):
-        ids[i] = S.name_based_id(name[i].as_py())
-        extras[i] = '{"anonymous": true}'
-    for i in map(int, np.flatnonzero(pc.is_valid(title).to_numpy(zero_copy_only=False))):
-        found = re.findall(r"【([^】]*)】", title[i].as_py())
-        if found and i not in extras:
-            extras[i] = json.dumps({"title": "".join(found)}, ensure_ascii=False)
-    at_rows = np.flatnonzero(pc.fill_null(pc.match_substring(body, "@"), False).to_numpy(zero_copy_only=False))
+    events: dict[int, list[str]] = {}
+    rows = np.flatnonzero(special)
+    if len(rows):
+        book = _sender_book(ident, name)
+        for i in map(int, rows):
+            fields_ = classic_message(name[i].as_py(), ident[i].as_py(), body[i].as_py(), book,
+                                      keyed_by_name=keyed_by_name)
+            ids[i], names[i] = fields_["sender_id"], fields_["sender_name"]
+            if fields_["kind"]:
+                kinds[i] = fields_["kind"]
+            if fields_["extra"]:
+                extras[i] = json.dumps(fields_["extra"], ensure_ascii=False, sort_keys=True)
+            if fields_["event_members"]:
+                events[i] = fields_["event_members"]
+    at_rows = np.flatnonzero(_mask(pc.match_substring(body, "@")))
     mentions = _list_array(n, {int(i): find_mentions(body[int(i)].as_py()) for i in at_rows})
     nulls = pa.nulls(n, pa.string())
     return pa.table({
@@ -409,13 +491,23 @@ def _assemble(n: int, ts: pa.Array, sender_id: pa.Array, name: pa.Array, title: 
         S.TEXT: body.cast(pa.string()),
         S.REPLY_TO: nulls,
         S.MENTIONS: mentions,
-        S.EVENT_MEMBERS: _list_array(n, event_rows),
+        S.EVENT_MEMBERS: _list_array(n, events),
         S.QUOTE_SENDER: nulls,
         S.QUOTE_TEXT: nulls,
         S.QUOTE_TS: pa.nulls(n, S.TS_TYPE),
         S.SOURCE_LINE: pa.array(line_numbers, pa.int64()),
         S.EXTRA: _patch(nulls, extras),
     }, schema=S.PARSED_SCHEMA)
+
+
+def _mask(arr: pa.Array) -> np.ndarray:
+    return pc.fill_null(arr, False).to_numpy(zero_copy_only=False)
+
+
+def _sender_book(ident: pa.Array, name: pa.Array) -> SenderBook:
+    """The conversation's (id, name) pairs, titles taken off, from its distinct pairs only."""
+    pairs = pa.table({"i": ident, "n": name.cast(pa.string())}).group_by(["i", "n"]).aggregate([])
+    return SenderBook((i, split_titles(n or "")[1]) for i, n in zip(pairs["i"].to_pylist(), pairs["n"].to_pylist()))
 
 
 def _patch(arr: pa.Array, changes: dict[int, str | None]) -> pa.Array:
@@ -428,21 +520,22 @@ def _patch(arr: pa.Array, changes: dict[int, str | None]) -> pa.Array:
     return pc.replace_with_mask(arr, pa.array(mask), pa.array([changes[i] for i in rows], arr.type))
 
 
-def _bodies(buf: bytes, starts: np.ndarray, header_lines: np.ndarray, end_line: int) -> pa.Array:
-    """The text after each header line up to the next header, trailing newlines dropped.
+def _bodies(buf: bytes, starts: np.ndarray, header_lines: np.ndarray, end_line: int) -> tuple[pa.Array, int]:
+    """The text after each header line up to the next header, trailing newlines dropped, and the
+    number of lines those texts span.
 
     Each body is a range of the file's bytes, so the array is built as Arrow string views onto
     the buffer (no per-message copy) and materialised in one cast.
     """
     begin = starts[header_lines + 1]
-    stop = np.append(starts[header_lines[1:]], starts[end_line]).astype(np.int64)
-    data = np.frombuffer(buf, dtype=np.uint8)
-    for _ in range(64):  # strip the blank lines that end each record (rarely more than two)
-        more = (stop > begin) & (data[np.maximum(stop - 1, 0)] == 10)
-        if not more.any():
-            break
-        stop = stop - more
-    return _string_views(buf, begin, stop - begin).cast(pa.large_string())
+    bounds = np.append(header_lines[1:], end_line)
+    empty = np.diff(starts) == 1  # a line that is only its newline
+    last_filled = np.maximum.accumulate(np.where(empty, -1, np.arange(len(empty))))
+    last = np.where(bounds > header_lines + 1, last_filled[np.maximum(bounds - 1, 0)], -1)
+    has_text = last > header_lines
+    stop = np.where(has_text, starts[np.maximum(last, 0) + 1] - 1, begin).astype(np.int64)
+    spanned = np.where(has_text, last - header_lines, 0)
+    return _string_views(buf, begin, stop - begin).cast(pa.large_string()), int(spanned.sum())
 
 
 def _string_views(buf: bytes, offsets: np.ndarray, lengths: np.ndarray) -> pa.Array:

@@ -24,13 +24,31 @@ from pathlib import Path
 from typing import Any
 
 from ...errors import FormatError
-from ..base import Importer, MessageRows, ParsedConversation, ParseOptions, Sample, local_to_utc
+from ..base import (
+    SYSTEM_NAME,
+    Importer,
+    MessageRows,
+    ParsedConversation,
+    ParseOptions,
+    Sample,
+    account_records,
+    guess_is_group,
+    local_to_utc,
+    strip_trailing_blank_lines,
+)
 from ..textutil import classify_event, clean_text, find_mentions, kind_from_text
-from .chatlog import SELF_ID
-from .common import SYSTEM_NAME, kind_from_type_code, notice_kind, read_export_text
-from .weflow import code_kind, is_notice_code, name_sender_id
+from .common import (
+    SELF_ID,
+    code_kind,
+    is_notice_code,
+    kind_from_type_code,
+    name_sender_id,
+    notice_kind,
+    read_export_text,
+)
 
 _ROW = re.compile(r"(?P<type>-?\d{1,12})\|(?P<name>.*?):(?P<time>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d{1,6})?):")
+_ROW_START = re.compile(r"-?\d{1,12}\|.*?\d{4}-\d{1,2}-\d{1,2} \d{1,2}:\d\d:\d\d")  # shaped like a row
 _IMG = re.compile(r"\|img:(?P<path>[^\n|]*)\Z")
 SELF_NAME = "me"
 
@@ -72,16 +90,15 @@ class WechatDumpTxt(Importer):
             end = starts[n + 1] if n + 1 < len(starts) else len(lines)
             row = _ROW.match(lines[i])
             assert row is not None
-            text = re.sub(r"(?:\n[ \t\u3000]*)+\Z", "", "\n".join([lines[i][row.end():], *lines[i + 1:end]]))
+            text = strip_trailing_blank_lines("\n".join([lines[i][row.end():], *lines[i + 1:end]]))
             messages.append({"ts": self._time(row["time"], options, path, i + 1), "source_line": i + 1,
                              **self._fields(int(row["type"]), clean_text(row["name"]).strip(), clean_text(text))})
         rows = MessageRows()
         for m in messages:
             rows.add(**m)
-        speakers = {m["sender_id"] for m in messages if m["sender_id"]}
-        is_group = len(speakers) > 2 or any(m["sender_id"] is None for m in messages)
+        shaped = [i for i in range(first, len(lines)) if _ROW_START.match(lines[i])]
         yield ParsedConversation(platform=self.platform, name=path.stem, messages=rows.to_table(), native_id=None,
-                                 is_group=is_group)
+                                 is_group=guess_is_group(messages), lines=account_records(lines, starts, shaped))
 
     @staticmethod
     def _time(text: str, options: ParseOptions, path: Path, line: int) -> datetime:

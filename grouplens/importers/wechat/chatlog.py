@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -47,20 +46,25 @@ from zoneinfo import ZoneInfo
 from ... import schema as S
 from ...errors import FormatError
 from ..base import (
+    SYSTEM_NAME,
     Importer,
+    LineAccount,
     MessageRows,
     ParsedConversation,
     ParseOptions,
     Sample,
+    account_records,
+    guess_is_group,
     local_to_utc,
     parse_iso_time,
-    parse_local_time,
+    parse_table_time,
+    rounded_by_spreadsheet,
+    strip_trailing_blank_lines,
 )
-from ..textutil import classify_event, clean_text, find_mentions, kind_from_text, read_text
+from ..textutil import classify_event, clean_text, find_mentions, kind_from_text, load_json, read_text
+from .common import SELF_ID, SELF_NAME
 
-SYSTEM_SENDER = "系统消息"  # chatlog's Sender for messages WeChat itself wrote
-SELF_NAME = "我"
-SELF_ID = S.name_based_id(SELF_NAME)
+SYSTEM_SENDER = SYSTEM_NAME  # chatlog's Sender for messages WeChat itself wrote is the same word
 
 CSV_COLUMNS = ("Time", "SenderName", "Sender", "TalkerName", "Talker", "Content")
 CSV_ID_COLUMN = "MessageID"
@@ -130,10 +134,6 @@ class _Conversations:
                                      native_id=entry.native_id, is_group=entry.is_group)
 
 
-def _strip_trailing_blank_lines(text: str) -> str:
-    return re.sub(r"(?:\n[ \t\u3000]*)+\Z", "", text)
-
-
 def placeholder_kind(text: str) -> str:
     """The kind of a message chatlog gives as plain text (its own placeholders, then the common ones)."""
     for kind, rx in _PLACEHOLDER_KINDS:
@@ -144,29 +144,16 @@ def placeholder_kind(text: str) -> str:
     return kind_from_text(text)
 
 
-# WeChat quotes both names of a pat ("老陈" 拍了拍 "心内科-王医生"); textutil.classify_event cuts
-# the second quoted name short, so the quoted form is read here first.
-_QUOTED_PAT = re.compile(r'\s*"(?P<actor>[^"]+)"\s*拍了拍\s*"(?P<target>[^"]+)"')
-
-
-def event_of(text: str) -> tuple[str, list[str]] | None:
-    """(kind, member names) of a WeChat notice (join, leave, recall, pat, rename), or None."""
-    event = classify_event(text)
-    if event and event[0] == "pat" and (pat := _QUOTED_PAT.match(text)):
-        return "pat", [pat["actor"].strip(), pat["target"].strip()]
-    return event
-
-
 def _system_fields(text: str) -> dict[str, Any]:
     """Columns of a notice WeChat wrote: join/leave/recall/pat/rename when recognised, else system."""
-    event = event_of(text)
+    event = classify_event(text)
     kind, members = event if event else ("system", [])
     return {"sender_id": None, "sender_name": SYSTEM_SENDER, "kind": kind, "event_members": members}
 
 
 def _pat_members(text: str, actor: str | None) -> list[str]:
     """Who a pat concerns: the names in its notice text, else the member who patted."""
-    event = event_of(text)
+    event = classify_event(text)
     if event and event[0] == "pat":
         return event[1]
     return [actor] if actor else []
@@ -290,11 +277,13 @@ class ChatlogCsvImporter(Importer):
         talker = row[columns["Talker"]].strip()
         if not talker:
             raise FormatError("row without a Talker", path=path, line=line)
-        ts = parse_local_time(row[columns["Time"]], options.tz, path=path, line=line)
+        ts = parse_table_time(row[columns["Time"]], options.tz, path=path, line=line)
         sender = row[columns["Sender"]].strip()
         sender_name = clean_text(row[columns["SenderName"]]).strip()
-        content = _strip_trailing_blank_lines(clean_text(row[columns["Content"]]))
+        content = strip_trailing_blank_lines(clean_text(row[columns["Content"]]))
         msg_id = (row[columns[CSV_ID_COLUMN]].strip() or None) if CSV_ID_COLUMN in columns else None
+        if msg_id and rounded_by_spreadsheet(msg_id):  # 1.71047E+12: a spreadsheet lost the seq
+            msg_id = None
         rows = conversations.rows(talker, clean_text(row[columns["TalkerName"]]).strip(), talker.endswith("@chatroom"))
         if sender == SYSTEM_SENDER:
             rows.add(ts=ts, text=content, msg_id=msg_id, source_line=line, **_system_fields(content))
@@ -317,7 +306,7 @@ def _add_plain_message(rows: MessageRows, *, ts: datetime, sender_id: str, name:
     body = quote.reply if quote else content
     kind = placeholder_kind(body)
     event_members: list[str] = []
-    if kind == "text" and (event := event_of(body)) and event[0] == "pat":
+    if kind == "text" and (event := classify_event(body)) and event[0] == "pat":
         kind, event_members = event  # WeChat 4.x pats carry the patting member as sender
     if _ANNOUNCEMENT.match(body):
         extra["announcement"] = True
@@ -398,9 +387,12 @@ class _TextRecord:
         return h["bare"] not in (SYSTEM_SENDER, SELF_NAME) and h["id"] != SELF_NAME
 
 
-def text_records(text: str, path: Path) -> list[_TextRecord]:
+def text_records(text: str, path: Path) -> tuple[list[_TextRecord], LineAccount]:
     """The records of a chatlog plain-text answer: a header line at the start or after a blank
-    line, then the content up to the next such header (trailing blank lines dropped)."""
+    line, then the content up to the next such header (trailing blank lines dropped); and how
+    the lines were read. A header-shaped line right under a text line stays content (a short
+    header such as ``阿杰 09:12:03`` is too easily a line of text) and is reported as unaccepted;
+    a quote's ``> name(wxid) 03-15 09:12:03`` line is content."""
     lines = text.split("\n")
     first = next((i for i, line in enumerate(lines) if line.strip()), None)
     if first is None:
@@ -414,9 +406,10 @@ def text_records(text: str, path: Path) -> list[_TextRecord]:
         end = starts[n + 1] if n + 1 < len(starts) else len(lines)
         head = text_header(lines[start])
         assert head is not None
-        body = _strip_trailing_blank_lines(clean_text("\n".join(lines[start + 1:end])))
+        body = strip_trailing_blank_lines(clean_text("\n".join(lines[start + 1:end])))
         records.append(_TextRecord(start + 1, head, body))
-    return records
+    shaped = [i for i in range(first, len(lines)) if not lines[i].startswith(">") and text_header(lines[i])]
+    return records, account_records(lines, starts, shaped)
 
 
 def _talker_keys(records: list[_TextRecord], default: str) -> list[str]:
@@ -460,7 +453,7 @@ class ChatlogTextImporter(Importer):
         return len(lines) >= 2 and text_header(lines[0][:512]) is not None and bool(lines[1].strip())
 
     def parse(self, path: Path, options: ParseOptions) -> Iterator[ParsedConversation]:
-        records = text_records(read_text(path), path)
+        records, account = text_records(read_text(path), path)
         day = query_date(path, options)
         stem = _TRAILING_DATES.sub("", path.stem) or path.stem
         keys = _talker_keys(records, stem)
@@ -481,7 +474,9 @@ class ChatlogTextImporter(Importer):
                 name = h["name"] or sender_id
             _add_plain_message(rows, ts=ts, sender_id=sender_id, name=name, is_self=is_self, content=record.body,
                                msg_id=None, options=options, path=path, line=record.line)
-        yield from conversations.parsed()
+        for conversation in conversations.parsed():
+            conversation.lines = account
+            yield conversation
 
     @staticmethod
     def _talker_of(record: _TextRecord, key: str, stem: str, records: list[_TextRecord]) -> tuple[str | None, bool]:
@@ -493,22 +488,11 @@ class ChatlogTextImporter(Importer):
             return (record.head["name"] if record.is_member else None), False
         if key.endswith("@chatroom"):
             return key, True
-        speakers = {r.head["id"] or r.head["bare"] for r in records}
-        return key, SYSTEM_SENDER in speakers or len(speakers) > 2
+        return key, guess_is_group({"sender_id": None, "sender_name": SYSTEM_NAME} if r.head["bare"] == SYSTEM_SENDER
+                                   else {"sender_id": r.head["id"] or r.head["bare"]} for r in records)
 
 
 # --- JSON ---------------------------------------------------------------------------------------
-
-def load_json(path: Path) -> Any:
-    """A whole JSON file's value; bad or too deeply nested JSON is a FormatError naming the line."""
-    text = read_text(path)
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as e:
-        raise FormatError(f"invalid JSON ({e.msg})", path=path, line=e.lineno) from None
-    except RecursionError:
-        raise FormatError("JSON nested too deeply", path=path) from None
-
 
 def type_codes(item: dict[str, Any]) -> tuple[int, int]:
     """(type, subType) of a chatlog message, unpacking WeChat 4.x's packed local_type if present."""
@@ -601,7 +585,7 @@ class ChatlogJsonImporter(Importer):
         msg_id = str(seq) if isinstance(seq, (int, str)) and not isinstance(seq, bool) and seq not in (0, "") else None
         sender, sender_name = _str_field(item, "sender"), clean_text(_str_field(item, "senderName")).strip()
         contents = item.get("contents") if isinstance(item.get("contents"), dict) else {}
-        content = _strip_trailing_blank_lines(clean_text(_str_field(item, "content")))
+        content = strip_trailing_blank_lines(clean_text(_str_field(item, "content")))
         text = content or media_placeholder(t, st, contents)
         is_chat_room = item.get("isChatRoom")
         is_group = is_chat_room if isinstance(is_chat_room, bool) else talker.endswith("@chatroom")
@@ -640,7 +624,7 @@ def _refer_quote(contents: dict[str, Any], tz: ZoneInfo, path: Path) -> _Quote |
     sender, name = _str_field(refer, "sender"), clean_text(_str_field(refer, "senderName")).strip()
     t, st = type_codes(refer)
     refer_contents = refer.get("contents") if isinstance(refer.get("contents"), dict) else {}
-    content = _strip_trailing_blank_lines(clean_text(_str_field(refer, "content")))
+    content = strip_trailing_blank_lines(clean_text(_str_field(refer, "content")))
     text = content or media_placeholder(t, st, refer_contents)
     when = None
     if time_text := _str_field(refer, "time"):

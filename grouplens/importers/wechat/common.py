@@ -1,5 +1,6 @@
-"""What the WeChat importers share: raw type codes and type names, notices, message XML, and
-reading CSV, JSON and JavaScript arrays.
+"""What the WeChat importers share: raw type codes and type names, notices, message XML,
+reading CSV, JSON and JavaScript arrays, the exporting user, and the WeChat 4.x message objects
+that WeFlow and EchoTrace both write.
 
 WeChat codes a message by (Type, SubType) on PC 3.x (formats-wechat.md §1.1), by a packed
 ``local_type`` on 4.x and by codes of its own on Android; exporters write those codes or names
@@ -20,10 +21,20 @@ from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 from typing import Any
 
+from ... import schema as S
 from ...errors import FormatError
-from ..textutil import classify_event, decode_bytes
+from ..base import (
+    SYSTEM_NAME,
+    MessageRows,
+    ParsedConversation,
+    from_epoch_seconds,
+    strip_trailing_blank_lines,
+)
+from ..textutil import classify_event, clean_text, decode_bytes, find_mentions, kind_from_text, load_json_text
 
-SYSTEM_NAME = "系统消息"
+# The exporting user, as the text layouts show them (我); every tool that prints 我 leads to one id.
+SELF_NAME = "我"
+SELF_ID = S.name_based_id(SELF_NAME)
 
 # --- raw type codes (formats-wechat.md §1) ------------------------------------------------------
 #
@@ -487,3 +498,204 @@ def iter_json_array(text: str, start: int, path: Path) -> Generator[tuple[int, A
             message = ("the file ends inside the JSON list (a truncated file?)" if pos >= n
                        else "expected ',' or ']' between JSON items")
             raise FormatError(message, path=path, line=line_of(min(pos, n)))
+
+
+# --- what WeFlow's and EchoTrace's layouts share: codes, placeholders, WeChat 4.x message objects ------------------------------------------------
+
+# Placeholders of WeFlow/EchoTrace text that textutil.kind_from_text does not know (matched at the start).
+_PLACEHOLDER_KINDS = [(kind, re.compile(pattern)) for kind, pattern in (
+    ("link", r"\[(?:音乐|视频号直播)\]"),
+    ("video", r"\[视频消息\]"),
+    ("call", r"\[通话\]"),
+    ("voice", r"\[语音转文字\]"),
+    ("sticker", r"\[其他消息\]\s*$"),
+    ("recall", r"\[撤回消息\]\s*$"),
+    ("system", r"\[系统消息\]\s*$"),
+)]
+_ANNOUNCEMENT = re.compile(r"\[群公告\]")
+
+# Raw codes that name a kind by themselves; an app message (49) also needs its sub-type.
+_PLAIN_CODES = frozenset({TYPE_TEXT, 3, 34, 37, 42, 43, 47, 48, 50, TYPE_SYSTEM, TYPE_REVOKE_4X})
+_WXID = re.compile(r"wxid_[A-Za-z0-9_-]+")
+
+
+def code_kind(code: int) -> str | None:
+    """The kind a raw WeChat type code names (PC, 4.x packed or Android), or None when it does not
+    say: an app message 49 without its sub-type, or a code nobody documents."""
+    t, sub = normalize_type_code(code)
+    if (t, sub) == (code, 0) and (t == TYPE_APP or t not in _PLAIN_CODES):
+        return None
+    return kind_from_type_code(t, sub)
+
+
+def is_notice_code(code: int) -> bool:
+    """Whether a raw type code is one WeChat uses for its own notices (10000, 10002 and their variants)."""
+    return normalize_type_code(code)[0] in (TYPE_SYSTEM, TYPE_REVOKE_4X)
+
+
+def weflow_placeholder_kind(text: str | None) -> str:
+    """The kind of a WeFlow/EchoTrace message given as text (``[文件] 报名表.xlsx`` is a file)."""
+    if not text:
+        return "text"
+    if _ANNOUNCEMENT.match(text):
+        return "text"
+    for kind, rx in _PLACEHOLDER_KINDS:
+        if rx.match(text):
+            return kind
+    return kind_from_text(text)
+
+
+def name_sender_id(name: str) -> str:
+    """The id of a sender a text layout shows only by name; WeChat shows the wxid when it has no name."""
+    return name if _WXID.fullmatch(name) else S.name_based_id(name)
+
+
+def notice_fields(text: str, shown: str | None, fallback: str = "system") -> dict[str, Any]:
+    """The columns of a notice WeChat wrote (join/leave/recall/rename/pat when recognised)."""
+    kind, members = notice_kind(text, fallback)
+    return {"sender_id": None, "sender_name": SYSTEM_NAME, "kind": kind, "event_members": members,
+            "extra": {"shown_sender": shown} if shown else None}
+
+
+def said_fields(sender_id: str | None, name: str | None, text: str | None, kind: str, *, is_self: bool,
+          mentions: list[str] | None = None, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The columns of a member's message; a pat keeps its sender and names both members."""
+    extra = dict(extra or {})
+    if is_self:
+        extra["is_self"] = True
+    if text and _ANNOUNCEMENT.match(text):
+        extra["announcement"] = True
+    members: list[str] = []
+    if kind == "pat":
+        event = classify_event(text or "")
+        members = event[1] if event and event[0] == "pat" else ([name] if name else [])
+    elif kind == "text" and (event := classify_event(text or "")) and event[0] == "pat":
+        kind, members = event
+    return {"sender_id": sender_id, "sender_name": name, "kind": kind, "text": text, "event_members": members,
+            "mentions": find_mentions(text) if mentions is None else mentions, "extra": extra or None}
+
+
+# --- WeFlow's detailed JSON and EchoTrace's JSON: one session, its message objects --------------------------------------------------------------
+
+def array_item_line(text: str, key: str, index: int) -> int | None:
+    """The line where item ``index`` of the array under ``"key"`` starts, to name it in an error."""
+    start = re.search(rf'"{re.escape(key)}"\s*:\s*\[', text)
+    if start is None:
+        return None
+    try:
+        for n, (line, _) in enumerate(iter_json_array(text, start.end() - 1, Path())):
+            if n == index:
+                return line
+    except FormatError:
+        return None
+    return None
+
+
+def _field(item: dict[str, Any], key: str, types: tuple[type, ...], *, required: bool = False) -> Any:
+    """A message field of one of ``types`` (None when absent); a ValueError names what is wrong."""
+    value = item.get(key)
+    if value is None:
+        if required:
+            raise ValueError(f"missing {key!r}")
+        return None
+    if not isinstance(value, types) or (isinstance(value, bool) and bool not in types):
+        raise ValueError(f"{key!r} has the wrong type: {str(value)[:40]!r}")
+    return value
+
+
+def source_mentions(source: str | None) -> list[str] | None:
+    """The wxids a message's source XML lists as @-mentioned, or None when it has no such list."""
+    if not source or "atuserlist" not in source:
+        return None
+    root = xml_root(source)
+    if root is None:
+        return None
+    listed = xml_text(root, ".//atuserlist") if root.tag != "atuserlist" else (root.text or "").strip()
+    return [w.strip() for w in listed.split(",") if w.strip()]
+
+
+def json_message(item: Any, session_id: str, *, keep_local_id: bool) -> dict[str, Any]:
+    """The MessageRows.add arguments for one message object of WeFlow's or EchoTrace's JSON.
+
+    ``keep_local_id`` keeps ``localId`` in ``extra`` where it is the database's row id (EchoTrace),
+    not a number the exporter counted (WeFlow). A ValueError names what is wrong with the object.
+    """
+    if not isinstance(item, dict):
+        raise ValueError("not a JSON object")
+    created = _field(item, "createTime", (int,), required=True)
+    try:
+        ts = from_epoch_seconds(created)
+    except (OverflowError, OSError, ValueError):
+        raise ValueError(f"createTime out of range: {created}") from None
+    local_type = _field(item, "localType", (int,))
+    type_name = _field(item, "type", (str,)) or ""
+    content = _field(item, "content", (str,))
+    text = strip_trailing_blank_lines(clean_text(content)) if content is not None else None
+    sender = (_field(item, "senderUsername", (str,)) or "").strip()
+    shown = clean_text(_field(item, "senderDisplayName", (str,)) or "").strip()
+    is_send = _field(item, "isSend", (int, bool))
+    local_id = _field(item, "localId", (int,))
+    extra: dict[str, Any] = {"local_type": local_type, "local_id": local_id if keep_local_id else None}
+    extra = {k: v for k, v in extra.items() if v is not None}
+
+    base = normalize_type_code(local_type)[0] if local_type is not None else None
+    is_notice = (local_type is not None and is_notice_code(local_type)) or type_name == "系统消息" or (
+        bool(sender) and sender == session_id and sender.endswith("@chatroom"))
+    if is_notice:
+        notice_text = clean_notice(text or "")
+        fallback = kind_from_type_code(local_type) if local_type is not None else "system"
+        fields = notice_fields(notice_text, None, fallback if fallback in S.EVENT_KINDS else "system")
+        fields["extra"] = extra or None
+        return {"ts": ts, "text": notice_text, **fields}
+
+    kind = code_kind(local_type) if local_type is not None else None
+    if kind is None:
+        kind = _kind_without_code(base, type_name, text)
+    name = shown or sender or None
+    sender_id = sender or (S.name_based_id(shown) if shown else None)
+    fields = said_fields(sender_id, name, text, kind, is_self=is_send in (1, True), mentions=source_mentions(
+        _field(item, "source", (str,))), extra=extra)
+    return {"ts": ts, **fields}
+
+
+def _kind_without_code(base: int | None, type_name: str, text: str | None) -> str:
+    """The kind of a message whose code does not say it (an unpacked app message 49, an unknown
+    code): its placeholder, else its type name; an app message shown only by its title is the
+    text of a quote reply or a solitaire (WeFlow and EchoTrace bracket every other app message)."""
+    from_text = weflow_placeholder_kind(text)
+    named = kind_from_type_name(type_name)
+    if from_text != "text":
+        return from_text
+    if named and named != "link":
+        return named
+    if base == TYPE_APP:
+        return "text" if text else "link"
+    return named or "text"
+
+
+def session_of(data: Any, path: Path) -> tuple[dict[str, Any], list[Any]]:
+    """The ``session`` object and ``messages`` array of a WeFlow/EchoTrace JSON export."""
+    if not isinstance(data, dict):
+        raise FormatError("expected a JSON object with 'session' and 'messages'", path=path, line=1)
+    session, messages = data.get("session"), data.get("messages")
+    if not isinstance(session, dict) or not isinstance(messages, list):
+        raise FormatError("expected a 'session' object and a 'messages' array", path=path, line=1)
+    return session, messages
+
+
+def parse_session_json(path: Path, platform: str, *, keep_local_id: bool) -> ParsedConversation:
+    """One conversation from a WeFlow detailed JSON or an EchoTrace JSON export."""
+    text = read_export_text(path)
+    session, items = session_of(load_json_text(text, path=path), path)
+    session_id = session.get("wxid") if isinstance(session.get("wxid"), str) else ""
+    rows = MessageRows()
+    for n, item in enumerate(items):
+        try:
+            rows.add(**json_message(item, session_id, keep_local_id=keep_local_id))
+        except ValueError as e:
+            raise FormatError(f"message #{n + 1}: {e}", path=path, line=array_item_line(text, "messages", n)) from None
+    names = [session.get(k) for k in ("displayName", "remark", "nickname", "wxid")]
+    name = next((clean_text(v).strip() for v in names if isinstance(v, str) and v.strip()), None) or path.stem
+    is_group = session.get("type") == "群聊" or session_id.endswith("@chatroom")
+    return ParsedConversation(platform=platform, name=name, messages=rows.to_table(),
+                              native_id=session_id or None, is_group=is_group)

@@ -4,7 +4,7 @@
 "messages": [{localId, createTime, formattedTime, type, localType, content, isSend,
 senderUsername, source}], "exportTime": "<ISO 8601>"}``, indented by two spaces. Newer versions
 add ``senderDisplayName``. The message objects are the ones WeFlow's detailed JSON writes (WeFlow
-adds a ``weflow`` header first), so both are read by ``weflow.parse_session_json``: times are epoch
+adds a ``weflow`` header first), so both are read by ``common.parse_session_json``: times are epoch
 seconds, ``localType`` is WeChat 4.x's packed ``(SubType << 32) | Type``, ``type`` is EchoTrace's
 label for it (``文本消息``, ``拍一拍消息``, ``转账卡片``…) and ``senderUsername`` the wxid (null for
 notices). ``localId`` is the row id in WeChat's own database; it is kept in ``extra`` but is not a
@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from ..base import Importer, ParsedConversation, ParseOptions, Sample
-from .weflow import parse_session_json
+from .common import parse_session_json
 
 
 class EchoTraceJson(Importer):

@@ -27,16 +27,26 @@ from pathlib import Path
 from typing import Any
 
 from ...errors import FormatError
-from ..base import Importer, MessageRows, ParsedConversation, ParseOptions, Sample, parse_local_time
+from ..base import (
+    SYSTEM_NAME,
+    Importer,
+    MessageRows,
+    ParsedConversation,
+    ParseOptions,
+    Sample,
+    account_records,
+    guess_is_group,
+    parse_local_time,
+    strip_trailing_blank_lines,
+)
 from ..textutil import classify_event, clean_text, find_mentions, kind_from_text
-from .common import SYSTEM_NAME, notice_kind, read_export_text
-from .weflow import name_sender_id
+from .common import name_sender_id, notice_kind, read_export_text
 
 _TITLE = re.compile(r"(?P<chat>.+) - (?:微信聊天记录|WeChat Chat History)")
 _HEADER = re.compile(r"(?P<name>\S.*?) \((?P<time>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)\):")
+_HEADER_ANYWHERE = re.compile(r" \(\d{4}-\d{1,2}-\d{1,2} \d{1,2}:\d\d:\d\d\):")
 _DASHES = re.compile(r"(?:- ){4,}-")
 _QUOTE_LIMIT = 50  # lines a quoted message may span
-_TRAILING_BLANK_LINES = re.compile(r"(?:\n[ \t\u3000]*)+\Z")
 
 # The transfer template's text (zh-Hans resources): "微信转账 " and one of these statuses.
 _TRANSFER = re.compile(r"(?:微信转账|Weixin Transfer) (?:向.+?转账(?: - 已被(?:接收|退还))?|来自.+?的转账 - 已(?:收款|接收|退还)"
@@ -105,7 +115,7 @@ class _Message:
         self.lines = [] if first is None else [first]
 
     def done(self) -> dict[str, Any]:
-        text = _TRAILING_BLANK_LINES.sub("", clean_text("\n".join(self.lines)))
+        text = strip_trailing_blank_lines(clean_text("\n".join(self.lines)))
         fields = dict(self.fields)
         if fields["sender_name"] == SYSTEM_NAME and fields["sender_id"] is None:
             return {**fields, "text": text}
@@ -141,10 +151,13 @@ class WechatExporterTxt(Importer):
         rows = MessageRows()
         for m in messages:
             rows.add(**m)
-        speakers = {m["sender_id"] for m in messages if m["sender_id"]}
-        is_group = len(speakers) > 2 or any(m["sender_name"] == SYSTEM_NAME for m in messages)
+        # Every message starts on a line of its own (its header, notice or quote); a line that
+        # has a header's "(time):" only further along is reported.
+        starts = sorted({m["source_line"] - 1 for m in messages})
+        shaped = [i for i, line in enumerate(raw) if i > first and _HEADER_ANYWHERE.search(line)]
         yield ParsedConversation(platform=self.platform, name=clean_text(title["chat"]).strip(),
-                                 messages=rows.to_table(), native_id=None, is_group=is_group)
+                                 messages=rows.to_table(), native_id=None, is_group=guess_is_group(messages),
+                                 lines=account_records(raw, starts, shaped))
 
     @staticmethod
     def _messages(lines: list[tuple[int, str]], path: Path, options: ParseOptions) -> list[dict[str, Any]]:

@@ -30,18 +30,22 @@ from typing import Any, ClassVar
 from ... import schema as S
 from ...errors import FormatError
 from ..base import (
+    SYSTEM_NAME,
     Importer,
     MessageRows,
     ParsedConversation,
     ParseOptions,
     Sample,
+    account_records,
     from_epoch_seconds,
+    guess_is_group,
     parse_local_time,
+    parse_table_time,
+    physical_lines,
 )
 from ..textutil import find_mentions
 from .common import (
     QUOTE_SUBTYPE,
-    SYSTEM_NAME,
     TYPE_APP,
     TYPE_REVOKE_4X,
     TYPE_SYSTEM,
@@ -78,14 +82,14 @@ class MemoTraceCsv(Importer):
 
     def parse(self, path: Path, options: ParseOptions) -> Iterator[ParsedConversation]:
         text = read_export_text(path)
-        messages = [_csv_message(record, line, path)
+        messages = [_csv_message(record, line, path, options)
                     for _, line, record in iter_csv_records(text, path, (CSV_HEADER,))]
         messages.sort(key=lambda m: m["ts"])
         rows = MessageRows()
         for m in messages:
             rows.add(**m)
         yield ParsedConversation(platform=self.platform, name=_group_name_from_csv_path(path),
-                                 messages=rows.to_table(), native_id=None, is_group=_csv_is_group(messages))
+                                 messages=rows.to_table(), native_id=None, is_group=guess_is_group(messages))
 
 
 def _group_name_from_csv_path(path: Path) -> str:
@@ -93,21 +97,11 @@ def _group_name_from_csv_path(path: Path) -> str:
     return stem[: -len("_utf8")] if stem.endswith("_utf8") and len(stem) > len("_utf8") else stem
 
 
-def _csv_is_group(messages: list[dict[str, Any]]) -> bool:
-    """A private chat has every row signed by one of its two parties; a group has more, or notices."""
-    senders = {m["sender_id"] for m in messages}
-    return None in senders or len(senders) > 2
-
-
-def _csv_message(record: dict[str, str], line: int, path: Path) -> dict[str, Any]:
+def _csv_message(record: dict[str, str], line: int, path: Path, options: ParseOptions) -> dict[str, Any]:
     """The MessageRows.add arguments for one MemoTrace CSV row."""
     type_code = csv_int(record, "Type", path, line)
     sub_type = csv_int(record, "SubType", path, line)
-    epoch = csv_int(record, "CreateTime", path, line)
-    try:
-        ts = from_epoch_seconds(epoch)
-    except (OverflowError, OSError, ValueError):
-        raise FormatError(f"CreateTime out of range: {epoch}", path=path, line=line) from None
+    ts = _csv_time(record, path, line, options)
     extra: dict[str, Any] = {"Type": type_code, "SubType": sub_type}
     for column in ("localId", "TalkerId", "IsSender", "Status"):
         value = record[column].strip()
@@ -135,6 +129,20 @@ def _csv_message(record: dict[str, str], line: int, path: Path) -> dict[str, Any
     if kind == "text":
         message["mentions"] = find_mentions(message.get("text"))
     return message
+
+
+def _csv_time(record: dict[str, str], path: Path, line: int, options: ParseOptions) -> datetime:
+    """A row's time: ``CreateTime`` (epoch seconds); a spreadsheet that re-saved the file may have
+    turned it into a date or a rounded number, and then ``StrTime`` (local time) says it."""
+    epoch = record["CreateTime"].strip()
+    if epoch.lstrip("-").isdigit():
+        try:
+            return from_epoch_seconds(int(epoch))
+        except (OverflowError, OSError, ValueError):
+            raise FormatError(f"CreateTime out of range: {epoch}", path=path, line=line) from None
+    if record["StrTime"].strip():
+        return parse_table_time(record["StrTime"], options.tz, path=path, line=line)
+    return parse_table_time(epoch, options.tz, path=path, line=line)
 
 
 def _app_message_fields(content: str, sub_type: int) -> dict[str, Any]:
@@ -172,6 +180,7 @@ def _app_message_fields(content: str, sub_type: int) -> dict[str, Any]:
 # --- memotrace-txt -------------------------------------------------------------------------------
 
 _TXT_HEADER = re.compile(r"^(\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}) (\S.*)$")
+_TXT_HEADER_SHAPE = re.compile(r"^\d{4}[-/]\d{1,2}[-/]\d{1,2} \d{1,2}:\d{2}(?::\d{2})? +\S")  # unpadded too
 _LINK_INDENT = " " * 12
 _TXT_PLACEHOLDER_KINDS = {"[图片]": "image", "[语音]": "voice", "[视频]": "video", "[表情包]": "sticker",
                           "[文件]": "file", "[音乐分享]": "link"}
@@ -180,7 +189,8 @@ _QUOTE_UNKNOWN = "引用:未知"
 # Layouts whose header lines look like MemoTrace's but are someone else's.
 _WEFLOW_NAME = re.compile(r"^'.*'$")  # WeFlow TXT quotes the sender: 2024-03-15 09:12:03 '老张'
 _BAKTOOL_REST = re.compile(r"^\| ")  # WechatBakTool: 2024-03-15 09:12:03 | 老张:早上好
-_QQ_SENDER = re.compile(r"(?:\(\d{5,}\)|<[^<>\s]+@[^<>\s]+>)$")  # classic QQ TXT: 小明(123456789)
+# classic QQ TXT: 小明(123456789), 小明<someone@qq.com>, 小明(someone@qq.com), 小明<18800000000>
+_QQ_SENDER = re.compile(r"[(<](?:\d{5,}|[^()<>\s]+@[^()<>\s]+)[)>]$")
 
 
 def unescape_display_name(name: str) -> str:
@@ -229,16 +239,21 @@ class MemoTraceTxt(Importer):
 
     def parse(self, path: Path, options: ParseOptions) -> Iterator[ParsedConversation]:
         lines = read_export_text(path).split("\n")
+        total = physical_lines(lines)
         if lines and lines[-1] == "":
             lines.pop()  # the file's final newline
-        messages = _txt_messages(lines, path, options)
+        starts = _txt_record_starts(lines, path)
+        messages = _txt_messages(lines, starts, path, options)
         messages.sort(key=lambda m: m["ts"])
         rows = MessageRows()
         for m in messages:
             rows.add(**m)
-        senders = {m["sender_id"] for m in messages}
+        # A header-shaped line right under a text line is content (MemoTrace separates records by
+        # a blank line, and a notice is itself one header-shaped line): it is reported, not read.
+        shaped = [i for i in range(starts[0], len(lines)) if _TXT_HEADER_SHAPE.match(lines[i])]
         yield ParsedConversation(platform=self.platform, name=path.stem, messages=rows.to_table(),
-                                 native_id=None, is_group=None in senders or len(senders) > 2)
+                                 native_id=None, is_group=guess_is_group(messages),
+                                 lines=account_records(lines, starts, shaped, total=total))
 
 
 def _txt_record_starts(lines: list[str], path: Path) -> list[int]:
@@ -252,8 +267,7 @@ def _txt_record_starts(lines: list[str], path: Path) -> list[int]:
             if _TXT_HEADER.match(lines[i]) and (i == first or not lines[i - 1].strip())]
 
 
-def _txt_messages(lines: list[str], path: Path, options: ParseOptions) -> list[dict[str, Any]]:
-    starts = _txt_record_starts(lines, path)
+def _txt_messages(lines: list[str], starts: list[int], path: Path, options: ParseOptions) -> list[dict[str, Any]]:
     messages = []
     for n, start in enumerate(starts):
         end = starts[n + 1] if n + 1 < len(starts) else len(lines)

@@ -31,7 +31,16 @@ from typing import Any
 
 from ... import schema as S
 from ...errors import FormatError
-from ..base import Importer, MessageRows, ParsedConversation, ParseOptions, Sample, parse_local_time
+from ..base import (
+    Importer,
+    MessageRows,
+    ParsedConversation,
+    ParseOptions,
+    Sample,
+    parse_local_time,
+    parse_table_time,
+    rounded_by_spreadsheet,
+)
 from ..textutil import find_mentions, kind_from_text
 from .common import (
     SYSTEM_NAME,
@@ -81,9 +90,12 @@ def row_message(row: Mapping[str, Any], users: Mapping[str, dict[str, Any]], opt
     extra: dict[str, Any] = {"id": _row_int(row, "id", path, line), "type_name": type_name, "is_sender": is_sender}
     if _is_media_source(src):
         extra["src"] = src
+    if rounded_by_spreadsheet(svr_id):
+        extra["MsgSvrID"] = svr_id
+        svr_id = ""
     message: dict[str, Any] = {
         "msg_id": svr_id if svr_id.strip("0") else None,  # 0 is not an id: rows never sent to the server
-        "ts": parse_local_time(_row_text(row, "CreateTime", path, line), options.tz, path=path, line=line),
+        "ts": parse_table_time(_row_text(row, "CreateTime", path, line), options.tz, path=path, line=line),
         "source_line": line, "extra": extra, "text": msg,
     }
     notice_fallback = _notice_fallback(type_name, msg)
@@ -176,17 +188,45 @@ def _quote_fields(msg: str, options: ParseOptions, path: Path) -> dict[str, Any]
 def _conversations(rows: Iterable[tuple[int, Any]], users: Mapping[str, dict[str, Any]], options: ParseOptions,
                    path: Path, *, platform: str, self_wxid: str | None = None) -> list[ParsedConversation]:
     """One conversation per chat id (``room_name``) among ``(line, row)`` pairs, all read first."""
-    chats: dict[str, MessageRows] = {}
+    chats: dict[str, list[dict[str, Any]]] = {}
     for line, row in rows:
         if not isinstance(row, Mapping):
             raise FormatError("a message is not an object of PyWxDump's row fields", path=path, line=line)
         room = _row_text(row, "room_name", path, line).strip()
         if not room:
             raise FormatError("message has no room_name", path=path, line=line)
-        chats.setdefault(room, MessageRows()).add(**row_message(row, users, options, path, line, self_wxid=self_wxid))
-    return [ParsedConversation(platform=platform, name=_chat_name(room, users), messages=rows.to_table(),
-                               native_id=room, is_group=room.endswith("@chatroom"))
-            for room, rows in chats.items()]
+        chats.setdefault(room, []).append(row_message(row, users, options, path, line, self_wxid=self_wxid))
+    conversations = []
+    for room, messages in chats.items():
+        warnings = _drop_unreliable_ids(messages, path)
+        table = MessageRows()
+        for m in messages:
+            table.add(**m)
+        conversations.append(ParsedConversation(platform=platform, name=_chat_name(room, users),
+                                                messages=table.to_table(), native_id=room,
+                                                is_group=room.endswith("@chatroom"), warnings=warnings))
+    return conversations
+
+
+def _drop_unreliable_ids(messages: list[dict[str, Any]], path: Path) -> list[str]:
+    """Forget MsgSvrIDs a spreadsheet rounded (``7.23457E+18``, or 19 digits ending in zeros that
+    now repeat on different messages): kept, they would merge different messages into one."""
+    rounded = sum(1 for m in messages if "MsgSvrID" in m["extra"])
+    seen: dict[str, tuple[Any, Any]] = {}
+    clash = False
+    for m in messages:
+        if m["msg_id"] is not None:
+            first = seen.setdefault(m["msg_id"], (m["ts"], m["text"]))
+            clash = clash or first != (m["ts"], m["text"])
+    if clash:
+        for m in messages:
+            if m["msg_id"] is not None:
+                m["extra"]["MsgSvrID"] = m["msg_id"]
+                m["msg_id"] = None
+    if not rounded and not clash:
+        return []
+    return [f"{path.name}: MsgSvrID was rounded by a spreadsheet that re-saved the file; message ids are "
+            "derived from time, sender and text instead"]
 
 
 # --- pywxdump-csv -----------------------------------------------------------------------------------

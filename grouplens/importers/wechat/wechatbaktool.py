@@ -21,16 +21,26 @@ from pathlib import Path
 from typing import Any
 
 from ...errors import FormatError
-from ..base import Importer, MessageRows, ParsedConversation, ParseOptions, Sample, parse_local_time
+from ..base import (
+    SYSTEM_NAME,
+    Importer,
+    MessageRows,
+    ParsedConversation,
+    ParseOptions,
+    Sample,
+    account_records,
+    guess_is_group,
+    parse_local_time,
+    strip_trailing_blank_lines,
+)
 from ..textutil import classify_event, clean_text, find_mentions, kind_from_text
-from .chatlog import SELF_ID, SELF_NAME
-from .common import SYSTEM_NAME, notice_kind, read_export_text
-from .weflow import name_sender_id
+from .common import SELF_ID, SELF_NAME, name_sender_id, notice_kind, read_export_text
 
 _TOOL_LINE = "WechatBakTool"
 _CHAT_LINE = re.compile(r"与 (?P<chat>.*) 的聊天记录")
 _SEPARATOR = re.compile(r"={10,}")
 _ROW = re.compile(r"(?P<time>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d) \| (?P<name>[^:\n]*):")
+_ROW_START = re.compile(r"\d{4}-\d{1,2}-\d{1,2} \d{1,2}:\d\d:\d\d \|")  # shaped like a row
 # "{appName},标题：{title},链接：{url}" for app messages other than files and forwarded chats.
 _APP_MESSAGE = re.compile(r"(?P<app>[^\n]*?),标题：(?P<title>.*),链接：(?P<url>[^\n]*)", re.DOTALL)
 _SHARE_ERROR = "[分享链接出错了]"
@@ -78,16 +88,16 @@ class WechatBakToolTxt(Importer):
             row = _ROW.match(lines[i])
             assert row is not None
             text = "\n".join([lines[i][row.end():], *lines[i + 1:end]])
-            text = re.sub(r"(?:\n[ \t\u3000]*)+\Z", "", clean_text(text))
+            text = strip_trailing_blank_lines(clean_text(text))
             ts = parse_local_time(row["time"], options.tz, path=path, line=i + 1)
             messages.append({"ts": ts, "source_line": i + 1, **self._fields(clean_text(row["name"]).strip(), text)})
         table = MessageRows()
         for m in messages:
             table.add(**m)
-        speakers = {m["sender_id"] for m in messages if m["sender_id"]}
-        is_group = len(speakers) > 2 or any(m["sender_id"] is None for m in messages)
+        shaped = [i for i in range(start, len(lines)) if _ROW_START.match(lines[i])]
         yield ParsedConversation(platform=self.platform, name=chat or path.stem, messages=table.to_table(),
-                                 native_id=None, is_group=is_group)
+                                 native_id=None, is_group=guess_is_group(messages),
+                                 lines=account_records(lines, rows, shaped))
 
     @staticmethod
     def _header(lines: list[str], path: Path) -> tuple[str | None, int]:
