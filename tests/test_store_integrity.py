@@ -365,3 +365,23 @@ def test_a_really_full_disk_keeps_the_old_data_and_leaves_nothing_behind(small_d
     assert not (store / ".staging").exists() or not any((store / ".staging").iterdir())
     filler.unlink()
     assert import_paths(store, [big]).ok and len(open_store(store).messages()) == 3 + N_BIG
+
+
+def test_a_sender_named_without_an_id_in_one_message_is_the_same_member_on_every_import(tmp_path: Path,
+                                                                                         store_path: Path) -> None:
+    # Found by bench/fuzz.py: a WeFlow JSON whose one message lost its senderUsername was stored
+    # under name:<name> the first time and under the member's id the second time (added twice).
+    from conftest import SAMPLES
+    data = json.loads(next((SAMPLES / "weflow-json").glob("*.json")).read_text("utf-8"))
+    by_sender: dict[str, list[dict]] = {}
+    for m in data["messages"]:
+        by_sender.setdefault(m.get("senderUsername"), []).append(m)
+    sender = next(s for s, ms in by_sender.items() if s and not s.endswith("@chatroom") and len(ms) >= 2)
+    del by_sender[sender][-1]["senderUsername"]
+    export = tmp_path / "weflow.json"
+    export.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    first = import_paths(store_path, [export])
+    again = import_paths(store_path, [export])
+    assert first.totals()["added"] == len(data["messages"]) and again.totals()["added"] == 0
+    assert sender in set(open_store(store_path).messages()[S.SENDER_ID])
+    assert not any(open_store(store_path).messages()[S.SENDER_ID].fillna("").str.startswith("name:"))

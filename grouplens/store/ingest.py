@@ -352,7 +352,13 @@ def _stage_conversations(tx: Transaction, conversations: list[ParsedConversation
                              "group) or export the one conversation you mean", path=source)
     for conv in conversations:
         info = _resolve_group(tx, conv, group)
-        messages = adopt_known_ids(conv.messages, tx.group_history(info.group_id, [S.SENDER_ID, S.SENDER_NAME]))
+        # The export's own messages count as history too: a sender it names without an id in one
+        # message and with one in another is one member, now and when the file is imported again.
+        history = pa.concat_tables([tx.group_history(info.group_id, [S.SENDER_ID, S.SENDER_NAME]),
+                                    conv.messages.select([S.SENDER_ID, S.SENDER_NAME]).cast(
+                                        pa.schema([pa.field(S.SENDER_ID, pa.string()),
+                                                   pa.field(S.SENDER_NAME, pa.string())]))])
+        messages = adopt_known_ids(conv.messages, history)
         table = finalize_messages(messages, group_name=conv.name or info.name, platform=conv.platform,
                                   source_file=str(path), import_id=tx.import_id)
         staged.append((info, table))
