@@ -150,6 +150,15 @@ def test_derived_caches_are_dropped(store: Path) -> None:
     assert runner.invoke(app, ["keywords", "--group", QCE_GROUP, "--store", str(store)]).exit_code == 0
 
 
+def test_any_other_cache_folder_of_the_group_is_dropped_too(store: Path) -> None:
+    gid = open_store(store).resolve_group(QCE_GROUP)
+    other = store / "embeddings" / f"group_id={gid}"  # a cache some later version might keep
+    other.mkdir(parents=True)
+    (other / "part-0.parquet").write_bytes(b"cached words of everyone")
+    report = forget_member(store, OLD_ZHOU)
+    assert report.groups[0].caches_dropped == 1 and not other.exists()
+
+
 def test_an_unknown_member_is_an_error_that_does_not_echo_the_id(store: Path) -> None:
     with pytest.raises(GroupNotFoundError) as e:
         forget_member(store, "55555555555")

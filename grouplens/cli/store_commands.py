@@ -48,7 +48,7 @@ def _print_verify(report: VerifyReport) -> None:
     summary = (f"{checked['files']} files, {checked['groups']} groups, {checked['messages']} messages checked "
                f"in {escape(report.store)}")
     if not report.findings:
-        stdout.print(f"{summary}: no problems", highlight=False)
+        stdout.print(f"{summary}: no problems", highlight=False, soft_wrap=True)
         return
     t = Table(title=summary, header_style="bold")
     for col in ("", "problem", "file", "what", "repair" if report.repair else "--repair would"):

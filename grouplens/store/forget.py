@@ -8,7 +8,8 @@
   sender, and the quoted text, which is their words), the names of private chats named after
   them, the export fields kept in ``extra``, source file names; each becomes ``FORGOTTEN``;
 - replies to their removed messages lose their ``reply_to`` (it is derived from their text);
-- the group's derived caches (``tokens/``), which are rebuilt when needed;
+- the group's derived caches (``tokens/`` and any other cache folder partitioned by group), which
+  are rebuilt when needed;
 - their names in the import journals (``imports/*.json``).
 
 ``forget_group`` removes a group's messages, member lists, members table, caches and its row
@@ -38,6 +39,8 @@ import pyarrow.compute as pc
 from .. import schema as S
 from ..errors import GroupNotFoundError, UsageError
 from .store import (
+    DATA_TABLES,
+    DERIVED_TABLES,
     MEMBERS_FILE,
     Store,
     Transaction,
@@ -213,7 +216,8 @@ def forget_group(store: Store | str | Path | None, group: str, *, dry_run: bool 
         for f in st._files("rosters", gid):
             done.roster_rows_removed += st.read_file(f, S.ROSTER_FILE_SCHEMA, [S.MEMBER_ID]).num_rows
         done.member_rows_removed = row[S.MEMBER_COUNT] or 0
-        done.caches_dropped = int((st.path / "tokens" / f"{S.GROUP_ID}={gid}").exists())
+        caches = derived_folders(st, gid)
+        done.caches_dropped = len(caches)
         report.groups.append(done)
         names = {n for n in [row[S.GROUP_NAME], *(row[S.NAMES] or [])] if n}
         report.journals_rewritten = _scrub_journals(st, _Replacer(names, None), dry_run, gid)
@@ -221,15 +225,30 @@ def forget_group(store: Store | str | Path | None, group: str, *, dry_run: bool 
             return report
         tx = Transaction(st, new_import_id(), kind="forget")
         try:
-            for table in ("messages", "rosters", "members", "tokens"):
+            for table in (*DATA_TABLES, *DERIVED_TABLES):
                 if (st.path / table / f"{S.GROUP_ID}={gid}").exists():
                     tx.delete(f"{table}/{S.GROUP_ID}={gid}")
+            for folder in caches:
+                tx.delete(folder)
             tx.stage_groups(pa.Table.from_pylist(list(rows.values()), schema=S.GROUPS_SCHEMA))
             tx.commit({"reason": "grouplens forget --group", "totals": report.totals()})
         except BaseException:
             tx.abort()
             raise
     return report
+
+
+def derived_folders(st: Store, gid: str) -> list[str]:
+    """The group's folders in the store's caches: ``tokens/`` and any other top-level folder
+    partitioned by group that holds neither data nor the members tables (all rebuilt on demand)."""
+    keep = {*DATA_TABLES, *DERIVED_TABLES, "imports", SET_ASIDE}
+    out = []
+    for top in sorted(st.path.iterdir()):
+        if top.name in keep or top.name.startswith(".") or not top.is_dir() or top.is_symlink():
+            continue
+        if re.fullmatch(r"[a-z][a-z0-9_-]{0,40}", top.name) and (top / f"{S.GROUP_ID}={gid}").is_dir():
+            out.append(f"{top.name}/{S.GROUP_ID}={gid}")
+    return out
 
 
 def _knows(st: Store, gid: str, member_id: str) -> bool:
@@ -320,12 +339,12 @@ def _forget_in_group(st: Store, tx: Transaction | None, gid: str, row: dict[str,
     old = {**row, S.GROUP_NAME: group_name, S.NAMES: fix.names(row[S.NAMES])}
     members, new_row = derive_group(gid, msgs, roster, old)
     done.member_rows_removed = int(pc.sum(pc.equal(before.column(S.MEMBER_ID), member_id)).as_py() or 0)
-    if (st.path / "tokens" / f"{S.GROUP_ID}={gid}").exists():
-        done.caches_dropped = 1
+    caches = derived_folders(st, gid)
+    done.caches_dropped = len(caches)
     if tx is not None:
         tx.stage_file(f"members/{S.GROUP_ID}={gid}/{MEMBERS_FILE}", members)
-        if done.caches_dropped:
-            tx.delete(f"tokens/{S.GROUP_ID}={gid}")
+        for folder in caches:
+            tx.delete(folder)
     return done, new_row
 
 

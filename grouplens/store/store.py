@@ -97,7 +97,7 @@ _DISK_FULL = {errno.ENOSPC, errno.EFBIG, getattr(errno, "EDQUOT", errno.ENOSPC)}
 # What a journal may name: files and folders of the store's own layout, nothing else.
 _STEP_PATH = re.compile(r"(?:(?:messages|rosters)/group_id=[^/\x00]+/part-[^/\x00]+\.parquet"
                         r"|members/group_id=[^/\x00]+/members\.parquet|groups\.parquet"
-                        r"|(?:messages|rosters|members|tokens)/group_id=[^/\x00]+)")
+                        r"|(?!imports/|set-aside/)[a-z][a-z0-9_-]{0,40}/group_id=[^/\x00]+)")
 _IMPORT_ID = re.compile(r"[0-9A-Za-z][0-9A-Za-z._-]{0,80}")
 
 
