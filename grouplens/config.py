@@ -21,6 +21,7 @@ Relative paths in the file are taken relative to the file's own folder.
 
 from __future__ import annotations
 
+import json
 import re
 import tomllib
 import types
@@ -35,6 +36,9 @@ from . import schema
 from .errors import UsageError
 
 CONFIG_FILE_NAME = "grouplens.toml"
+# The time zone exports' wall-clock times are read in and days and weeks are counted in, unless
+# ``[time] tz`` or ``--tz`` says otherwise: the one place this default is written.
+DEFAULT_TZ = "Asia/Shanghai"
 
 # Names of [classes.<name>] tables become DataFrame column names, so they must be identifiers.
 _TABLE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
@@ -57,7 +61,54 @@ def _check_patterns(key: str, patterns: tuple[str, ...]) -> None:
             raise ConfigValueError(key, f"{p!r} is not a valid regular expression ({e})") from None
 
 
+def parse_zone(name: str) -> ZoneInfo:
+    """The IANA time zone called ``name`` (``Asia/Shanghai``, ``UTC``); a UsageError in one line
+    when there is none. The CLI's ``--tz`` and the ``[time] tz`` setting both pass through here."""
+    try:
+        return ZoneInfo(str(name).strip())
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        raise UsageError(f"unknown time zone {name!r}; use an IANA name such as Asia/Shanghai, "
+                         "Europe/Berlin or UTC") from None
+
+
+DEFAULT_ZONE = parse_zone(DEFAULT_TZ)
+
+
+def zone_or_default(tz: ZoneInfo | None, config: Config | None = None) -> ZoneInfo:
+    """``tz``, else the ``[time] tz`` of ``config`` (else the default). The library takes time
+    zones as ``ZoneInfo`` only: names are parsed once, at the edge (``parse_zone``)."""
+    if tz is None:
+        return config.time.zone if config is not None else DEFAULT_ZONE
+    if not isinstance(tz, ZoneInfo):
+        raise TypeError(f"tz must be a zoneinfo.ZoneInfo, not {type(tz).__name__} (parse a name with "
+                        "grouplens.config.parse_zone)")
+    return tz
+
+
 # --- sections -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TimeConfig:
+    """``[time]``: the time zone of exports' local times and of days, weeks and hours.
+
+    Attributes:
+        tz: an IANA name. Exports without offsets (most of them) are read in it, and reports
+            count days, ISO weeks and hours of the day in it, as does the detection of scripted
+            posts that recur at the same time (``[templates]``). ``--tz`` overrides it.
+    """
+
+    tz: str = DEFAULT_TZ
+
+    def __post_init__(self) -> None:
+        try:
+            parse_zone(self.tz)
+        except UsageError as e:
+            raise ConfigValueError("tz", str(e)) from None
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return parse_zone(self.tz)
 
 
 @dataclass(frozen=True)
@@ -140,14 +191,14 @@ class TemplateConfig:
             count as the same template (1.0 = identical after normalising).
         max_hour_spread: if set, the posts must also come at similar times of day: the
             spread (circular standard deviation) of their local hour at most this many hours.
-        tz: the timezone whose calendar days and hours are meant.
+
+    Days and hours are those of the time zone in force (``--tz``, else ``[time] tz``).
     """
 
     min_days: int = 3
     min_chars: int = 15
     similarity: float = 0.7
     max_hour_spread: float | None = None
-    tz: str = "Asia/Shanghai"
 
     def __post_init__(self) -> None:
         if self.min_days < 2:
@@ -158,10 +209,6 @@ class TemplateConfig:
             raise ConfigValueError("similarity", "must be in (0, 1]")
         if self.max_hour_spread is not None and self.max_hour_spread <= 0:
             raise ConfigValueError("max_hour_spread", "must be positive")
-        try:
-            ZoneInfo(self.tz)
-        except (ZoneInfoNotFoundError, ValueError, OSError):
-            raise ConfigValueError("tz", f"unknown timezone {self.tz!r} (e.g. Asia/Shanghai)") from None
 
 
 @dataclass(frozen=True)
@@ -486,6 +533,7 @@ class ReportConfig:
 class Config:
     """All of grouplens' settings. Add a section with a dataclass and one field here."""
 
+    time: TimeConfig = field(default_factory=TimeConfig)
     text: TextConfig = field(default_factory=TextConfig)
     templates: TemplateConfig = field(default_factory=TemplateConfig)
     classes: Mapping[str, ClassConfig] = field(default_factory=lambda: types.MappingProxyType({}))
@@ -564,6 +612,10 @@ def config_from_dict(data: Mapping[str, Any], path: Path | None = None) -> Confi
     return Config(**values, source=path)
 
 
+# Keys that live elsewhere now: (section, key) -> where to write them.
+_MOVED: dict[tuple[str, str], str] = {("templates", "tz"): "[time] tz (it applies to everything, not only templates)"}
+
+
 def _section(cls: type, body: Any, where: str, path: Path | None, base: Path) -> Any:
     """One section's dataclass from its TOML table, checking keys and types."""
     if not isinstance(body, dict):
@@ -571,6 +623,8 @@ def _section(cls: type, body: Any, where: str, path: Path | None, base: Path) ->
     hints = typing.get_type_hints(cls)
     known = {f.name for f in fields(cls)}
     for key in body:
+        if (where, key) in _MOVED:
+            raise UsageError(f"[{where}] {key} has moved: write it as {_MOVED[where, key]}", path=path)
         if key not in known:
             raise UsageError(
                 f"unknown key {key!r} in [{where}]; known keys: {', '.join(sorted(known))}",
@@ -630,3 +684,51 @@ def _toml_error(e: tomllib.TOMLDecodeError, document: str) -> tuple[str, int | N
         return text, getattr(e, "lineno", None)
     line = int(m.group(1)) if m.group(1) else max(1, len(document.rstrip("\n").split("\n")))
     return text[: m.start()], line
+
+
+# --- showing settings -------------------------------------------------------------------------
+
+
+def example_config() -> str:
+    """The documented template of every setting (``grouplens config --example``), shipped
+    inside the package."""
+    from importlib.resources import files
+
+    return (files("grouplens") / "data" / "grouplens.example.toml").read_text(encoding="utf-8")
+
+
+def config_toml(config: Config) -> str:
+    """The settings in force as a TOML document that ``load_config`` reads back to the same
+    ``Config``: every section with every key (unset optional keys as comments)."""
+    lines = [f"# settings in force: {config.source or 'the defaults (no grouplens.toml)'}"]
+    for f in fields(Config):
+        if not f.metadata.get("section", True):
+            continue
+        value = getattr(config, f.name)
+        if is_dataclass(value):
+            lines += ["", f"[{f.name}]", *_toml_keys(value)]
+        else:
+            for table, section in value.items():
+                lines += ["", f"[{f.name}.{table}]", *_toml_keys(section)]
+    return "\n".join(lines) + "\n"
+
+
+def _toml_keys(section: Any) -> list[str]:
+    out = []
+    for f in fields(section):
+        value = getattr(section, f.name)
+        if value is None:
+            out.append(f"# {f.name} =  (not set)")
+        else:
+            out.append(f"{f.name} = {_toml_value(value)}")
+    return out
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, (tuple, list)):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    return json.dumps(str(value), ensure_ascii=False)  # a TOML basic string

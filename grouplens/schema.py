@@ -145,6 +145,7 @@ FIRST_TS = "first_ts"
 LAST_TS = "last_ts"
 MEMBER_COUNT = "member_count"
 SENDER_COUNT = "sender_count"
+IS_GROUP = "is_group"  # false for a private (one-to-one) chat; null when no export said
 
 GROUPS_SCHEMA = pa.schema([
     pa.field(GROUP_ID, pa.string(), nullable=False),
@@ -157,6 +158,7 @@ GROUPS_SCHEMA = pa.schema([
     pa.field(MEMBER_COUNT, pa.int64()),
     pa.field(FIRST_TS, TS_TYPE),
     pa.field(LAST_TS, TS_TYPE),
+    pa.field(IS_GROUP, pa.bool_()),
 ])
 
 NAME_ID_PREFIX = "name:"  # sender_id for members an export names but gives no id for

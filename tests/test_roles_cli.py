@@ -47,6 +47,8 @@ def test_roles_csv_has_a_row_per_member(debate_store: Path) -> None:
 def test_roles_table_shows_names_and_roles(debate_store: Path) -> None:
     result = run("roles", "--store", debate_store)
     assert result.exit_code == 0, result.output
+    assert NAMES[CRITIC] in result.stdout and "批判者" in result.stdout  # roles in the report language
+    result = run("roles", "--store", debate_store, "--lang", "en")
     assert NAMES[CRITIC] in result.stdout and "critic" in result.stdout
 
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
@@ -277,7 +278,7 @@ class EngagementReport:
 
 
 def group_engagement(store: Store, group: str | None = None, since: date | datetime | str | None = None,
-                     until: date | datetime | str | None = None, *, top: int = 10, tz: str = "Asia/Shanghai",
+                     until: date | datetime | str | None = None, *, top: int = 10, tz: ZoneInfo | None = None,
                      config: Config | None = None) -> EngagementReport:
     """The most engaging messages of a group and period, with members' and content types' figures."""
     if top < 1:

@@ -65,7 +65,7 @@ def member_roles(data: GroupData, lang: str = "zh") -> pd.DataFrame:
 
 
 def group_roles(store: Store, group: str | None = None, since: date | datetime | str | None = None,
-                until: date | datetime | str | None = None, *, lang: str = "zh", tz: str = "Asia/Shanghai",
+                until: date | datetime | str | None = None, *, lang: str = "zh", tz: ZoneInfo | None = None,
                 config: Config | None = None) -> pd.DataFrame:
     """Every member's role, tags, influence, reason and figures for a stored group and period:
     the library call behind ``grouplens roles``."""

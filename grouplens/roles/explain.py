@@ -7,6 +7,7 @@ role and tag test with the member's figure beside the threshold it was held to.
 
 from __future__ import annotations
 
+import difflib
 import math
 from typing import Any
 
@@ -129,18 +130,22 @@ def member_reason(row: dict[str, Any], lang: str = "zh", config: RolesConfig | N
 
 
 def find_member(result: pd.DataFrame, member: str) -> dict[str, Any]:
-    """The row of ``result`` whose member id or (current) name is ``member``; UsageError if none
-    or several."""
-    hit = result[result[S.MEMBER_ID].astype(str) == member]
-    if hit.empty:
-        hit = result[result[S.NAME].astype(str) == member]
-    if hit.empty:
-        raise UsageError(f"no member {member!r} in this group; give a member id or a name as "
-                         "`grouplens roles` lists them")
-    if len(hit) > 1:
-        raise UsageError(f"{len(hit)} members are called {member!r}; give the member id instead "
-                         f"({', '.join(hit[S.MEMBER_ID].astype(str))})")
-    return hit.iloc[0].to_dict()
+    """The row of ``result`` whose member id or name is ``member``; else the one member whose
+    name contains it (``老王`` finds ``羽球老王(队长)``). A UsageError lists the candidates when
+    several match, or the closest names when none does."""
+    ids, names = result[S.MEMBER_ID].astype(str), result[S.NAME].astype(object).fillna("").astype(str)
+    query = member.strip()
+    for hit in (result[ids == query], result[names == query],
+                result[names.str.casefold().str.contains(query.casefold(), regex=False)] if query else result.iloc[0:0]):
+        if len(hit) == 1:
+            return hit.iloc[0].to_dict()
+        if len(hit) > 1:
+            listed = ", ".join(f"{n} ({i})" for n, i in zip(hit[S.NAME].astype(str), hit[S.MEMBER_ID].astype(str)))
+            raise UsageError(f"{len(hit)} members match {member!r}: {listed}; give the full name or the member id")
+    close = difflib.get_close_matches(query, list(dict.fromkeys(names)), n=5, cutoff=0.3)
+    hint = f"; close names: {', '.join(close)}" if close else ""
+    raise UsageError(f"no member {member!r} in this group{hint} (give a member id or a name as "
+                     "`grouplens roles` lists them)")
 
 
 def explain_member(result: pd.DataFrame, member: str, lang: str = "zh", config: RolesConfig | None = None

@@ -76,8 +76,8 @@ class ForgetReport:
     dry_run: bool
     groups: list[GroupForgotten] = field(default_factory=list)
     journals_rewritten: int = 0
-    # other ids in the same groups that used one of the member's names: perhaps the same person
-    # seen by an export without ids; they are not touched
+    # other ids in the same groups that used one of the member's names, or a part of one (小林 of
+    # 上海-小林): perhaps the same person seen by an export without ids; they are not touched
     look_alikes: list[dict[str, Any]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
@@ -284,8 +284,8 @@ def _look_alikes(st: Store, gids: list[str], names: set[str], member_id: str) ->
         for m in st.members_table(gid).to_pylist():
             if m[S.MEMBER_ID] == member_id:
                 continue
-            seen = {n[S.NAME] for n in (m[S.NAMES_SEEN] or [])} | {m[S.NAME]}
-            if seen & names:
+            seen = {n[S.NAME] for n in (m[S.NAMES_SEEN] or []) if n[S.NAME]} | ({m[S.NAME]} if m[S.NAME] else set())
+            if seen & names or any(len(a) >= 2 and len(b) >= 2 and (a in b or b in a) for a in seen for b in names):
                 out.append({"group_id": gid, S.MEMBER_ID: m[S.MEMBER_ID], S.MESSAGE_COUNT: m[S.MESSAGE_COUNT]})
     return out
 

@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
@@ -25,6 +25,7 @@ import pyarrow.compute as pc
 
 from .. import importers
 from .. import schema as S
+from ..config import zone_or_default
 from ..errors import FormatError, GroupConflictError, GrouplensError, StoreError, UsageError
 from ..importers import ParsedConversation, ParseOptions
 from ..importers.base import LineAccount
@@ -32,6 +33,7 @@ from ..importers.other.roster import platform_of_ids
 from ..importers.textutil import INVISIBLE_PATTERN, clean_array
 from .ids import content_ids, group_id_for, hash_strings, same_native_id
 from .quotes import resolve_quotes
+from .store import MARKER as STORE_MARKER
 from .store import GroupInfo, Store, Transaction, open_store
 
 Progress = Callable[[str, dict[str, Any]], None]  # (event, details): "start", "file", "done"
@@ -92,11 +94,10 @@ class ImportReport:
                 "files": [asdict(f) for f in self.files]}
 
 
-def make_options(tz: str = "Asia/Shanghai", day: date | str | None = None) -> ParseOptions:
-    try:
-        zone = ZoneInfo(tz)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise UsageError(f"unknown time zone {tz!r}; use an IANA name such as Asia/Shanghai") from None
+def make_options(tz: ZoneInfo | None = None, day: date | str | None = None) -> ParseOptions:
+    """What parsing needs from the command line: the zone of local times (default ``config.DEFAULT_TZ``)
+    and the date for layouts whose times carry none."""
+    zone = zone_or_default(tz)
     if isinstance(day, str):
         try:
             day = date.fromisoformat(day)
@@ -166,7 +167,7 @@ def _walk(folder: Path, root: Path, seen: set[tuple[int, int]]) -> Iterator[tupl
                 yield child, False, "symbolic link out of the folder"
                 continue
         if child.is_dir():
-            if importers.is_export_dir(child):
+            if importers.is_export_dir(child) or (child / STORE_MARKER).exists():  # a store is skipped whole
                 if _identity(child) not in seen:
                     seen.add(_identity(child))
                     yield child, False, None
@@ -205,7 +206,7 @@ def _size(path: Path) -> int:
 
 
 def import_paths(store: Store | str | Path | None, paths: Iterable[str | Path], *, fmt: str | None = None,
-                 group: str | None = None, tz: str = "Asia/Shanghai", day: date | str | None = None,
+                 group: str | None = None, tz: ZoneInfo | None = None, day: date | str | None = None,
                  strict: bool = False, progress: Progress | None = None, debug: bool = False) -> ImportReport:
     """Import files and folders into the store; the library function behind ``grouplens import``.
 
@@ -215,7 +216,7 @@ def import_paths(store: Store | str | Path | None, paths: Iterable[str | Path], 
         fmt: force one layout (``grouplens formats`` lists them) instead of detecting it.
         group: put everything into this group (name or id; created if new). Required for
             member lists when the store holds several groups.
-        tz: the time zone exports' wall-clock times are read in.
+        tz: the time zone exports' wall-clock times are read in (default ``[time] tz``).
         day: the date for layouts whose times carry none (IRC, chatlog text).
         strict: refuse a file (import nothing from it) when some of its lines look like message
             headers but were not read as ones; otherwise the file is imported and the report
@@ -249,15 +250,46 @@ def import_paths(store: Store | str | Path | None, paths: Iterable[str | Path], 
     return report
 
 
+# What grouplens itself writes beside exports, recognised so that importing the folder skips it.
+_OWN_JSON = {"grouplens-simulation": "the truth file of `grouplens simulate`, not an export",
+             "grouplens-report": "a grouplens report, not an export"}
+
+
+def written_by_grouplens(path: Path) -> str | None:
+    """Why ``path`` is no export, when grouplens wrote it: a store, settings, a simulation's
+    truth file or a report; else None."""
+    if path.is_dir():
+        return "a grouplens store, not an export" if (path / STORE_MARKER).exists() else None
+    if path.name in ("grouplens.toml", STORE_MARKER):
+        return "grouplens settings, not an export" if path.name == "grouplens.toml" else "a grouplens store file"
+    try:
+        with path.open("rb") as f:
+            head = f.read(4096)
+    except OSError:
+        return None
+    text = head.decode("utf-8", errors="ignore").lstrip("\ufeff \r\n\t")
+    if text.startswith("{"):
+        for marker, why in _OWN_JSON.items():
+            if f'"format": "{marker}"' in text[:200]:
+                return why
+    if text.startswith("<!DOCTYPE html>") and '<meta name="generator" content="grouplens">' in text:
+        return "a grouplens report page, not an export"
+    return None
+
+
 def _import_one(tx: Transaction, path: Path, named: bool, forced, group: str | None,
                 options: ParseOptions, debug: bool, notify: Progress, strict: bool = False) -> FileResult:
     result = FileResult(path=str(path), status="error")
     try:
         if not path.exists():
             raise FormatError("no such file or folder", path=path)
-        special = _not_regular(path)
+        special = _not_regular(path)  # before anything opens it: a FIFO would block
         if special:
             result.status, result.error = "skipped", special
+            return result
+        written = written_by_grouplens(path)
+        if written:
+            result.status, result.error = "skipped", written
             return result
         if not named and not path.is_dir():
             sample = importers.take_sample(path)
@@ -352,6 +384,7 @@ def _stage_conversations(tx: Transaction, conversations: list[ParsedConversation
                              "group) or export the one conversation you mean", path=source)
     for conv in conversations:
         info = _resolve_group(tx, conv, group)
+        info.is_group = bool(info.is_group) or conv.is_group  # a group once any export says so
         # The export's own messages count as history too: a sender it names without an id in one
         # message and with one in another is one member, now and when the file is imported again.
         history = pa.concat_tables([tx.group_history(info.group_id, [S.SENDER_ID, S.SENDER_NAME]),
@@ -387,10 +420,12 @@ def _stage_conversations(tx: Transaction, conversations: list[ParsedConversation
 def _import_member_list(tx: Transaction, path: Path, imp, group: str | None, options: ParseOptions,
                         result: FileResult) -> None:
     roster = imp.parse_roster(path, options)
+    group = group or imp.group_named(path)
     if group is None:
         known = list(tx.groups) or tx.store.group_ids()
         if len(known) != 1:
-            raise UsageError("a member list needs --group NAME to say which group it lists", path=path)
+            raise UsageError("a member list needs --group NAME (or a group column) to say which group it lists",
+                             path=path)
         group = known[0]
     ids = roster.column(S.MEMBER_ID).to_pylist()
     conv = ParsedConversation(platform=platform_of_ids(ids), name=group, messages=pa.table({}))
@@ -493,7 +528,11 @@ def adopt_known_ids(parsed: pa.Table, history: pa.Table) -> pa.Table:
     unique = {S.name_based_id(n): next(iter(ids)) for n, ids in ids_by_name.items() if len(ids) == 1}
     if not unique:
         return parsed
-    mapped = [unique.get(v, v) if v else v for v in sender.to_pylist()]
+    # A sender keyed by one name but shown with another (an export's "我" for its own account,
+    # shown with the account's name) is matched on the name shown too.
+    names = parsed.column(S.SENDER_NAME).to_pylist()
+    mapped = [unique.get(v, unique.get(S.name_based_id(n), v) if n else v) if v and v.startswith(S.NAME_ID_PREFIX)
+              else v for v, n in zip(sender.to_pylist(), names)]
     return parsed.set_column(parsed.schema.get_field_index(S.SENDER_ID), S.SENDER_ID, pa.array(mapped, pa.string()))
 
 

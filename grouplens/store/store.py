@@ -50,6 +50,7 @@ import pyarrow.parquet as pq
 from filelock import FileLock, Timeout
 
 from .. import schema as S
+from ..config import zone_or_default
 from ..errors import (
     DiskFullError,
     GroupNotFoundError,
@@ -185,6 +186,7 @@ class GroupInfo:
     platform: str
     native_id: str | None = None
     names: list[str] = field(default_factory=list)
+    is_group: bool | None = None  # what the export says: a group chat, or a private one
 
 
 def open_store(path: str | Path | None = None, *, create: bool = False) -> Store:
@@ -241,22 +243,33 @@ class Store:
         return self.path / table / _partition(group_id)
 
     # --- groups ----------------------------------------------------------------------------
-    def groups(self) -> pd.DataFrame:
-        """One row per group (schema.GROUPS_SCHEMA), largest first."""
+    def groups(self, private: bool = True) -> pd.DataFrame:
+        """One row per group (schema.GROUPS_SCHEMA), largest first; without the private
+        (one-to-one) chats exports held when ``private`` is false."""
         table = self.groups_table()
         df = table.to_pandas()
+        if not private:
+            df = df[df[S.IS_GROUP].astype(object).ne(False)]
         return df.sort_values([S.MESSAGE_COUNT, S.GROUP_ID], ascending=[False, True]).reset_index(drop=True)
 
     def groups_table(self) -> pa.Table:
         path = self.path / GROUPS_FILE
-        if not path.exists():
+        try:
+            stat = path.stat()
+        except FileNotFoundError:
             folders = self.partition_ids("messages") | self.partition_ids("rosters")
             if folders:
                 raise StoreDamagedError(f"{GROUPS_FILE} is missing but the store holds {len(folders)} group "
                                         "folder(s); it is derived from the messages: run 'grouplens verify "
-                                        "--repair' to rebuild it", path=path)
+                                        "--repair' to rebuild it", path=path) from None
             return S.GROUPS_SCHEMA.empty_table()
-        return self.read_file(path, S.GROUPS_SCHEMA)
+        # Read again only when the file was replaced (a commit renames a new one into place):
+        # reports look groups up several times per group.
+        key = (stat.st_ino, stat.st_mtime_ns, stat.st_size)
+        cached = getattr(self, "_groups_cache", None)
+        if cached is None or cached[0] != key:
+            self._groups_cache = (key, self.read_file(path, S.GROUPS_SCHEMA))
+        return self._groups_cache[1]
 
     def partition_ids(self, table: str) -> set[str]:
         """The group ids that have a folder in ``table`` (messages, rosters, members, tokens)."""
@@ -373,14 +386,14 @@ class Store:
 
     def messages(self, group: str | None = None, since: date | datetime | str | None = None,
                  until: date | datetime | str | None = None, columns: list[str] | None = None,
-                 tz: str | ZoneInfo = "Asia/Shanghai") -> pd.DataFrame:
+                 tz: ZoneInfo | None = None) -> pd.DataFrame:
         """A group's messages as a pandas DataFrame in schema.MESSAGE_COLUMNS order.
 
         Args:
             group: the group's name or id; may be left out when the store holds one group.
             since, until: dates (inclusive, read in ``tz``) or aware datetimes bounding ``ts``.
             columns: a subset of the schema's columns.
-            tz: the time zone days are read in (ts itself stays UTC).
+            tz: the time zone days are read in (ts itself stays UTC); default ``[time] tz``.
         """
         group_id = self.resolve_group(group)
         start, end = day_bounds(since, until, tz)
@@ -709,8 +722,8 @@ class Transaction:
         record = {"import_id": self.import_id, "kind": self.kind, "status": "committing", "steps": steps,
                   "finished": datetime.now(UTC).isoformat(), **summary}
         if self.groups:  # what the groups table would need to be rebuilt without it
-            record["groups"] = {gid: {"name": i.name, "platform": i.platform, "native_id": i.native_id}
-                                for gid, i in self.groups.items()}
+            record["groups"] = {gid: {"name": i.name, "platform": i.platform, "native_id": i.native_id,
+                                      "is_group": i.is_group} for gid, i in self.groups.items()}
         journal = self._journal_path()
         private_dir(journal.parent, self.store.path)
         with _commit_section():  # a Ctrl-C handler lets this section finish (see committing())
@@ -762,6 +775,7 @@ def group_row(gid: str, old: dict[str, Any], info: GroupInfo | None, msgs: pa.Ta
                                 *[n for n in pc.unique(msgs.column(S.GROUP_NAME)).to_pylist() if n]]))
     ts = msgs.column(S.TS)
     senders = pc.drop_null(msgs.column(S.SENDER_ID))
+    said = info.is_group if info else None
     return {
         S.GROUP_ID: gid,
         S.GROUP_NAME: old.get(S.GROUP_NAME) or (info.name if info else None) or (names[0] if names else gid),
@@ -771,6 +785,8 @@ def group_row(gid: str, old: dict[str, Any], info: GroupInfo | None, msgs: pa.Ta
         S.MEMBER_COUNT: members.num_rows,
         S.FIRST_TS: pc.min(ts).as_py() if msgs.num_rows else None,
         S.LAST_TS: pc.max(ts).as_py() if msgs.num_rows else None,
+        # a group once any export says so (a private chat is only ever two people)
+        S.IS_GROUP: True if True in (old.get(S.IS_GROUP), said) else (said if said is not None else old.get(S.IS_GROUP)),
     }
 
 
@@ -837,9 +853,10 @@ def _types_mapper(t: pa.DataType):
 
 
 def day_bounds(since: date | datetime | str | None, until: date | datetime | str | None,
-               tz: str | ZoneInfo = "Asia/Shanghai") -> tuple[datetime | None, datetime | None]:
-    """UTC bounds [start, end) for inclusive --since/--until days read in ``tz``."""
-    zone = tz if isinstance(tz, ZoneInfo) else ZoneInfo(tz)
+               tz: ZoneInfo | None = None) -> tuple[datetime | None, datetime | None]:
+    """UTC bounds [start, end) for inclusive --since/--until days read in ``tz`` (default: the
+    configured zone)."""
+    zone = zone_or_default(tz)
 
     def parse(v: date | datetime | str) -> datetime | date:
         if isinstance(v, str):

@@ -441,7 +441,9 @@ class _Checker:
             try:
                 record = json.loads(journal.read_text("utf-8"))
                 for gid, g in (record.get("groups") or {}).items():
-                    infos.setdefault(gid, GroupInfo(gid, g.get("name"), g.get("platform"), g.get("native_id")))
+                    info = infos.setdefault(gid, GroupInfo(gid, g.get("name"), g.get("platform"), g.get("native_id")))
+                    if g.get("is_group") is not None:  # a group once any import said so
+                        info.is_group = bool(info.is_group) or g["is_group"]
             except (OSError, ValueError, AttributeError, TypeError):
                 continue
         for gid in set(self.readable["messages"]) | set(self.readable["rosters"]):

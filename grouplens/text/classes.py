@@ -28,6 +28,7 @@ import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
@@ -394,13 +395,15 @@ def class_rules(config: Config | None = None) -> dict[str, ClassRule]:
     return rules
 
 
-def classify_messages(messages: pd.DataFrame, config: Config | None = None) -> pd.DataFrame:
+def classify_messages(messages: pd.DataFrame, config: Config | None = None, *,
+                      tz: ZoneInfo | None = None) -> pd.DataFrame:
     """One boolean column per enabled class (``CLASS_NAMES`` order, then configured classes),
     index-aligned with ``messages``. A message may be in several classes or none.
 
     Needs ``schema.TEXT``; uses ``schema.KIND`` when present (else every row is a text
     message). ``operator_template`` also needs ``schema.TS`` (and uses ``schema.GROUP_ID`` so
-    that templates are found per group); see ``find_templates``.
+    that templates are found per group); see ``find_templates`` (``tz``: the zone of its days
+    and hours, by default ``[time] tz``).
     """
     config = config or Config()
     if schema.TEXT not in messages:
@@ -411,7 +414,7 @@ def classify_messages(messages: pd.DataFrame, config: Config | None = None) -> p
     for name, rule in class_rules(config).items():
         hit = rule.match(texts, kinds)
         if name == OPERATOR_TEMPLATE:
-            hit |= find_templates(messages, config).notna() & kinds.isin(rule.kinds)
+            hit |= find_templates(messages, config, tz=tz).notna() & kinds.isin(rule.kinds)
         out[name] = hit.astype(bool)
     return out
 
@@ -455,7 +458,8 @@ def template_key(texts: pd.Series) -> pd.Series:
     return t.str.replace(_NOT_WORD_CHAR, "", regex=True)
 
 
-def find_templates(messages: pd.DataFrame, config: Config | None = None) -> pd.Series:
+def find_templates(messages: pd.DataFrame, config: Config | None = None, *,
+                   tz: ZoneInfo | None = None) -> pd.Series:
     """For each message, the id of the recurring script it is a post of, else <NA> (a Series
     named ``TEMPLATE_ID``, index-aligned with ``messages``).
 
@@ -463,9 +467,11 @@ def find_templates(messages: pd.DataFrame, config: Config | None = None) -> pd.S
     (``template_key``), that are identical after normalising or near-identical (estimated
     Jaccard similarity of character 3-grams at least ``similarity``, by MinHash with LSH),
     posted in one group on at least ``min_days`` local days; with ``max_hour_spread`` set,
-    also at similar times of day. Ids are 0, 1, ... in order of each script's first post.
+    also at similar times of day. Days and hours are those of ``tz`` (by default ``[time] tz``).
+    Ids are 0, 1, ... in order of each script's first post.
     """
     cfg = (config or Config()).templates
+    zone = tz or (config or Config()).time.zone
     for column in (schema.TEXT, schema.TS):
         if column not in messages:
             raise UsageError(f"finding operator templates needs a {column!r} column")
@@ -500,7 +506,7 @@ def find_templates(messages: pd.DataFrame, config: Config | None = None) -> pd.S
     ts = pd.to_datetime(rows[schema.TS])
     if ts.dt.tz is None:
         ts = ts.dt.tz_localize("UTC")
-    local = ts.dt.tz_convert(cfg.tz)
+    local = ts.dt.tz_convert(zone)
     days = local.dt.normalize().groupby(cluster).nunique()
     recurring = days[days >= cfg.min_days].index
     if cfg.max_hour_spread is not None and len(recurring):
