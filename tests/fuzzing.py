@@ -22,6 +22,7 @@ import random
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pyarrow as pa
 from hypothesis import strategies as st
@@ -31,7 +32,7 @@ from grouplens.errors import GrouplensError
 from grouplens.store.ingest import make_options
 
 SAMPLES = Path(__file__).resolve().parent.parent / "sample_logs"
-OPTIONS = make_options("Asia/Shanghai", "2024-03-05")
+OPTIONS = make_options(ZoneInfo("Asia/Shanghai"), "2024-03-05")
 
 _tricky = st.sampled_from(["\u202e", "\u202d", "\u200b", "\ufeff", "\x00", "\x1b[2J", "\r", "\t", "\u2028",
                            "\x07", "😀", "👨\u200d👩\u200d👧", "@", "(", ")", "【", "】", ":", "：", "'", '"', "\\",

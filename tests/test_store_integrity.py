@@ -306,12 +306,13 @@ def test_every_file_grouplens_writes_is_private_to_its_owner(tmp_path: Path, sto
 
 def test_an_unexpected_error_shows_no_message_text_or_ids_unless_debug(two_weeks: Path,
                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
-    import grouplens.cli.data_commands as data_commands
+    import importlib
+    cli_app = importlib.import_module("grouplens.cli.app")  # (grouplens.cli.app is also the Typer app)
 
     def broken(*args, **kwargs):
         raise ValueError("张三 said 13812345678 to wxid_abc123")
 
-    monkeypatch.setattr(data_commands, "open_store", broken)
+    monkeypatch.setattr(cli_app, "open_store", broken)
     result = runner.invoke(app, ["groups", "--store", str(two_weeks)])
     assert result.exit_code == 2
     line = one_line_error(result)

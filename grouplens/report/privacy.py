@@ -189,7 +189,11 @@ def _group_privacy(group: dict[str, Any] | None, directory: dict[str, Person], l
                                                         else _MASKS.get(lang, _MASKS["en"])["id"])
         out["id"] = hidden
     if pseudonymize and isinstance(name, str):
-        out["name"] = alias(contact.key, lang) if contact is not None else fix_text(name)
+        private = group.get("private") is True or group.get("is_group") is False  # when the report says so
+        if contact is not None:
+            out["name"] = alias(contact.key, lang)
+        else:
+            out["name"] = private_alias(gid, lang) if private else fix_text(name)
     return out
 
 
