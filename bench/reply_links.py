@@ -21,6 +21,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
@@ -114,10 +115,10 @@ def load_split(split_dir: Path, store_dir: Path) -> dict[str, pd.DataFrame]:
 
     frames = {}
     for stem, log, _ in samples(split_dir):
-        report = import_paths(store_dir, [log], fmt="irc", group=stem, tz="UTC")
+        report = import_paths(store_dir, [log], fmt="irc", group=stem, tz=ZoneInfo("UTC"))
         if not report.ok:
             raise SystemExit(f"import failed: {report.failed[0].error}")
-        frames[stem] = open_store(store_dir).messages(group=stem, tz="UTC")
+        frames[stem] = open_store(store_dir).messages(group=stem, tz=ZoneInfo("UTC"))
     return frames
 
 

@@ -145,6 +145,7 @@ FIRST_TS = "first_ts"
 LAST_TS = "last_ts"
 MEMBER_COUNT = "member_count"
 SENDER_COUNT = "sender_count"
+IS_GROUP = "is_group"  # false for a private (one-to-one) chat; null when no export said
 
 GROUPS_SCHEMA = pa.schema([
     pa.field(GROUP_ID, pa.string(), nullable=False),
@@ -157,6 +158,7 @@ GROUPS_SCHEMA = pa.schema([
     pa.field(MEMBER_COUNT, pa.int64()),
     pa.field(FIRST_TS, TS_TYPE),
     pa.field(LAST_TS, TS_TYPE),
+    pa.field(IS_GROUP, pa.bool_()),
 ])
 
 NAME_ID_PREFIX = "name:"  # sender_id for members an export names but gives no id for
@@ -171,3 +173,7 @@ TOKENS = "tokens"  # the message's words (list of strings), see grouplens.tokens
 REPLY_SOURCE = "reply_source"  # "explicit" (the export says so), "inferred" (the reply model), or null
 REPLY_SCORE = "reply_score"  # how sure the link is: 1.0 for explicit links, the model's probability else
 REPLY_SOURCES: tuple[str, ...] = ("explicit", "inferred")
+ANSWERED_BY = "answered_by"  # a question's answer: the msg_id of the first message that answers it (analysis.answers)
+ANSWER_SCORE = "answer_score"  # how sure that answer is (1.0 for an explicit quote)
+ASKS = "asks"  # the message asks something, read in context (analysis.asking): a question-class line that is no banter
+ASK_SCORE = "ask_score"  # the context model's probability that a question-class line asks (NaN for other lines)

@@ -53,9 +53,15 @@ def test_groups_json_lists_what_the_library_returns(imported: Path) -> None:
     result = run("groups", "--store", imported, "--format", "json")
     assert result.exit_code == 0
     rows = json.loads(result.stdout)
-    expected = open_store(imported).groups()
+    expected = open_store(imported).groups(private=False)
     assert [r[S.GROUP_ID] for r in rows] == expected[S.GROUP_ID].tolist()
-    assert [r[S.MESSAGE_COUNT] for r in rows] == [20, 7, 2]
+    assert [r[S.MESSAGE_COUNT] for r in rows] == [20, 7]  # the private chat with 老王 is no group
+
+
+def test_groups_lists_private_chats_when_asked(imported: Path) -> None:
+    rows = json.loads(run("groups", "--store", imported, "--format", "json", "--private").stdout)
+    assert [(r[S.GROUP_NAME], r[S.MESSAGE_COUNT], r[S.IS_GROUP]) for r in rows] == [
+        ("周末羽毛球交流群", 20, True), ("TRPG 跑团群", 7, True), ("老王", 2, False)]
 
 
 def test_messages_jsonl_equals_the_library_result(imported: Path) -> None:
@@ -108,7 +114,7 @@ def test_formats_lists_every_layout() -> None:
 def test_store_from_environment(imported: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("GROUPLENS_STORE", str(imported))
     result = run("groups", "--format", "json")
-    assert result.exit_code == 0 and len(json.loads(result.stdout)) == 3
+    assert result.exit_code == 0 and len(json.loads(result.stdout)) == 2
 
 
 def test_chat_text_with_markup_is_printed_literally(store_path: Path, tmp_path: Path) -> None:

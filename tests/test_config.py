@@ -11,7 +11,7 @@ from grouplens.config import ClassConfig, Config, TextConfig, load_config
 from grouplens.errors import UsageError
 
 ROOT = Path(__file__).resolve().parent.parent
-EXAMPLE = ROOT / "grouplens.example.toml"
+EXAMPLE = ROOT / "grouplens" / "data" / "grouplens.example.toml"  # shipped in the package
 
 
 def write(tmp_path: Path, body: str, name: str = "grouplens.toml") -> Path:
@@ -126,7 +126,7 @@ def test_an_unknown_key_in_a_class_table_is_rejected(tmp_path):
 
 def test_an_unknown_section_is_rejected_so_a_typo_cannot_switch_a_rule_off(tmp_path):
     path = write(tmp_path, "[clases.ad]\nkeywords = ['x']\n")
-    with pytest.raises(UsageError, match=r"unknown section \[clases\]; known sections: \[text\]"):
+    with pytest.raises(UsageError, match=r"unknown section \[clases\]; known sections: \[time\], \[text\]"):
         load_config(path)
 
 
@@ -175,8 +175,15 @@ def test_values_out_of_range_are_rejected(tmp_path):
     path = write(tmp_path, "[templates]\nmin_days = 1\n")
     with pytest.raises(UsageError, match=r"\[templates\] min_days: must be at least 2"):
         load_config(path)
-    path = write(tmp_path, "[templates]\ntz = \"Mars/Olympus\"\n")
-    with pytest.raises(UsageError, match="unknown timezone"):
+    path = write(tmp_path, "[time]\ntz = \"Mars/Olympus\"\n")
+    with pytest.raises(UsageError, match=r"\[time\] tz: unknown time zone 'Mars/Olympus'; use an IANA name"):
+        load_config(path)
+
+
+def test_the_time_zone_has_one_setting_and_the_old_templates_key_says_where_it_went(tmp_path):
+    assert load_config(write(tmp_path, '[time]\ntz = "Europe/Berlin"\n')).time.zone.key == "Europe/Berlin"
+    path = write(tmp_path, '[templates]\ntz = "Asia/Shanghai"\n')
+    with pytest.raises(UsageError, match=r"\[templates\] tz has moved: write it as \[time\] tz"):
         load_config(path)
 
 

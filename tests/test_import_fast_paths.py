@@ -150,13 +150,16 @@ def test_files_parsed_ahead_give_the_store_and_report_files_parsed_one_by_one(tm
     for k in range(4):
         write(folder / f"{k}-export.txt", mixed_export(60, seed=k), "\r\n")
     (folder / "2-broken.txt").write_text("2021-13-40 8:00:00 阿杰(123456)\n你好\n", encoding="utf-8")
-    (folder / "9-members.csv").write_text("QQ号,群名片\n123456789,阿杰\n", encoding="utf-8")
-    ahead = import_paths(tmp_path / "ahead", [folder], group="甲群")
+    (folder / "9-members.csv").write_text("QQ号,群名片,群名称\n123456789,阿杰,甲群\n", encoding="utf-8")
+    ahead = import_paths(tmp_path / "ahead", [folder])
     monkeypatch.setattr(ingest, "READ_AHEAD_BYTES", -1)  # nothing goes ahead
-    alone = import_paths(tmp_path / "alone", [folder], group="甲群")
+    alone = import_paths(tmp_path / "alone", [folder])
     summary = [(f.path, f.status, f.parsed, f.added, f.error, f.lines) for f in alone.files]
     assert [(f.path, f.status, f.parsed, f.added, f.error, f.lines) for f in ahead.files] == summary
     assert [f.status for f in alone.files].count("error") == 1
     a, b = open_store(tmp_path / "ahead"), open_store(tmp_path / "alone")
-    assert a.messages().drop(columns=["import_id"]).equals(b.messages().drop(columns=["import_id"]))
-    assert a.members().equals(b.members())
+    assert a.group_ids() == b.group_ids() and len(a.group_ids()) == 2
+    for gid in a.group_ids():
+        assert a.messages(group=gid).drop(columns=["import_id"]).equals(
+            b.messages(group=gid).drop(columns=["import_id"]))
+        assert a.members(group=gid).equals(b.members(group=gid))

@@ -146,3 +146,25 @@ def test_a_phone_screenshot_is_taken_at_the_phone_width(page, tmp_path):
     png = shot.read_bytes()
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
     assert int.from_bytes(png[16:20], "big") == PHONE_WIDTH  # IHDR width
+
+
+def test_on_a_phone_every_chart_label_is_at_least_11_px(page, tmp_path):
+    """Chart text is sized in the SVG's own units and scaled with the chart: measured in the
+    browser, the smallest label of every chart at 390 px is still 11 px or more."""
+    frame = (f'<iframe id="phone" style="width:{PHONE_WIDTH}px;height:1500px;border:0" '
+             f'srcdoc="{html.escape(page, quote=True)}"></iframe>')
+    measure = """<pre id="measure"></pre><script>
+addEventListener("load", () => {
+  const doc = document.getElementById("phone").contentDocument;
+  const sizes = [...doc.querySelectorAll("svg")].map(svg => {
+    const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+    const texts = [...svg.querySelectorAll("text")].map(t => parseFloat(t.getAttribute("font-size")) * scale);
+    return Math.min(...texts);
+  });
+  document.getElementById("measure").textContent = JSON.stringify(sizes);
+});
+</script>"""
+    dom = dump_dom(write(tmp_path, "phone.html", f"<!DOCTYPE html><html><body style='margin:0'>{frame}{measure}"
+                                                  "</body></html>"), tmp_path)
+    sizes = json.loads(html.unescape(re.search(r'<pre id="measure">(.*?)</pre>', dom, re.DOTALL).group(1)))
+    assert len(sizes) == 5 and min(sizes) >= 11, sizes

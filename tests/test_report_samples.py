@@ -47,6 +47,8 @@ def test_every_kind_renders_in_every_format_and_hides_ids(store):
     for gid in biggest:
         ids = [m for m in store.members(gid)[S.MEMBER_ID] if len(m) >= 6 and not m.startswith(S.NAME_ID_PREFIX)]
         for kind in KINDS:
+            if kind == "groups" and gid != biggest[0]:
+                continue  # the overview is the same for every group: built once
             report = build_report(store, kind, None if kind == "groups" else gid, lang="en").to_dict()
             dump = json.dumps(report, ensure_ascii=False)
             assert not [m for m in ids if f'"{m}"' in dump], (gid, kind)

@@ -47,6 +47,8 @@ def test_roles_csv_has_a_row_per_member(debate_store: Path) -> None:
 def test_roles_table_shows_names_and_roles(debate_store: Path) -> None:
     result = run("roles", "--store", debate_store)
     assert result.exit_code == 0, result.output
+    assert NAMES[CRITIC] in result.stdout and "批判者" in result.stdout  # roles in the report language
+    result = run("roles", "--store", debate_store, "--lang", "en")
     assert NAMES[CRITIC] in result.stdout and "critic" in result.stdout
 
 
@@ -55,7 +57,7 @@ def test_explain_tells_why(debate_store: Path) -> None:
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
     assert lines[0] == f"{NAMES[CRITIC]} ({CRITIC}): critic"
-    assert lines[1].startswith("Critic: made 9 objections")
+    assert lines[1].startswith("Critic: disputed others' points 9 times")
     as_json = json.loads(run("roles", "--store", debate_store, "--explain", CRITIC, "--format", "json").stdout)
     assert as_json["member_id"] == CRITIC and as_json["explanation"][0].startswith(NAMES[CRITIC])
 

@@ -283,8 +283,9 @@ def test_the_txt_has_the_classic_qq_layout(group: SimulatedGroup, written: dict[
 
 def test_the_member_list_holds_the_members_still_in_the_group(group: SimulatedGroup, written: dict[str, Path]) -> None:
     raw = written["members"].read_bytes()
-    assert raw.startswith(b"\xef\xbb\xbf") and raw.decode("utf-8-sig").split("\r\n")[0] == "QQ号,群名片,入群时间,身份"
+    assert raw.startswith(b"\xef\xbb\xbf") and raw.decode("utf-8-sig").split("\r\n")[0] == "QQ号,群名片,入群时间,身份,群名"
     assert detect(written["members"]).name == "member-list"
+    assert get("member-list").group_named(written["members"]) == group.name  # import needs no --group
     roster = get("member-list").parse_roster(written["members"], ParseOptions()).to_pylist()
     current = {m.member_id: m for m in group.members if m.left_s is None}
     assert len(roster) == len(current) < len(group.members)

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from .. import schema as S
-from ..config import Config, load_config
+from ..config import Config, load_config, zone_or_default
 from ..store.store import Store, day_bounds
 from ..text.classes import classify_messages
 from ..text.keywords import keywords
@@ -48,17 +48,19 @@ class GroupData:
 
 
 def load_group(store: Store, group: str | None = None, since: date | datetime | str | None = None,
-               until: date | datetime | str | None = None, *, tz: str | ZoneInfo = "Asia/Shanghai",
+               until: date | datetime | str | None = None, *, tz: ZoneInfo | None = None,
                config: Config | None = None) -> GroupData:
-    """Read a group's messages for a period (inclusive days in ``tz``) and its members."""
-    zone = tz if isinstance(tz, ZoneInfo) else ZoneInfo(tz)
+    """Read a group's messages for a period (inclusive days in ``tz``, default ``[time] tz``)
+    and its members."""
+    config = config or load_config()
+    zone = zone_or_default(tz, config)
     group_id = store.resolve_group(group)
     row = store.groups().set_index(S.GROUP_ID).loc[group_id]
     start, end = day_bounds(since, until, zone)
     messages = store.message_table(group_id, None, start, end).to_pandas(types_mapper=_strings)
     return GroupData(store=store, group_id=group_id, group_name=row[S.GROUP_NAME], platform=row[S.PLATFORM],
                      messages=messages.reset_index(drop=True), members=store.members(group_id),
-                     start=start, end=end, tz=zone, config=config or load_config())
+                     start=start, end=end, tz=zone, config=config)
 
 
 def with_tokens(data: GroupData) -> GroupData:
@@ -72,7 +74,7 @@ def with_tokens(data: GroupData) -> GroupData:
 def with_classes(data: GroupData) -> GroupData:
     """Add one boolean column per message class (question, objection, ad, …)."""
     if not data.class_names:
-        classes = classify_messages(data.messages, data.config)
+        classes = classify_messages(data.messages, data.config, tz=data.tz)
         data.class_names = list(classes.columns)
         for name in data.class_names:
             data.messages[name] = classes[name]
@@ -112,7 +114,7 @@ def drop_stale_inferred_links(messages: pd.DataFrame, max_gap: pd.Timedelta = MA
 
 def messages_with_replies(store: Store, group: str | None = None, since: date | datetime | str | None = None,
                           until: date | datetime | str | None = None, *,
-                          tz: str | ZoneInfo = "Asia/Shanghai") -> pd.DataFrame:
+                          tz: ZoneInfo | None = None) -> pd.DataFrame:
     """A group's messages (the store's columns) with every reply link resolved: the export's own
     quotes kept, the others inferred by the reply model, with ``reply_source`` and ``reply_score``."""
     from ..replies.links import infer_reply_links
@@ -121,7 +123,7 @@ def messages_with_replies(store: Store, group: str | None = None, since: date | 
 
 def group_keywords(store: Store, group: str | None = None, since: date | datetime | str | None = None,
                    until: date | datetime | str | None = None, *, by: str | None = "group", top: int = 10,
-                   method: str = "tfidf", tz: str = "Asia/Shanghai", config: Config | None = None) -> pd.DataFrame:
+                   method: str = "tfidf", tz: ZoneInfo | None = None, config: Config | None = None) -> pd.DataFrame:
     """A group's keywords for a period, per week, per member or for the whole period.
 
     Rows: the unit (``period`` for weeks, ``sender_id`` and ``name`` for members), then term,
@@ -130,7 +132,7 @@ def group_keywords(store: Store, group: str | None = None, since: date | datetim
     data = with_tokens(load_group(store, group, since, until, tz=tz, config=config))
     speech = data.speech
     unit = None if by in (None, "group") else by
-    result = keywords(speech, speech[S.TOKENS], by=unit, top=top, method=method, tz=str(data.tz))
+    result = keywords(speech, speech[S.TOKENS], by=unit, top=top, method=method, tz=data.tz)
     if unit == "member" and not result.empty:
         names = data.members.set_index(S.MEMBER_ID)[S.NAME]
         result.insert(result.columns.get_loc(S.SENDER_ID) + 1, S.NAME, result[S.SENDER_ID].map(names))

@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import sys
 from enum import Enum
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from .. import schema as S
 from ..analysis.group import group_keywords
-from ..config import load_config
-from ..store.store import open_store
-from . import output
-from .app import ConfigOpt, GroupOpt, SinceOpt, StoreOpt, TzOpt, UntilOpt, app, errors_to_exit, stdout
-from .data_commands import TableOrJson
+from ..text import keywords as K
+from .app import PEOPLE, ConfigOpt, GroupOpt, SinceOpt, StoreOpt, TzOpt, UntilOpt, app, edge, errors_to_exit
+from .output import Col, OutputOptions, emit, output_options
 
 
 class KeywordUnit(str, Enum):
@@ -28,21 +25,23 @@ class KeywordMethod(str, Enum):
     textrank = "textrank"
 
 
-@app.command("keywords")
+@app.command("keywords", rich_help_panel=PEOPLE)
 @errors_to_exit
+@output_options("table", "json", "csv")
 def keywords_command(
     group: GroupOpt = None,
     since: SinceOpt = None,
     until: UntilOpt = None,
-    by: Annotated[KeywordUnit, typer.Option("--by", help="Keywords of the whole period, of each ISO week, "
+    by: Annotated[KeywordUnit, typer.Option("--by", metavar="UNIT", help="Keywords of the whole period, of each ISO week, "
                                             "or of each member.")] = KeywordUnit.group,
-    method: Annotated[KeywordMethod, typer.Option("--method", help="TF-IDF (what sets a week or member apart) "
+    method: Annotated[KeywordMethod, typer.Option("--method", metavar="METHOD", help="TF-IDF (what sets a week or member apart) "
                                                   "or TextRank (what the talk centres on).")] = KeywordMethod.tfidf,
-    top: Annotated[int, typer.Option("--top", min=1, help="Keywords per week or member.")] = 10,
+    top: Annotated[int, typer.Option("--top", min=1, metavar="N", help="Keywords per week or member.")] = 10,
     store: StoreOpt = None,
     config: ConfigOpt = None,
-    fmt: Annotated[TableOrJson, typer.Option("--format", "-f", help="Output format.")] = TableOrJson.table,
-    tz: TzOpt = "Asia/Shanghai",
+    tz: TzOpt = None,
+    *,
+    out: OutputOptions,
 ) -> None:
     """The words a group talked about: per week, per member, or for the whole period.
 
@@ -51,12 +50,10 @@ def keywords_command(
 
     Example: grouplens keywords --group 周末羽毛球交流群 --by week --top 5
     """
-    cfg = load_config(Path(config) if config else None)
-    df = group_keywords(open_store(store), group, since, until, by=by.value, top=top, method=method.value,
-                        tz=tz, config=cfg)
-    if fmt is TableOrJson.json:
-        output.write_json(output.records(df), sys.stdout)
-    elif fmt is TableOrJson.csv:
-        output.write_csv(df, sys.stdout)
-    else:
-        stdout.print(output.rich_table(df, title=f"keywords ({method.value}, by {by.value})"))
+    e = edge(store, config, tz)
+    df = group_keywords(e.store(), group, since, until, by=by.value, top=top, method=method.value, tz=e.tz,
+                        config=e.config)
+    shown = [Col(c, kind="name" if c == S.NAME else "num" if c in (K.SCORE, K.COUNT, K.RANK) else "plain",
+                 show=(lambda v: f"{v:.3f}") if c == K.SCORE else None)
+             for c in df.columns if c not in (S.GROUP_ID, S.SENDER_ID, K.METHOD)]
+    emit(df, out, tz=e.tz, title=f"keywords ({method.value}, by {by.value})", columns=shown)

@@ -1,49 +1,122 @@
-"""The typer app, its global options, shared option types and the error boundary."""
+"""The typer app, its global options, the options commands share, and the error boundary.
+
+Options every command may take (``--store``, ``--config``, ``--tz``) can also come before the
+command (``grouplens --store X import …``); a value after the command wins. They are turned
+into what the library takes in one place, ``edge()``: a ``Config``, a ``ZoneInfo`` (the zone of
+``--tz``, else ``[time] tz``) and the store's path.
+"""
 
 from __future__ import annotations
 
 import functools
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Annotated, Any, TypeVar
+from zoneinfo import ZoneInfo
 
 import typer
 from rich.console import Console
+from typer.core import TyperArgument, TyperOption
 
-from .. import __version__
+from .. import __version__, sigint
+from ..config import DEFAULT_TZ, Config, load_config, parse_zone
 from ..errors import GrouplensError
+from ..store.store import STORE_ENV, Store, open_store
+
+# Typer 0.29 shows a type name (<bool>) beside every flag, its own --help and completion options
+# included; a flag has no value to type, so its help shows none. An argument with a metavar
+# (KIND, PATHS...) is named by it alone.
+_display_type_rich = TyperOption.display_type_rich
+
+
+def _flag_without_type(self: TyperOption, ctx: Any) -> str | None:
+    return None if self.is_flag else _display_type_rich(self, ctx)
+
+
+def _argument_by_its_metavar(self: TyperArgument, ctx: Any) -> str | None:
+    return None if self.metavar else _display_argument_type(self, ctx)
+
+
+_display_argument_type = TyperArgument.display_type_rich
+TyperOption.display_type_rich = _flag_without_type  # type: ignore[method-assign]
+TyperArgument.display_type_rich = _argument_by_its_metavar  # type: ignore[method-assign]
 
 app = typer.Typer(
     name="grouplens",
-    help="Weekly reviews of WeChat and QQ groups from their exported logs.\n\n"
-         "Start with: grouplens import EXPORTS_FOLDER, then grouplens groups.",
     no_args_is_help=True,
-    add_completion=False,
-    rich_markup_mode="rich",
+    add_completion=True,
+    rich_markup_mode="markdown",  # help texts are wrapped to the terminal and [report] stays as written
     pretty_exceptions_enable=False,
 )
 
 stdout = Console(soft_wrap=False)
 stderr = Console(stderr=True)
-_state = {"debug": False}
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+
+@dataclass
+class Globals:
+    """Options given before the command."""
+
+    store: str | None = None
+    config: str | None = None
+    tz: str | None = None
+    debug: bool = False
+
+
+_state = Globals()
+
 # --- options shared by several commands ------------------------------------------------------
 StoreOpt = Annotated[str | None, typer.Option(
-    "--store", help="The store folder (default: $GROUPLENS_STORE, else ./grouplens-store).",
+    "--store", metavar="PATH", help=f"The store folder (default: ${STORE_ENV}, else ./grouplens-store).",
     show_default=False)]
 GroupOpt = Annotated[str | None, typer.Option(
-    "--group", "-g", help="A group's name or id; may be left out when the store holds one group.",
+    "--group", "-g", metavar="NAME", help="A group's name or id; may be left out when the store holds one group.",
     show_default=False)]
-SinceOpt = Annotated[str | None, typer.Option("--since", help="First day to include (YYYY-MM-DD).",
+SinceOpt = Annotated[str | None, typer.Option("--since", metavar="YYYY-MM-DD", help="First day to include.",
                                               show_default=False)]
-UntilOpt = Annotated[str | None, typer.Option("--until", help="Last day to include (YYYY-MM-DD).",
+UntilOpt = Annotated[str | None, typer.Option("--until", metavar="YYYY-MM-DD", help="Last day to include.",
                                               show_default=False)]
-TzOpt = Annotated[str, typer.Option("--tz", help="Time zone for exports' local times and for days.")]
+TzOpt = Annotated[str | None, typer.Option(
+    "--tz", metavar="ZONE", help="Time zone of exports' local times and of days and weeks, an IANA name such as "
+    f"Asia/Shanghai (default: [time] tz of grouplens.toml, else {DEFAULT_TZ}).", show_default=False)]
 ConfigOpt = Annotated[str | None, typer.Option(
-    "--config", help="A grouplens.toml with your stop words, user dictionary, classes and thresholds "
-    "(default: ./grouplens.toml if present).", show_default=False)]
+    "--config", metavar="PATH", help="A grouplens.toml with your stop words, user dictionary, classes and "
+    "thresholds (default: ./grouplens.toml if present; see `grouplens config --example`).", show_default=False)]
+
+
+def flag(*names: str, help: str) -> Any:
+    """A true/false option."""
+    return typer.Option(*names, help=help)
+
+# Command groups in --help.
+DATA, PEOPLE, REPORTS, SETTINGS = "Data in and out", "People and messages", "Reports", "Settings"
+
+
+@dataclass(frozen=True)
+class Edge:
+    """What a command hands the library: the store's path, the settings and the time zone."""
+
+    store_path: str | None
+    config: Config
+    tz: ZoneInfo
+
+    def store(self, *, create: bool = False) -> Store:
+        return open_store(self.store_path, create=create)
+
+
+def edge(store: str | None = None, config: str | None = None, tz: str | None = None) -> Edge:
+    """Resolve the shared options once: the command's own value, else the one given before the
+    command, else ``$GROUPLENS_STORE`` / ``./grouplens.toml`` / ``[time] tz``. A bad time zone
+    or settings file is a UsageError (one line, exit 1)."""
+    config_path = config or _state.config
+    cfg = load_config(Path(config_path) if config_path else None)
+    zone_name = tz or _state.tz
+    zone = parse_zone(zone_name) if zone_name else cfg.time.zone
+    return Edge(store or _state.store, cfg, zone)
 
 
 def _version(value: bool) -> None:
@@ -54,45 +127,86 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _main(
+    store: StoreOpt = None,
+    config: ConfigOpt = None,
+    tz: TzOpt = None,
     version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
                                           help="Show the version and exit.")] = False,
-    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of errors.")] = False,
+    debug: Annotated[bool, flag("--debug", help="Show tracebacks of errors.")] = False,
 ) -> None:
-    _state["debug"] = debug
+    """Weekly reviews of WeChat and QQ groups from their exported logs.
+
+    Start with `grouplens import EXPORTS_FOLDER`, then `grouplens groups` and `grouplens report`.
+    """
+    _state.store, _state.config, _state.tz, _state.debug = store, config, tz, debug
 
 
 def errors_to_exit(fn: F) -> F:
-    """Run a command, turning grouplens errors into one line on stderr and a non-zero exit."""
+    """Run a command, turning grouplens errors into one line on stderr and a non-zero exit.
+
+    No message text or member id reaches the terminal through an error unless --debug: an
+    unexpected error is named by its type and where it happened, not by its message.
+    """
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        sigint.running()
         try:
-            return fn(*args, **kwargs)
+            result = fn(*args, **kwargs)
         except (typer.Exit, typer.Abort):
+            sigint.finished()
             raise
         except GrouplensError as e:
-            if _state["debug"]:
+            sigint.finished()
+            if _state.debug:
                 raise
             stderr.print(f"[red]error:[/red] {_escape(str(e))}", highlight=False, soft_wrap=True)
             raise typer.Exit(1) from None
-        except KeyboardInterrupt:
-            stderr.print("interrupted; nothing was changed", highlight=False)
-            raise typer.Exit(130) from None
+        except KeyboardInterrupt as e:
+            sigint.finished()
+            store_module = sys.modules.get("grouplens.store.store")
+            if getattr(e, "committed", False):
+                stderr.print("interrupted after the commit point: the change is recorded in the store's journal "
+                             "and is finished the next time the store is opened", highlight=False, soft_wrap=True)
+            elif store_module is not None and store_module.commits_done():
+                stderr.print("interrupted after the change was committed: it completed", highlight=False)
+            else:
+                stderr.print("interrupted; nothing was changed", highlight=False)
+            raise typer.Exit(sigint.INTERRUPTED_EXIT) from None
         except BrokenPipeError:
+            sigint.finished()
             raise typer.Exit(0) from None
         except Exception as e:  # a bug: say so in one line, without chat content in a traceback
-            if _state["debug"]:
+            sigint.finished()
+            if _state.debug:
                 raise
-            stderr.print(f"[red]internal error:[/red] {e.__class__.__name__}: {_escape(str(e))[:300]} "
+            stderr.print(f"[red]internal error:[/red] {e.__class__.__name__}{_where(e)} "
                          "(rerun with --debug for details)", highlight=False, soft_wrap=True)
             raise typer.Exit(2) from None
+        if sigint.finished():
+            stderr.print("interrupted after the commit point: the change completed", highlight=False)
+            raise typer.Exit(sigint.INTERRUPTED_EXIT)
+        return result
 
     return wrapper  # type: ignore[return-value]
 
 
+def _where(e: BaseException) -> str:
+    """`` at grouplens/x.py:12``: the innermost grouplens frame of a traceback (no values)."""
+    tb, found = e.__traceback__, ""
+    while tb is not None:
+        name = tb.tb_frame.f_code.co_filename.replace("\\", "/")
+        if "/grouplens/" in name:
+            found = f" at grouplens/{name.rsplit('/grouplens/', 1)[1]}:{tb.tb_lineno}"
+        tb = tb.tb_next
+    return found
+
+
 def _escape(text: str) -> str:
     from rich.markup import escape
-    return escape(text)
+
+    from ..display import terminal_safe
+    return escape(terminal_safe(text))
 
 
 def main() -> None:

@@ -1,35 +1,192 @@
-"""Turning library results (DataFrames, dataclasses) into JSON, JSON Lines, CSV and rich tables.
+"""One way out for every command's result: the output options declared once, and ``emit``.
 
-Nothing here computes anything; every function takes what an analysis returned. Chat text is
-escaped before rich prints it (``[图片]`` would otherwise read as markup).
+``@output_options("table", "json", "csv")`` gives a command ``--format/-f`` (the formats it
+offers), ``--output/-o``, ``--excel`` and ``--csv-formulas``, and hands it one
+``OutputOptions``; the command calls ``emit(result, out, …)`` with whatever the library
+returned (a DataFrame, a ``Report``, a JSON-ready list or dict). ``emit`` picks the writer:
+
+- ``table``: rich, fitted to the terminal (80 columns and up: names and texts give way with an
+  ellipsis, figures stay whole); to a pipe or a file nothing is cut;
+- ``json`` (indented), ``jsonl`` (one object a line); times ISO 8601 with the offset of --tz;
+- ``csv``: UTF-8, with a byte-order mark when written to a file or with ``--excel`` (so Excel
+  on Windows reads Chinese text); a cell starting with ``=``, ``+``, ``-``, ``@``, a tab or a
+  carriage return gets a leading ``'`` so that a spreadsheet shows it instead of running it,
+  unless ``--csv-formulas`` (for machine use);
+- ``md``, ``html``: reports' pages.
+
+Chat text never reaches the terminal raw: escape sequences and control characters are removed
+and rich markup is not parsed (``display.terminal_safe``). JSON keeps every character.
 """
 
 from __future__ import annotations
 
-import csv
+import functools
+import inspect
 import io
 import json
 import math
-from collections.abc import Iterable
-from typing import IO, Any
+import sys
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from enum import Enum
+from pathlib import Path
+from typing import IO, Annotated, Any
 from zoneinfo import ZoneInfo
 
 import pandas as pd
-from rich.markup import escape
+import typer
+from rich import box
+from rich.console import Console, RenderableType
 from rich.table import Table
+from rich.text import Text
 
 from .. import schema as S
+from ..display import SafeCsvWriter, terminal_safe
+from ..errors import UsageError
 from ..records import plain, records
+from ..report import Report, render_html, render_markdown
+from ..report.tables import write_report_csv
+from ..report.terminal import render_terminal, wide_console
+
+FORMAT_HELP = {
+    "table": "a table for the terminal", "json": "JSON", "jsonl": "one JSON object a line",
+    "csv": "CSV (UTF-8; with a BOM for Excel when written to a file or with --excel)",
+    "md": "Markdown", "html": "one self-contained HTML page", "parquet": "a Parquet file",
+}
+BOM = "\ufeff"
 
 
-def write_jsonl(df: pd.DataFrame, out: IO[str], tz: ZoneInfo | None = None) -> None:
-    for rec in records(df, tz):
-        out.write(json.dumps(rec, ensure_ascii=False) + "\n")
+@dataclass(frozen=True)
+class OutputOptions:
+    """How a command's result is written: ``--format``, ``--output``, ``--excel``, ``--csv-formulas``."""
+
+    format: str = "table"
+    path: Path | None = None
+    excel: bool = False
+    keep_formulas: bool = False
 
 
-def write_json(data: Any, out: IO[str]) -> None:
-    out.write(json.dumps(plain(data), ensure_ascii=False, indent=2) + "\n")
+def output_options(*formats: str, default: str = "table", format_help: str | None = None
+                   ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Give a command the output options (sqlite-utils' ``output_options``): the command takes
+    ``out: OutputOptions`` and typer sees ``--format/-f``, ``--output/-o``, ``--excel`` and
+    ``--csv-formulas`` in its place."""
+    choices = Enum("Format", {f: f for f in formats}, type=str)  # type: ignore[misc]
+    described = format_help or ", ".join(f"{f} ({FORMAT_HELP[f]})" if f in ("csv", "md", "html") else f
+                                         for f in formats)
+    added = [
+        inspect.Parameter("fmt", inspect.Parameter.KEYWORD_ONLY, default=choices(default),
+                          annotation=Annotated[choices, typer.Option("--format", "-f", help=f"Output: {described}.",
+                                                                     metavar="FORMAT")]),
+        inspect.Parameter("output", inspect.Parameter.KEYWORD_ONLY, default=None,
+                          annotation=Annotated[Path | None, typer.Option(
+                              "--output", "-o", metavar="FILE", show_default=False, dir_okay=False,
+                              help="Write to this file instead of standard output.")]),
+    ]
+    if "csv" in formats:
+        added += [
+            inspect.Parameter("excel", inspect.Parameter.KEYWORD_ONLY, default=False,
+                              annotation=Annotated[bool, typer.Option(
+                                  "--excel", help="CSV for Excel: with a byte-order mark even on "
+                                  "standard output (a file written with -o always has one).")]),
+            inspect.Parameter("csv_formulas", inspect.Parameter.KEYWORD_ONLY, default=False,
+                              annotation=Annotated[bool, typer.Option(
+                                  "--csv-formulas", help="Keep CSV cells that start with = + - @ "
+                                  "as they are (for machine use). By default they get a leading ' so a spreadsheet "
+                                  "does not run them as formulas.")]),
+        ]
 
+    def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
+        signature = inspect.signature(fn, eval_str=True)
+        params = [p for p in signature.parameters.values() if p.name != "out"]
+
+        @functools.wraps(fn)
+        def wrapper(*args: Any, fmt: Any = default, output: Path | None = None, excel: bool = False,
+                    csv_formulas: bool = False, **kwargs: Any) -> Any:
+            out = OutputOptions(format=str(getattr(fmt, "value", fmt)), path=output, excel=excel,
+                                keep_formulas=csv_formulas)
+            return fn(*args, out=out, **kwargs)
+
+        wrapper.__signature__ = signature.replace(parameters=[*params, *added])  # type: ignore[attr-defined]
+        wrapper.__annotations__ = {p.name: p.annotation for p in [*params, *added]}
+        return wrapper
+
+    return decorate
+
+
+# --- tables of frames ------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Col:
+    """A column of a terminal table: the frame's column ``key``, its heading and how it shows.
+
+    ``kind``: ``plain`` and ``num`` (right-aligned) never wrap; ``name`` and ``text`` give way
+    with an ellipsis in a terminal (a name beyond ``NAME_WIDTH``); ``wrap`` wraps between words;
+    ``time`` is ``MM-DD HH:MM`` and ``date`` ``YYYY-MM-DD`` in the command's time zone.
+    ``show`` turns a value into its text (after ``records.plain``).
+    """
+
+    key: str
+    title: str | None = None
+    kind: str = "plain"
+    show: Callable[[Any], str] | None = None
+
+
+NAME_WIDTH = 14
+
+
+def frame_table(df: pd.DataFrame, columns: Sequence[Col] | None = None, *, title: str | None = None,
+                tz: ZoneInfo | None = None, fit: bool = True) -> Table:
+    """A compact rich table of ``df`` (no borders, one line a row)."""
+    cols = list(columns) if columns else [Col(c, kind="num" if pd.api.types.is_numeric_dtype(df[c]) else "name")
+                                          for c in df.columns]
+    table = Table(title=terminal_safe(title) if title else None, title_justify="left", title_style="bold",
+                  box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False, header_style="bold")
+    for c in cols:
+        heading = terminal_safe(c.title if c.title is not None else c.key)
+        if c.kind in ("name", "text"):
+            table.add_column(heading, no_wrap=False, overflow="ellipsis", min_width=4,
+                             max_width=NAME_WIDTH if fit and c.kind == "name" else None)
+        elif c.kind == "wrap":
+            table.add_column(heading, no_wrap=False, overflow="fold")
+        else:
+            table.add_column(heading, no_wrap=True, justify="right" if c.kind == "num" else "left")
+    for row in df[[c.key for c in cols]].itertuples(index=False, name=None):
+        cells = []
+        for c, value in zip(cols, row):
+            text = Text(terminal_safe(show_value(value, c, tz)))
+            if c.kind in ("name", "text"):
+                text.no_wrap, text.overflow = fit, "ellipsis"
+            cells.append(text)
+        table.add_row(*cells)
+    return table
+
+
+def show_value(value: Any, col: Col, tz: ZoneInfo | None) -> str:
+    if isinstance(value, pd.Timestamp) or (col.kind in ("time", "date") and value is not None):
+        ts = pd.Timestamp(value) if value is not None and value is not pd.NaT else None
+        if ts is None or pd.isna(ts):
+            return "—"
+        if tz is not None and ts.tzinfo is not None:
+            ts = ts.tz_convert(tz)
+        return ts.strftime("%m-%d %H:%M" if col.kind == "time" else "%Y-%m-%d")
+    v = plain(value, tz)
+    if col.show is not None:
+        return col.show(v)
+    if v is None:
+        return "—"
+    if isinstance(v, float):
+        return "—" if math.isnan(v) else f"{v:,.2f}"
+    if isinstance(v, list):
+        return ", ".join(str(x) for x in v)
+    return one_line(str(v))
+
+
+def one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+# --- writing ----------------------------------------------------------------------------------------
 
 def csv_cell(value: Any, tz: ZoneInfo | None = None) -> str:
     v = plain(value, tz)
@@ -42,39 +199,131 @@ def csv_cell(value: Any, tz: ZoneInfo | None = None) -> str:
     return str(v)
 
 
-def write_csv(df: pd.DataFrame, out: IO[str], tz: ZoneInfo | None = None) -> None:
-    """CSV with a header; lists as JSON arrays, times ISO with offset."""
-    w = csv.writer(out, lineterminator="\n")
-    w.writerow(list(df.columns))
+def write_csv(df: pd.DataFrame, out: IO[str], tz: ZoneInfo | None = None, *, keep_formulas: bool = False) -> None:
+    """CSV with a header; lists as JSON arrays, times ISO with offset; formulas neutralised."""
+    w = SafeCsvWriter(out, keep_formulas=keep_formulas)
+    w.writerow([str(c) for c in df.columns])
     for row in df.itertuples(index=False, name=None):
         w.writerow([csv_cell(v, tz) for v in row])
 
 
-def to_csv_text(df: pd.DataFrame, tz: ZoneInfo | None = None) -> str:
-    buf = io.StringIO()
-    write_csv(df, buf, tz)
-    return buf.getvalue()
+def write_jsonl(df: pd.DataFrame, out: IO[str], tz: ZoneInfo | None = None) -> None:
+    for rec in records(df, tz):
+        out.write(json.dumps(rec, ensure_ascii=False) + "\n")
 
 
-def rich_table(df: pd.DataFrame, columns: Iterable[str] | None = None, title: str | None = None,
-               tz: ZoneInfo | None = None, max_width: int = 60, no_wrap: Iterable[str] = ()) -> Table:
-    """A rich Table of a frame; cells are escaped and long texts cut to ``max_width``; the
-    ``no_wrap`` columns (dates, counts) keep their width and the others fold."""
-    cols = list(columns) if columns else list(df.columns)
-    keep = set(no_wrap)
-    table = Table(title=title, show_lines=False, header_style="bold")
-    for c in cols:
-        table.add_column(c, overflow="fold", max_width=max_width, no_wrap=c in keep, min_width=None)
-    for row in df[cols].itertuples(index=False, name=None):
-        cells = []
-        for v in row:
-            text = f"{v:.3f}" if isinstance(v, float) and not math.isnan(v) else csv_cell(v, tz)
-            if len(text) > max_width:
-                text = text[: max_width - 1] + "…"
-            cells.append(escape(text))
-        table.add_row(*cells)
-    return table
+def write_json(data: Any, out: IO[str]) -> None:
+    out.write(json.dumps(plain(data), ensure_ascii=False, indent=2) + "\n")
 
+
+def emit(result: Any, out: OutputOptions, *, columns: Sequence[Col] | None = None, title: str | None = None,
+         tz: ZoneInfo | None = None, table: Callable[[bool], RenderableType | Iterable[RenderableType]] | None = None,
+         json_value: Any = None) -> None:
+    """Write a command's result in the chosen format, to standard output or ``out.path``.
+
+    Args:
+        result: a DataFrame, a ``Report``, or JSON-ready data.
+        columns, title: the terminal table of a DataFrame (default: every column).
+        tz: the zone times are shown in.
+        table: for other results, makes the terminal view (given whether it must fit a terminal).
+        json_value: what ``json`` writes when it is not ``result`` itself.
+    """
+    fmt = out.format
+    if isinstance(result, Report):
+        data = result.to_dict()
+        if fmt == "table":
+            _write_rendered(lambda console, fit: render_terminal(data, console, fit=fit), out)
+            return
+        if fmt == "json":
+            _write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", out)
+        elif fmt == "csv":
+            _write_csv_text(lambda buffer: write_report_csv(data, buffer, keep_formulas=out.keep_formulas), out)
+        elif fmt == "md":
+            _write_text(render_markdown(data), out)
+        elif fmt == "html":
+            _write_text(render_html(data), out)
+        else:
+            raise UsageError(f"a report cannot be written as {fmt}")
+        return
+    if fmt == "json":
+        value = json_value if json_value is not None else (records(result, tz) if isinstance(result, pd.DataFrame)
+                                                           else result)
+        buffer = io.StringIO()
+        write_json(value, buffer)
+        _write_text(buffer.getvalue(), out)
+    elif fmt == "jsonl":
+        buffer = io.StringIO()
+        if isinstance(result, pd.DataFrame):
+            write_jsonl(result, buffer, tz)
+        else:
+            for item in result:
+                buffer.write(json.dumps(plain(item, tz), ensure_ascii=False) + "\n")
+        _write_text(buffer.getvalue(), out)
+    elif fmt == "csv":
+        frame = result if isinstance(result, pd.DataFrame) else \
+            pd.DataFrame(result if isinstance(result, list) else [result])
+        _write_csv_text(lambda buffer: write_csv(frame, buffer, tz, keep_formulas=out.keep_formulas), out)
+    elif fmt == "table":
+        if table is not None:
+            _write_rendered(lambda console, fit: _print_all(console, table(fit)), out)
+        else:
+            _write_rendered(lambda console, fit: console.print(
+                frame_table(result, columns, title=title, tz=tz, fit=fit)), out)
+    else:
+        raise UsageError(f"this command cannot write {fmt}")
+
+
+def _print_all(console: Console, shown: RenderableType | Iterable[RenderableType]) -> None:
+    if isinstance(shown, (str, Text)) or not isinstance(shown, Iterable):
+        console.print(shown)
+        return
+    for part in shown:
+        console.print(part)
+
+
+def terminal() -> Console:
+    """Standard output as rich sees it (tests replace it)."""
+    from .app import stdout
+    return stdout
+
+
+def _write_rendered(draw: Callable[[Console, bool], None], out: OutputOptions) -> None:
+    """Draw to the terminal fitted to its width; to a pipe or a file whole, without colours."""
+    if out.path is None:
+        console = terminal()
+        if console.is_terminal:
+            draw(console, True)
+            return
+        buffer = io.StringIO()
+        draw(wide_console(buffer), False)
+        sys.stdout.write(_trim(buffer.getvalue()))
+        return
+    buffer = io.StringIO()
+    draw(wide_console(buffer), False)
+    _write_text(_trim(buffer.getvalue()), out)
+
+
+def _trim(text: str) -> str:
+    """Trailing spaces off every line (a wide console pads nothing, but tables may)."""
+    return "\n".join(line.rstrip() for line in text.split("\n"))
+
+
+def _write_csv_text(write: Callable[[IO[str]], None], out: OutputOptions) -> None:
+    buffer = io.StringIO()
+    if out.excel or out.path is not None:
+        buffer.write(BOM)
+    write(buffer)
+    _write_text(buffer.getvalue(), out)
+
+
+def _write_text(text: str, out: OutputOptions) -> None:
+    if out.path is None:
+        sys.stdout.write(text)
+        return
+    try:
+        out.path.write_text(text, encoding="utf-8", newline="")
+    except OSError as e:
+        raise UsageError(f"cannot write the output ({e.strerror})", path=out.path) from None
 
 # --- search and sql ------------------------------------------------------------------------------
 
@@ -101,7 +350,7 @@ def search_table(result, tz: ZoneInfo | None = None) -> Table:
             table.add_row(*([""] * (4 if several else 3)), end_section=False)
         previous = row.match
         when = pd.Timestamp(row.ts).tz_convert(tz) if tz else pd.Timestamp(row.ts)
-        text = Text(str(row.text) if row.text is not None else f"[{row.kind}]",
+        text = Text(terminal_safe(str(row.text)) if row.text is not None else f"[{row.kind}]",
                     style="bold" if row.is_match else "dim")
         if row.is_match:
             try:
@@ -110,8 +359,8 @@ def search_table(result, tz: ZoneInfo | None = None) -> Table:
                 pass
         cells = [when.strftime("%m-%d %H:%M")]
         if several:
-            cells.append(str(row.group_name or row.group_id))
-        cells += [str(row.sender_name or row.sender_id or ""), text]
+            cells.append(terminal_safe(str(row.group_name or row.group_id)))
+        cells += [terminal_safe(str(row.sender_name or row.sender_id or "")), text]
         table.add_row(*cells)
     return table
 
@@ -121,29 +370,3 @@ def write_parquet(table, path) -> None:
     import pyarrow.parquet as pq
 
     pq.write_table(table, path, compression="zstd")
-
-
-class opened:
-    """``with opened(path) as sink``: the file at ``path`` (UTF-8) or stdout when ``path`` is None."""
-
-    def __init__(self, path) -> None:
-        self.path, self.file = path, None
-
-    def __enter__(self) -> IO[str]:
-        import sys
-
-        if self.path is None:
-            return sys.stdout
-        self.file = open(self.path, "w", encoding="utf-8", newline="")
-        return self.file
-
-    def __exit__(self, *exc) -> None:
-        if self.file is not None:
-            self.file.close()
-
-
-def write_table_text(df: pd.DataFrame, out: IO[str], tz: ZoneInfo | None = None) -> None:
-    """A frame as a plain-text table into a file (no colours, not cut to the terminal's width)."""
-    from rich.console import Console
-
-    Console(file=out, width=200, color_system=None, soft_wrap=True).print(rich_table(df, tz=tz))

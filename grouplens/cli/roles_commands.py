@@ -2,29 +2,38 @@
 
 from __future__ import annotations
 
-import sys
 from enum import Enum
 from pathlib import Path
 from typing import Annotated
-from zoneinfo import ZoneInfo
 
 import typer
 from rich.markup import escape
+from rich.text import Text
 
+from .. import schema as S
 from ..analysis.engagement import CONTENT_TYPE, DISTINCT_REPLIERS, ENGAGEMENT, THREAD_REPLIES, group_engagement
-from ..config import load_config
+from ..analysis.influence import INFLUENCE
+from ..display import terminal_safe
 from ..roles import REASON, ROLE, TAGS_COLUMN, explain_member, group_roles, role_records
 from ..roles import features as F
-from ..roles.explain import find_member
-from ..schema import MEMBER_ID, NAME, TEXT, TS
+from ..roles.explain import find_member, role_name, tag_name
 from ..simulate import SCENARIOS, THEMES, SimParams, simulate_group, write_simulation
-from ..store.store import open_store
-from . import output
-from .app import ConfigOpt, GroupOpt, SinceOpt, StoreOpt, TzOpt, UntilOpt, app, errors_to_exit, stderr, stdout
-from .data_commands import TableOrJson
-
-ROLE_TABLE_COLUMNS = (MEMBER_ID, NAME, ROLE, TAGS_COLUMN, "influence", F.MESSAGES, REASON)
-MESSAGE_TABLE_COLUMNS = (TS, NAME, CONTENT_TYPE, TEXT, THREAD_REPLIES, DISTINCT_REPLIERS, ENGAGEMENT)
+from .app import (
+    DATA,
+    PEOPLE,
+    ConfigOpt,
+    GroupOpt,
+    SinceOpt,
+    StoreOpt,
+    TzOpt,
+    UntilOpt,
+    app,
+    edge,
+    errors_to_exit,
+    stderr,
+    stdout,
+)
+from .output import Col, OutputOptions, emit, output_options
 
 
 class Lang(str, Enum):
@@ -35,62 +44,76 @@ class Lang(str, Enum):
 Scenario = Enum("Scenario", {s.replace("-", "_"): s for s in SCENARIOS}, type=str)  # type: ignore[misc]
 HEALTHY = Scenario("healthy")
 Theme = Enum("Theme", {t: t for t in sorted(THEMES)}, type=str)  # type: ignore[misc]
+LangOpt = Annotated[Lang | None, typer.Option("--lang", metavar="zh|en", show_default=False,
+                                              help="Language of roles, tags and reasons (default: [report] lang, "
+                                              "else zh).")]
 
 
-@app.command("roles")
+def role_columns(lang: str) -> list[Col]:
+    """The roles table in the report's language: name, role, tags, influence, messages, reason."""
+    tags = (lambda v: "·".join(tag_name(t, lang) for t in v) if v else "")
+    return [Col(S.NAME, "成员" if lang == "zh" else "member", "name"),
+            Col(ROLE, "角色" if lang == "zh" else "role", show=lambda v: role_name(v, lang)),
+            Col(TAGS_COLUMN, "标签" if lang == "zh" else "tags", "name", show=tags),
+            Col(INFLUENCE, "影响力" if lang == "zh" else "infl.", "num", show=lambda v: f"{v:.2f}"),
+            Col(F.MESSAGES, "消息" if lang == "zh" else "msgs", "num"),
+            Col(REASON, "原因" if lang == "zh" else "reason", "text")]
+
+
+@app.command("roles", rich_help_panel=PEOPLE)
 @errors_to_exit
+@output_options("table", "json", "csv")
 def roles_command(
     group: GroupOpt = None,
     since: SinceOpt = None,
     until: UntilOpt = None,
-    explain: Annotated[str | None, typer.Option("--explain", help="Say at length why this member (id or name) "
-                                                "has their role and tags.", show_default=False)] = None,
-    lang: Annotated[Lang, typer.Option("--lang", help="Language of the reasons.")] = Lang.zh,
+    explain: Annotated[str | None, typer.Option("--explain", metavar="MEMBER", show_default=False,
+                                                help="Say at length why this member (id, name, or part of a "
+                                                "name) has their role and tags.")] = None,
+    lang: LangOpt = None,
     store: StoreOpt = None,
     config: ConfigOpt = None,
-    fmt: Annotated[TableOrJson, typer.Option("--format", "-f", help="Output format.")] = TableOrJson.table,
-    tz: TzOpt = "Asia/Shanghai",
+    tz: TzOpt = None,
+    *,
+    out: OutputOptions,
 ) -> None:
     """Every member's role (thinker, critic, onlooker, silent), tags (kol, operator, shill,
     advertiser, newcomer, left), influence and the figures behind them, with a reason.
 
-    Members known only from the member list or a join notice are included. Thresholds live in
-    the \\[roles] section of grouplens.toml.
+    Members known only from the member list or a join notice are included. The table speaks the
+    report language (思想者, 意见领袖 …); --format csv/json keep the codes and every figure.
+    Thresholds live in the \\[roles] section of grouplens.toml.
 
     Example: grouplens roles --group 周末羽毛球交流群 --explain 老王 --lang en
     """
-    cfg = load_config(Path(config) if config else None)
-    result = group_roles(open_store(store), group, since, until, lang=lang.value, tz=tz, config=cfg)
+    e = edge(store, config, tz)
+    language = lang.value if lang else e.config.report.lang
+    result = group_roles(e.store(), group, since, until, lang=language, tz=e.tz, config=e.config)
     if explain is not None:
-        lines = explain_member(result, explain, lang.value, cfg.roles)
-        if fmt is TableOrJson.table:
-            for line in lines:
-                stdout.print(escape(line), highlight=False, soft_wrap=True)
-        else:
-            member_id = find_member(result, explain)[MEMBER_ID]
-            (record,) = role_records(result[result[MEMBER_ID] == member_id], ZoneInfo(tz))
-            output.write_json({**record, "explanation": lines}, sys.stdout)
+        lines = explain_member(result, explain, language, e.config.roles)
+        member_id = find_member(result, explain)[S.MEMBER_ID]
+        (record,) = role_records(result[result[S.MEMBER_ID] == member_id], e.tz)
+        emit(record, out, json_value={**record, "explanation": lines},
+             table=lambda fit: [Text(terminal_safe(line)) for line in lines])
         return
-    if fmt is TableOrJson.json:
-        output.write_json(role_records(result, ZoneInfo(tz)), sys.stdout)
-    elif fmt is TableOrJson.csv:
-        output.write_csv(result, sys.stdout, ZoneInfo(tz))
-    else:
-        stdout.print(output.rich_table(result, columns=ROLE_TABLE_COLUMNS, title="roles", tz=ZoneInfo(tz)))
+    emit(result, out, tz=e.tz, json_value=role_records(result, e.tz), title=f"{len(result)} members",
+         columns=role_columns(language))
 
 
-@app.command("engagement")
+@app.command("engagement", rich_help_panel=PEOPLE)
 @errors_to_exit
+@output_options("table", "json", "csv", format_help="table, json, or csv (the top messages)")
 def engagement_command(
     group: GroupOpt = None,
     since: SinceOpt = None,
     until: UntilOpt = None,
-    top: Annotated[int, typer.Option("--top", min=1, help="How many of the most engaging messages to show.")] = 10,
+    top: Annotated[int, typer.Option("--top", min=1, metavar="N",
+                                     help="How many of the most engaging messages to show.")] = 10,
     store: StoreOpt = None,
     config: ConfigOpt = None,
-    fmt: Annotated[TableOrJson, typer.Option("--format", "-f", help="Output format (csv: the top messages).")
-                   ] = TableOrJson.table,
-    tz: TzOpt = "Asia/Shanghai",
+    tz: TzOpt = None,
+    *,
+    out: OutputOptions,
 ) -> None:
     """The messages that drew the most response, and which kinds of post draw replies here.
 
@@ -100,42 +123,52 @@ def engagement_command(
 
     Example: grouplens engagement --group 周末羽毛球交流群 --top 5 --format json
     """
-    cfg = load_config(Path(config) if config else None)
-    report = group_engagement(open_store(store), group, since, until, top=top, tz=tz, config=cfg)
+    e = edge(store, config, tz)
+    report = group_engagement(e.store(), group, since, until, top=top, tz=e.tz, config=e.config)
     if not report.links_inferred:
         stderr.print("note: the reply model is not installed; replies are explicit quotes and @-addressed "
-                      "messages only", highlight=False, soft_wrap=True)
-    if fmt is TableOrJson.json:
-        zone = ZoneInfo(tz)
-        output.write_json({"group_id": report.group_id, "group_name": report.group_name,
-                           "messages": output.records(report.messages, zone),
-                           "content": output.records(report.content),
-                           "members": output.records(report.members.head(top), zone)}, sys.stdout)
-    elif fmt is TableOrJson.csv:
-        output.write_csv(report.messages, sys.stdout, ZoneInfo(tz))
-    else:
-        stdout.print(output.rich_table(report.messages, columns=MESSAGE_TABLE_COLUMNS, tz=ZoneInfo(tz),
-                                       title=f"most engaging messages: {report.group_name}"))
-        stdout.print(output.rich_table(report.content, title="engagement by content type"))
+                     "messages only", highlight=False, soft_wrap=True)
+    from ..records import records
+    payload = {"group_id": report.group_id, "group_name": report.group_name,
+               "messages": records(report.messages, e.tz), "content": records(report.content),
+               "members": records(report.members.head(top), e.tz)}
+
+    def tables(fit: bool):
+        from .output import frame_table
+        return [frame_table(report.messages, [Col(S.TS, "time", "time"), Col(S.NAME, "member", "name"),
+                                              Col(CONTENT_TYPE, "type"), Col(THREAD_REPLIES, "replies", "num"),
+                                              Col(DISTINCT_REPLIERS, "people", "num"),
+                                              Col(ENGAGEMENT, "score", "num", show=lambda v: f"{v:.1f}"),
+                                              Col(S.TEXT, "text", "text")],
+                            title=f"most engaging messages: {report.group_name}", tz=e.tz, fit=fit),
+                frame_table(report.content, title="engagement by content type", fit=fit)]
+
+    emit(report.messages, out, tz=e.tz, json_value=payload, table=tables)
 
 
-@app.command("simulate")
+@app.command("simulate", rich_help_panel=DATA)
 @errors_to_exit
 def simulate_command(
-    out: Annotated[Path, typer.Option("--out", help="Folder to write the export, member list and truth.json to.",
-                                      show_default=False)],
-    members: Annotated[int, typer.Option("--members", help="Everyone who is ever in the group.")] = 300,
-    weeks: Annotated[int, typer.Option("--weeks", help="How long the group runs.")] = 8,
-    seed: Annotated[int, typer.Option("--seed", help="The same seed always gives the same group.")] = 1,
-    scenario: Annotated[Scenario, typer.Option("--scenario", help="The lifecycle the group goes through.")
-                        ] = HEALTHY,  # type: ignore[assignment]
-    theme: Annotated[Theme | None, typer.Option("--theme", help="What the group is about (default: drawn from "
-                                                "the seed).", show_default=False)] = None,
-    activity: Annotated[float, typer.Option("--activity", help="Multiplies every conversation rate (about 42 "
-                                            "with 500 members over 52 weeks gives a million messages).")] = 1.0,
+    out: Annotated[Path, typer.Option("--out", metavar="FOLDER", show_default=False,
+                                      help="Folder to write the export, member list and truth.json to.")],
+    members: Annotated[int, typer.Option("--members", metavar="N", help="Everyone who is ever in the group.")] = 300,
+    weeks: Annotated[int, typer.Option("--weeks", metavar="N", help="How long the group runs.")] = 8,
+    seed: Annotated[int, typer.Option("--seed", metavar="N", help="The same seed always gives the same group.")] = 1,
+    scenario: Annotated[Scenario, typer.Option("--scenario", metavar="SCENARIO",
+                                               help="The lifecycle the group goes through: "
+                                               + ", ".join(SCENARIOS) + ".")] = HEALTHY,  # type: ignore[assignment]
+    theme: Annotated[Theme | None, typer.Option("--theme", metavar="THEME", show_default=False,
+                                                help="What the group is about (default: drawn from the seed): "
+                                                + ", ".join(sorted(THEMES)) + ".")] = None,
+    activity: Annotated[float, typer.Option("--activity", metavar="X",
+                                            help="Multiplies every conversation rate (about 42 with 500 members "
+                                            "over 52 weeks gives a million messages).")] = 1.0,
 ) -> None:
     """Simulate a QQ group with known roles and tags: a classic QQ TXT export, a member list
-    and truth.json, for trying grouplens out and measuring its detectors.
+    that names its group, and truth.json, for trying grouplens out and measuring its detectors.
+
+    `grouplens import` takes the folder as it is (the member list finds its group; truth.json
+    is skipped).
 
     Example: grouplens simulate --members 300 --weeks 8 --seed 1 --scenario declining --out sim/
     """

@@ -24,10 +24,10 @@ import numpy as np
 import pyarrow as pa
 
 from .. import schema as S
+from ..config import DEFAULT_ZONE
 from ..errors import FormatError
 
 SNIFF_BYTES = 64 * 1024
-DEFAULT_TZ = "Asia/Shanghai"
 
 # --- conventions every platform shares ------------------------------------------------------------
 
@@ -66,7 +66,7 @@ def guess_is_group(messages: Iterable[Mapping[str, Any]]) -> bool:
 class ParseOptions:
     """Settings a user gives on the command line that parsing needs."""
 
-    tz: ZoneInfo = field(default_factory=lambda: ZoneInfo(DEFAULT_TZ))
+    tz: ZoneInfo = DEFAULT_ZONE
     date: date | None = None  # for layouts whose times carry no date (chatlog text, IRC)
 
 

@@ -18,8 +18,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .. import schema as S
+from ..config import zone_or_default
 from ..errors import UsageError
-from ..importers.base import DEFAULT_TZ
 from ..store.store import Store, day_bounds
 
 MATCH = "match"  # the number of the match a row belongs to (1, 2, …), in time order over the groups searched
@@ -56,9 +56,9 @@ def search_messages(store: Store, text: str, *, group: str | None = None, all_gr
         since, until: inclusive days in ``tz``.
         kinds: only messages of these kinds (``schema.KINDS``).
         limit: stop after this many matches (the earliest).
-        tz: the zone days are read in (default: the exports' default zone).
+        tz: the zone days are read in (default: ``config.DEFAULT_TZ``).
     """
-    tz = tz or ZoneInfo(DEFAULT_TZ)
+    tz = zone_or_default(tz)
     if not text:
         raise UsageError("give the text to search for")
     if context < 0:

@@ -3,7 +3,9 @@
 Counts are of members' messages (speech): platform notices, joins, recalls and pats are left
 out. DAU is the mean number of members speaking per day of the period; WAU and MAU count the
 members who spoke in the 7 and 30 days up to the period's end (history before the period
-included), as operators' dashboards do.
+included), as operators' dashboards do. The members of a period are those in the group at some
+moment of it and everyone who spoke in it, so participation (speakers ÷ members) is never above
+100%.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import pandas as pd
 
 from .. import schema as S
 from .common import day_text, gini, member_rows, ratio, rounded, week_text
-from .context import DAY, HOUR, WEEK, WEEKDAY, ReportContext, present_at
+from .context import DAY, HOUR, WEEK, WEEKDAY, ReportContext, known_during
 from .period import Period, local_midnight
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -27,9 +29,9 @@ def activity_section(ctx: ReportContext, period: Period | None = None) -> dict[s
     period = period or ctx.period
     speech = ctx.speech[ctx.in_period(ctx.speech, period)]
     end = min(pd.Timestamp(period.end), ctx.data_end)
-    members_now = int(present_at(ctx.members, end).sum())
-    days = _covered_days(ctx, period)
     counts = speech.groupby(S.SENDER_ID).size().sort_values(ascending=False, kind="stable")
+    members_now = known_during(ctx.members, pd.Timestamp(period.start), end, counts.index)
+    days = _covered_days(ctx, period)
     top = ctx.config.report.top
     daily = daily_series(speech, ctx.members, days, period.tz)
     speakers = int(counts.size)
@@ -89,15 +91,17 @@ def _per_day(times: pd.Series, tz) -> pd.Series:
 
 
 def weekly_series(ctx: ReportContext, period: Period, speech: pd.DataFrame) -> list[dict[str, Any]]:
-    """Per ISO week the period touches: messages, speakers (WAU), members at the week's end,
-    participation and messages a day over the days the period and the data cover."""
+    """Per ISO week the period touches: messages, speakers (WAU), members (in the group at some
+    moment of the week, or speaking in it), participation and messages a day over the days the
+    period and the data cover."""
     rows = []
     for monday in period.weeks():
         sunday = monday + timedelta(days=6)
         days = ctx.covered_days(max(monday, period.first_day), min(sunday, period.last_day))
         week = speech[speech[WEEK] == pd.Timestamp(monday)]
         end = min(pd.Timestamp(local_midnight(sunday + timedelta(days=1), period.tz)), ctx.data_end)
-        members = int(present_at(ctx.members, end).sum())
+        start = pd.Timestamp(local_midnight(monday, period.tz))
+        members = known_during(ctx.members, start, end, week[S.SENDER_ID].unique())
         speakers = int(week[S.SENDER_ID].nunique())
         rows.append({"week": week_text(monday), "start": monday.isoformat(), "days": days,
                      "messages": len(week), "speakers": speakers, "members": members,

@@ -2,61 +2,49 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import asdict
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 
 from .. import schema as S
-from ..config import Config, load_config
+from ..config import Config, load_config, zone_or_default
 from ..errors import GroupNotFoundError, UsageError
 from ..store.store import Store
-from .activity import activity_section
-from .checkins import checkins_section
-from .compliance import compliance_section
-from .context import ReportContext, load_context
-from .kol import kol_section
-from .lifecycle import lifecycle_section
-from .members import members_section
-from .model import KINDS, Report
+from .context import load_context
+from .kinds import get_kind
+from .model import Report
 from .period import resolve_period
-from .portfolio import portfolio_section
 from .privacy import apply_privacy
-from .questions import questions_section
-from .weekly import weekly_section
-
-SECTIONS: dict[str, Callable[[ReportContext], dict[str, Any]]] = {
-    "weekly": weekly_section, "activity": activity_section, "members": members_section,
-    "lifecycle": lifecycle_section, "kol": kol_section, "questions": questions_section,
-    "checkins": checkins_section, "compliance": compliance_section,
-}
 
 
 def build_report(store: Store, kind: str = "weekly", group: str | None = None, *, week: str | None = None,
                  month: str | None = None, since: str | None = None, until: str | None = None,
-                 tz: str = "Asia/Shanghai", config: Config | None = None, lang: str | None = None,
-                 pseudonymize: bool = False, redact: bool = False, show_ids: bool = False) -> Report:
-    """A report of one kind (see ``KINDS``) for one group, or for every group (``groups``).
+                 tz: ZoneInfo | None = None, config: Config | None = None, lang: str | None = None,
+                 pseudonymize: bool = False, redact: bool = False, show_ids: bool = False,
+                 private: bool = False) -> Report:
+    """A report of one registered kind (``report.kinds``) for one group, or for every group
+    (``groups``).
 
-    Without a period it covers the kind's default (see ``period.resolve_period``). Privacy is
-    applied before the report is returned: member ids are hidden unless ``show_ids``; names
-    become stable aliases with ``pseudonymize``; phone, ID-card and email numbers in quoted
-    texts are masked with ``redact``.
+    Without a period it covers the kind's default period. Days and weeks are those of ``tz``
+    (default: ``[time] tz`` of the config). Privacy is applied before the report is returned:
+    member ids are hidden unless ``show_ids``; names become stable aliases with
+    ``pseudonymize``; phone, ID-card and email numbers in quoted texts are masked with ``redact``.
+    Private (one-to-one) chats are not groups: the overview leaves them out unless ``private``,
+    and without ``group`` a report is about the store's one group chat.
     """
-    if kind not in KINDS:
-        raise UsageError(f"unknown report {kind!r}; choose one of: {', '.join(KINDS)}")
+    spec = get_kind(kind)
     config = config or load_config()
-    zone = _zone(tz)
+    zone = zone_or_default(tz, config)
     lang = lang or config.report.lang
     if lang not in S.LANGS:
         raise UsageError(f"unknown language {lang!r}; choose zh or en")
     settings = {name: _plain(asdict(getattr(config, name))) for name in ("members", "lifecycle", "report")}
-    if kind == "groups":
-        data, period = portfolio_section(store, zone, config, week=week, month=month, since=since, until=until,
-                                         lang=lang)
-        report = Report(kind, None, period, data, settings, lang=lang)
+    if spec.overview is not None:
+        data, period = spec.overview(store, zone, config, week=week, month=month, since=since, until=until,
+                                     lang=lang, private=private)
+        report = Report(spec.name, None, period, data, settings, lang=lang)
         return apply_privacy(report, pseudonymize=pseudonymize, redact=redact, show_ids=show_ids)
     group_id = report_group(store, group)
     row = store.groups().set_index(S.GROUP_ID).loc[group_id]
@@ -64,36 +52,33 @@ def build_report(store: Store, kind: str = "weekly", group: str | None = None, *
         raise UsageError(f"group {row[S.GROUP_NAME]!r} has no messages to report on")
     first_day = pd.Timestamp(row[S.FIRST_TS]).tz_convert(zone).date()
     last_day = pd.Timestamp(row[S.LAST_TS]).tz_convert(zone).date()
-    period = resolve_period(kind, first_day, last_day, zone, week=week, month=month, since=since, until=until)
+    period = resolve_period(spec.default_period, first_day, last_day, zone, week=week, month=month, since=since,
+                            until=until)
     if period.last_day < first_day or period.first_day > last_day:
         raise UsageError(f"{period.label} holds no messages of {row[S.GROUP_NAME]}; its messages run from "
                          f"{first_day} to {last_day}")
-    ctx = load_context(store, group_id, period, config, lang)
-    data = SECTIONS[kind](ctx)
+    ctx = load_context(store, group_id, period, config, lang, extra_weeks=spec.history_weeks)
+    data = spec.section(ctx)
     group_info = {"id": group_id, "name": row[S.GROUP_NAME], "platform": row[S.PLATFORM],
                   "first_day": first_day.isoformat(), "last_day": last_day.isoformat()}
-    report = Report(kind, group_info, period.to_dict(), data, settings, lang=lang,
+    report = Report(spec.name, group_info, period.to_dict(), data, settings, lang=lang,
                     directory=ctx.people.directory())
     return apply_privacy(report, pseudonymize=pseudonymize, redact=redact, show_ids=show_ids)
 
 
 def report_group(store: Store, group: str | None) -> str:
-    """The group a report is about; with several groups in the store, one must be named."""
+    """The group a report is about; with several group chats in the store, one must be named
+    (private chats do not count: they are not groups)."""
     if group is None:
-        count = len(store.group_ids())
-        if count > 1:
-            raise GroupNotFoundError(f"the store holds {count} groups; pick one with --group, or pass --all "
+        groups = store.groups(private=False)
+        if len(groups) > 1:
+            raise GroupNotFoundError(f"the store holds {len(groups)} groups; pick one with --group, or pass --all "
                                      "for the groups overview (see 'grouplens groups')")
+        if len(groups) == 1:
+            return str(groups[S.GROUP_ID].iloc[0])
     return store.resolve_group(group)
 
 
 def _plain(section: dict[str, Any]) -> dict[str, Any]:
     """A settings section as JSON types (tuples become lists)."""
     return {k: list(v) if isinstance(v, tuple) else v for k, v in section.items()}
-
-
-def _zone(tz: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(tz)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise UsageError(f"unknown time zone {tz!r}; use a name like Asia/Shanghai") from None

@@ -15,11 +15,12 @@ from typing import Any
 
 from markupsafe import Markup
 
-# Every chart's viewBox width. CSS scales the chart to its column: about 1.2x in a desktop
-# column and 0.85x on a 390 px phone, so 12-13 unit text stays 10-16 px on both.
+# Every chart's viewBox width. CSS scales the chart to its column: at most about 1.15x on a
+# desktop (the page caps charts at 480 px) and about 0.83x on a 390 px phone, so 14-15 unit text
+# stays 11.5-17 px on both (readable on a phone: at least 11 px).
 WIDTH = 420
-FONT = 13
-SMALL = 12
+FONT = 15
+SMALL = 14
 INK = "#1f2937"
 MUTED = "#6b7280"
 GRID = "#e5e7eb"
@@ -156,7 +157,7 @@ def _x_labels(labels: Sequence[str], x_of: Any, y: float, most: int = 6) -> list
 
 def daily_trend(days: Sequence[str], messages: Sequence[int], speakers: Sequence[int], *, title: str,
                 messages_label: str, speakers_label: str, mark_from: int | None = None,
-                marks: tuple[str, str] | None = None) -> Markup:
+                marks: tuple[str, str] | None = None, axis_label: str | None = None) -> Markup:
     """Messages (bars) and distinct speakers (bars below, own scale) per day.
 
     Two panels on one time axis rather than two y-axes on one panel, so neither series is read
@@ -171,8 +172,8 @@ def daily_trend(days: Sequence[str], messages: Sequence[int], speakers: Sequence
     body: list[Markup] = []
     key, key_h = legend([(messages_label, MESSAGES_COLOR), (speakers_label, SPEAKERS_COLOR)], left, 14, plot_w)
     body.append(key)
-    top1 = 14 + key_h + (14 if marks else 0)
-    h1, gap, h2 = 130.0, 26.0, 70.0
+    top1 = 14 + key_h + (16 if marks else 0) + 14  # room for the panel's axis title
+    h1, gap, h2 = 130.0, 40.0, 70.0
     y1 = top1 + h1
     top2 = y1 + gap
     y2 = top2 + h2
@@ -183,6 +184,7 @@ def daily_trend(days: Sequence[str], messages: Sequence[int], speakers: Sequence
     for values, color, top, bottom, name in ((messages, MESSAGES_COLOR, top1, y1, messages_label),
                                               (speakers, SPEAKERS_COLOR, top2, y2, speakers_label)):
         ceiling = nice_ceiling(max(values, default=0))
+        body.append(text(4, top - 10, name, size=SMALL, fill=MUTED))  # the y axis's title
         body.extend(_y_axis(left, WIDTH - right, top, bottom, ceiling))
         for i, v in enumerate(values):
             h = (bottom - top) * v / ceiling
@@ -192,12 +194,16 @@ def daily_trend(days: Sequence[str], messages: Sequence[int], speakers: Sequence
                                 fill_opacity=0.4 if earlier else None))
     if mark_from is not None and 0 < mark_from < n:
         xm = left + slot * mark_from
-        body.append(element("line", x1=xm, y1=top1 - 12, x2=xm, y2=y2, stroke=MUTED, stroke_dasharray="3 3"))
+        body.append(element("line", x1=xm, y1=top1 - 26, x2=xm, y2=y2, stroke=MUTED, stroke_dasharray="3 3"))
         if marks:
-            body.append(text(xm - 6, top1 - 2, marks[0], anchor="end", size=SMALL, fill=MUTED))
-            body.append(text(xm + 6, top1 - 2, marks[1], anchor="start", size=SMALL, fill=INK, weight="bold"))
-    body.extend(_x_labels([d[5:] if len(d) == 10 else d for d in days], x_of, y2 + 16))
-    return svg(WIDTH, y2 + 24, title, body)
+            body.append(text(xm - 6, top1 - 16, marks[0], anchor="end", size=SMALL, fill=MUTED))
+            body.append(text(xm + 6, top1 - 16, marks[1], anchor="start", size=SMALL, fill=INK, weight="bold"))
+    body.extend(_x_labels([d[5:] if len(d) == 10 else d for d in days], x_of, y2 + 18))
+    bottom = y2 + 26
+    if axis_label:
+        body.append(text(WIDTH - right, bottom + 14, axis_label, anchor="end", size=SMALL, fill=MUTED))
+        bottom += 18
+    return svg(WIDTH, bottom, title, body)
 
 
 def heat_fill(share: float) -> dict[str, Any]:
@@ -209,13 +215,16 @@ def heat_fill(share: float) -> dict[str, Any]:
 
 
 def heatmap(matrix: Sequence[Sequence[int]], row_labels: Sequence[str], *, title: str, unit: str,
-            hour_label: str = "{h}:00") -> Markup:
-    """Messages by weekday (rows) and local hour (24 columns); darker is busier, with a key."""
-    left, top = 34, 22
+            hour_label: str = "{h}:00", axis_label: str | None = None) -> Markup:
+    """Messages by weekday (rows) and local hour (24 columns); darker is busier, with a key.
+    ``axis_label`` names the hour axis."""
+    left, top = 34, 24 + (18 if axis_label else 0)
+    body: list[Markup] = []
+    if axis_label:
+        body.append(text(left, 14, axis_label, size=SMALL, fill=MUTED))
     cell_w = (WIDTH - left - 4) / 24
     cell_h = 22
     busiest = max((v for row in matrix for v in row), default=0)
-    body: list[Markup] = []
     for h in range(0, 24, 3):
         body.append(text(left + cell_w * h + cell_w / 2, top - 8, str(h), anchor="middle", size=SMALL, fill=MUTED))
     for r, (name, row) in enumerate(zip(row_labels, matrix)):
@@ -225,7 +234,7 @@ def heatmap(matrix: Sequence[Sequence[int]], row_labels: Sequence[str], *, title
             tip = f"{name} {hour_label.format(h=h)} · {v} {unit}"
             body.append(element("rect", element("title", tip), x=left + h * cell_w + 1, y=y + 1, width=cell_w - 2,
                                 height=cell_h - 2, rx=2, **heat_fill(v / busiest if busiest else 0.0)))
-    bottom = top + len(row_labels) * cell_h + 16
+    bottom = top + len(row_labels) * cell_h + 18
     for i, share in enumerate((0.0, 0.25, 0.5, 0.75, 1.0)):
         body.append(element("rect", x=left + i * 16, y=bottom - 9, width=14, height=10, rx=2, **heat_fill(share)))
     body.append(text(left + 5 * 16 + 4, bottom, f"0 … {busiest} {unit}", size=SMALL, fill=MUTED))
@@ -233,12 +242,13 @@ def heatmap(matrix: Sequence[Sequence[int]], row_labels: Sequence[str], *, title
 
 
 def hbars(items: Sequence[tuple[str, float, str]], *, title: str, color: str = MESSAGES_COLOR,
-          colors: Sequence[str] | None = None, label_width: float = 120) -> Markup:
+          colors: Sequence[str] | None = None, label_width: float = 120, axis_label: str | None = None) -> Markup:
     """Horizontal bars, one per (label, value, shown value), longest first as given.
 
     Labels (member names) are cut to ``label_width``; the full name is in the bar's tooltip.
+    ``axis_label`` names what the bars measure (under them).
     """
-    row_h, top = 24, 4
+    row_h, top = 26, 4
     right = 48
     track = WIDTH - label_width - 10 - right
     biggest = max((v for _, v, _ in items), default=0) or 1
@@ -250,16 +260,21 @@ def hbars(items: Sequence[tuple[str, float, str]], *, title: str, color: str = M
         body.append(element("rect", element("title", f"{name}: {shown}"), x=label_width + 8, y=y + 4, width=w,
                             height=row_h - 8, rx=3, fill=colors[i] if colors else color))
         body.append(text(label_width + 8 + w + 6, y + 16, shown, size=SMALL, fill=MUTED))
-    return svg(WIDTH, top + len(items) * row_h + 4, title, body)
+    bottom = top + len(items) * row_h + 4
+    if axis_label:
+        body.append(text(label_width + 8, bottom + 12, axis_label + " →", size=SMALL, fill=MUTED))
+        bottom += 18
+    return svg(WIDTH, bottom, title, body)
 
 
 def stacked_columns(x_labels: Sequence[str], series: Sequence[tuple[str, Sequence[float], str]], *,
-                    title: str) -> Markup:
-    """One column per x (a week, a day), its series stacked bottom-up in the given order."""
+                    title: str, x_title: str | None = None, y_title: str | None = None) -> Markup:
+    """One column per x (a week, a day), its series stacked bottom-up in the given order; the
+    axes are named by ``x_title`` and ``y_title``."""
     left, right = 44, 8
     plot_w = WIDTH - left - right
     key, key_h = legend([(name, color) for name, _, color in series], left, 14, plot_w)
-    top, plot_h = 14 + key_h + 4, 170.0
+    top, plot_h = 14 + key_h + 4 + (18 if y_title else 0), 170.0
     bottom = top + plot_h
     n = max(1, len(x_labels))
     slot = plot_w / n
@@ -267,6 +282,8 @@ def stacked_columns(x_labels: Sequence[str], series: Sequence[tuple[str, Sequenc
     totals = [sum(values[i] for _, values, _ in series) for i in range(len(x_labels))]
     ceiling = nice_ceiling(max(totals, default=0))
     body: list[Markup] = [key, *_y_axis(left, WIDTH - right, top, bottom, ceiling)]
+    if y_title:
+        body.append(text(4, top - 10, y_title, size=SMALL, fill=MUTED))
 
     def x_of(i: int) -> float:
         return left + slot * i + slot / 2
@@ -281,8 +298,12 @@ def stacked_columns(x_labels: Sequence[str], series: Sequence[tuple[str, Sequenc
             y -= h
             body.append(element("rect", element("title", f"{x_label} · {name} {short_number(v)}"),
                                 x=x_of(i) - bar_w / 2, y=y, width=bar_w, height=h, fill=color))
-    body.extend(_x_labels(x_labels, x_of, bottom + 16))
-    return svg(WIDTH, bottom + 24, title, body)
+    body.extend(_x_labels(x_labels, x_of, bottom + 18))
+    end = bottom + 26
+    if x_title:
+        body.append(text(WIDTH - right, end + 14, x_title, anchor="end", size=SMALL, fill=MUTED))
+        end += 18
+    return svg(WIDTH, end, title, body)
 
 
 def flow(sources: Sequence[tuple[str, str, str]], targets: Sequence[tuple[str, str, str]],
@@ -293,7 +314,7 @@ def flow(sources: Sequence[tuple[str, str, str]], targets: Sequence[tuple[str, s
     code, target code, members). Node heights and ribbon widths are proportional to members;
     members who stayed in their layer are drawn paler than those who moved.
     """
-    node_w, gap, label_w = 10, 8, 84
+    node_w, gap, label_w = 10, 10, 96
     top, height = 40, 300.0
     out_total = {code: sum(v for s, _, v in links if s == code) for code, _, _ in sources}
     in_total = {code: sum(v for _, t, v in links if t == code) for code, _, _ in targets}
@@ -319,7 +340,7 @@ def flow(sources: Sequence[tuple[str, str, str]], targets: Sequence[tuple[str, s
             centres.append(y + h / 2)
             y += h + gap
         bottom = max(bottom, y)
-        for (code, name, _), y_label in zip(nodes, spread(centres, 14)):
+        for (code, name, _), y_label in zip(nodes, spread(centres, SMALL + 6)):
             caption = f"{name} {totals[code]}"
             if side == "left":
                 body.append(text(x - 6, y_label + 4, caption, anchor="end", size=SMALL))

@@ -8,6 +8,7 @@ day, ISO week, weekday and hour are computed once here.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import cached_property
@@ -23,7 +24,7 @@ from ..config import Config
 from ..replies.threads import ReplyStructure
 from ..store.store import Store
 from .people import People
-from .period import Period, local_midnight, week_monday
+from .period import Period, local_midnight, week_label, week_monday
 
 # Columns the context adds to the speech (local time of each message).
 DAY = "local_day"  # local midnight, naive
@@ -79,6 +80,14 @@ class ReportContext:
         p = period or self.period
         return (frame[S.TS] >= p.start) & (frame[S.TS] < p.end)
 
+    def message_weeks(self) -> list[str]:
+        """Every ISO week (``2024-W14``) in which the group has members' messages, from the whole
+        store rather than the loaded window."""
+        t = self.data.store.message_table(self.data.group_id, [S.TS, S.SENDER_ID, S.KIND]).to_pandas()
+        speech = t[t[S.SENDER_ID].notna() & ~t[S.KIND].isin(S.EVENT_KINDS)]
+        local = with_local_time(speech[[S.TS]], self.period.tz)
+        return [week_label(d.date()) for d in sorted(local[WEEK].unique())]
+
     def covered_days(self, first: date, last: date) -> int:
         """Days of ``first``…``last`` that lie within the stored data (for rates per day)."""
         lo, hi = max(first, self.first_day), min(last, self.last_day)
@@ -104,10 +113,20 @@ def present_at(members: pd.DataFrame, instant: pd.Timestamp) -> pd.Series:
     return (joined.isna() | (joined < instant)) & (left.isna() | (left >= instant))
 
 
-def load_context(store: Store, group: str | None, period: Period, config: Config, lang: str = "zh") -> ReportContext:
-    """Load the group's messages from ``lookback_weeks`` before the period to a little after
-    it (for answers that come after the period ends), with message classes."""
-    first_monday = week_monday(period.first_day) - timedelta(weeks=lookback_weeks(config))
+def known_during(members: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp, speakers: Iterable[str]) -> int:
+    """How many members the group had in [start, end): those in it at some moment of the span
+    (listed or joined, not yet left) and everyone who spoke in it. Every speaker counts, so
+    speakers ÷ this is never above 1."""
+    joined, left = members[S.JOINED_AT], members[S.LEFT_AT]
+    present = (joined.isna() | (joined < end)) & (left.isna() | (left >= start))
+    return len(set(members.loc[present, S.MEMBER_ID].astype(str)) | {str(s) for s in speakers})
+
+
+def load_context(store: Store, group: str | None, period: Period, config: Config, lang: str = "zh", *,
+                 extra_weeks: int = 0) -> ReportContext:
+    """Load the group's messages from ``lookback_weeks`` (plus ``extra_weeks``) before the period
+    to a little after it (for answers that come after the period ends), with message classes."""
+    first_monday = week_monday(period.first_day) - timedelta(weeks=lookback_weeks(config) + extra_weeks)
     since = local_midnight(first_monday, period.tz)
     after = timedelta(hours=config.report.answer_window_hours)
     until = period.end + after - timedelta(microseconds=1)  # load_group's bound is inclusive

@@ -1,10 +1,10 @@
 """The report as one self-contained HTML page: readable offline, on a phone and on paper.
 
-``render_html(report)`` takes the report's JSON dict, builds the same page as the Markdown view
-(``markdown.page``) and renders it with the jinja2 template ``report.html.j2``: inline CSS, charts
-as inline SVG (``charts``), no script, and a Content-Security-Policy that forbids every network
-load, so a page mailed around can make no request. Autoescaping is on: names and chat texts are
-always shown as text.
+``render_html(report)`` takes the report's JSON dict, builds its page (``page.build_page``, the
+page the terminal and Markdown writers render too) and renders it with the jinja2 template
+``report.html.j2``: inline CSS, charts as inline SVG (``charts``), no script, and a
+Content-Security-Policy that forbids every network load, so a page mailed around can make no
+request. Autoescaping is on: names and chat texts are always shown as text.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Any
 import jinja2
 
 from .charts import LAYER_COLORS, STAGE_COLORS
-from .markdown import Alerts, Chart, Facts, Names, Note, Table, page
+from .page import Alerts, Chart, Facts, Names, Note, Table, build_page
 
 TEMPLATE = "report.html.j2"
 # Nothing may be fetched: no scripts, fonts, frames or images beyond data: URIs; styles only inline.
@@ -36,7 +36,7 @@ def environment() -> jinja2.Environment:
 
 def render_html(report: dict[str, Any]) -> str:
     """The report (its ``to_dict()``) as a complete HTML document."""
-    p = page(report)
+    p = build_page(report)
     return environment().get_template(TEMPLATE).render(
         page=p, html_lang=HTML_LANG.get(p.lang, p.lang), csp=CONTENT_SECURITY_POLICY,
         stage_colors=STAGE_COLORS, layer_colors=LAYER_COLORS)

@@ -9,9 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 _LABELS: dict[str, tuple[str, str]] = {
-    # report kinds
-    "weekly": ("周报", "Weekly review"), "activity": ("活跃度", "Activity"), "members": ("成员分层", "Member layers"),
-    "lifecycle": ("群生命周期", "Lifecycle"), "kol": ("意见领袖与排行", "KOLs and rankings"),
+    # section headings that share a code with a report kind (a kind's page title is in its record)
+    "activity": ("活跃度", "Activity"), "members": ("成员分层", "Member layers"), "lifecycle": ("群生命周期", "Lifecycle"),
     "questions": ("问答服务", "Questions"), "checkins": ("打卡", "Check-ins"), "compliance": ("合规风险", "Compliance"),
     "groups": ("群概览", "Groups overview"),
     # activity

@@ -39,7 +39,7 @@ from .. import schema as S
 from ..config import ClassConfig, Config, LifecycleConfig
 from ..text.classes import AD, CLASS_NAMES, OBJECTION, QUESTION
 from .common import ratio, rounded, week_text
-from .context import DAY, WEEK, ReportContext, present_at
+from .context import DAY, WEEK, ReportContext
 from .period import Period, local_midnight, week_monday
 
 STAGES: tuple[str, ...] = ("new", "growing", "active", "declining", "ad-dominated", "help-desk", "dead")
@@ -86,40 +86,87 @@ def week_metrics(speech: pd.DataFrame, members: pd.DataFrame, mondays: list[date
     """The figures the stage rules read, for each week (Monday) in ``mondays`` (ascending).
 
     ``speech`` is members' messages with the context's local-time columns and the ``ad``,
-    ``question`` and ``objection`` class columns.
+    ``question`` and ``objection`` class columns. Every figure is computed for all the weeks at
+    once (a year-long group has 52 weeks, and the groups overview reads every group).
     """
     data_end = pd.Timestamp(local_midnight(last_day + timedelta(days=1), tz))
     start_week = week_monday(group_start.tz_convert(tz).date())
+    n_weeks = len(mondays)
+    keys = pd.DatetimeIndex([pd.Timestamp(m) for m in mondays])
+    covered = [max((min(m + timedelta(days=6), last_day) - max(m, first_day)).days + 1, 0) for m in mondays]
+    starts = pd.DatetimeIndex([pd.Timestamp(local_midnight(m, tz)) for m in mondays])
+    ends = pd.DatetimeIndex([min(pd.Timestamp(local_midnight(m + timedelta(days=7), tz)), data_end) for m in mondays])
+
+    week = speech[WEEK].to_numpy()
     by_week = speech.groupby(WEEK)
+    counts = by_week.size().reindex(keys, fill_value=0).to_numpy()
+    speakers = by_week[S.SENDER_ID].nunique().reindex(keys, fill_value=0).to_numpy()
+
+    def class_count(column: str, rows: pd.Series | None = None) -> np.ndarray | None:
+        if column not in speech:
+            return None
+        flags = speech[column].astype(bool) if rows is None else speech[column].astype(bool) & rows
+        return flags.groupby(week).sum().reindex(keys, fill_value=0).to_numpy()
+
+    ads, questions, objections = class_count(AD), class_count(QUESTION), class_count(OBJECTION)
+    not_ad = ~speech[AD].astype(bool) if AD in speech else None
+    rest = not_ad.groupby(week).sum().reindex(keys, fill_value=0).to_numpy() if not_ad is not None else None
+    questions_of_rest = class_count(QUESTION, not_ad) if not_ad is not None else None
+    per_day = speech.groupby([WEEK, S.SENDER_ID, DAY]).size()
+    flooders = per_day[per_day > config.flood_messages_per_member_day]
+    flooding = (flooders.reset_index().groupby(WEEK)[S.SENDER_ID].nunique().reindex(keys, fill_value=0).to_numpy()
+                if len(flooders) else np.zeros(n_weeks, dtype=np.int64))
+
+    # Members: a members × weeks grid of who was in the group at the week's start, end, or any
+    # moment of it; a week's members are those with everyone who spoke in it added.
+    joined = members[S.JOINED_AT].to_numpy(dtype="datetime64[ns]", na_value=np.datetime64("NaT"))[:, None]
+    left = members[S.LEFT_AT].to_numpy(dtype="datetime64[ns]", na_value=np.datetime64("NaT"))[:, None]
+    start_at = starts.tz_convert("UTC").tz_localize(None).to_numpy()[None, :]
+    end_at = ends.tz_convert("UTC").tz_localize(None).to_numpy()[None, :]
+    no_join, no_leave = np.isnat(joined), np.isnat(left)
+    at_end = (no_join | (joined < end_at)) & (no_leave | (left >= end_at))
+    at_start = (no_join | (joined < start_at)) & (no_leave | (left >= start_at))
+    during = (no_join | (joined < end_at)) & (no_leave | (left >= start_at))
+    ids = members[S.MEMBER_ID].astype(str).to_numpy()
+    position = {mid: i for i, mid in enumerate(ids)}
+    spoke = np.zeros((len(ids), n_weeks), dtype=bool)
+    strangers = np.zeros(n_weeks, dtype=np.int64)  # speakers the members table does not know
+    week_of = {k: j for j, k in enumerate(keys)}
+    for (monday, sender) in speech.groupby([WEEK, S.SENDER_ID]).size().index:
+        j = week_of.get(pd.Timestamp(monday))
+        if j is None:
+            continue
+        i = position.get(str(sender))
+        if i is None:
+            strangers[j] += 1
+        else:
+            spoke[i, j] = True
+    known = (during | spoke).sum(axis=0) + strangers
+    members_end = at_end.sum(axis=0)
+    members_start = at_start.sum(axis=0)
+    joins = ((joined >= start_at) & (joined < end_at)).sum(axis=0)
+    leaves = ((left >= start_at) & (left < end_at)).sum(axis=0)
+
     rows: list[dict[str, Any]] = []
-    for monday in mondays:
-        lo, hi = max(monday, first_day), min(monday + timedelta(days=6), last_day)
-        days = max((hi - lo).days + 1, 0)
-        start = pd.Timestamp(local_midnight(monday, tz))
-        end = min(pd.Timestamp(local_midnight(monday + timedelta(days=7), tz)), data_end)
-        key = pd.Timestamp(monday)
-        week = by_week.get_group(key) if key in by_week.groups else speech.iloc[0:0]
-        n = len(week)
-        members_end = int(present_at(members, end).sum()) if days else 0
-        members_start = int(present_at(members, start).sum())
-        joins = int(members[S.JOINED_AT].between(start, end, inclusive="left").sum())
-        leaves = int(members[S.LEFT_AT].between(start, end, inclusive="left").sum())
-        speakers = int(week[S.SENDER_ID].nunique())
-        per_day = week.groupby([S.SENDER_ID, DAY]).size()
-        flooders = per_day[per_day > config.flood_messages_per_member_day]
+    for j, monday in enumerate(mondays):
+        days, n = covered[j], int(counts[j])
+        n_speakers = int(speakers[j])
+        week_members = int(known[j]) if days else 0
+        end_members = int(members_end[j]) if days else 0
         rows.append({
             "week": week_text(monday), "start": monday.isoformat(), "days": days,
             "age_weeks": (monday - start_week).days // 7,
             "messages": n, "messages_per_day": rounded(n / days) if days else None,
-            "speakers": speakers, "members": members_end, "speaker_share": ratio(speakers, members_end),
-            "messages_per_speaker_per_day": rounded(n / speakers / days) if days and speakers else None,
-            "ad_share": ratio(int(week[AD].sum()), n) if AD in week else None,
-            "question_share": ratio(int(week[QUESTION].sum()), n) if QUESTION in week else None,
-            "question_share_of_rest": _share_without_ads(week, QUESTION),
-            "objection_share": ratio(int(week[OBJECTION].sum()), n) if OBJECTION in week else None,
-            "flooding_members": int(flooders.index.get_level_values(0).nunique()),
-            "joins": joins, "leaves": leaves, "join_share": ratio(joins, members_end),
-            "net_growth_share": ratio(joins - leaves, max(members_start, members_end)),
+            "speakers": n_speakers, "members": week_members, "speaker_share": ratio(n_speakers, week_members),
+            "messages_per_speaker_per_day": rounded(n / n_speakers / days) if days and n_speakers else None,
+            "ad_share": ratio(int(ads[j]), n) if ads is not None else None,
+            "question_share": ratio(int(questions[j]), n) if questions is not None else None,
+            "question_share_of_rest": ratio(int(questions_of_rest[j]), int(rest[j]))
+            if questions_of_rest is not None and rest is not None else None,
+            "objection_share": ratio(int(objections[j]), n) if objections is not None else None,
+            "flooding_members": int(flooding[j]),
+            "joins": int(joins[j]), "leaves": int(leaves[j]), "join_share": ratio(int(joins[j]), end_members),
+            "net_growth_share": ratio(int(joins[j]) - int(leaves[j]), max(int(members_start[j]), end_members)),
         })
     _add_reference_levels(rows, config.reference_weeks)
     return rows

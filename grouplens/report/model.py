@@ -16,10 +16,6 @@ from .people import Person
 REPORT_FORMAT = "grouplens-report"
 REPORT_VERSION = 1
 
-KINDS: tuple[str, ...] = ("weekly", "activity", "members", "lifecycle", "kol", "questions", "checkins",
-                          "compliance", "groups")
-
-
 @dataclass
 class Report:
     """One report: what it covers and its data, ready for a renderer.

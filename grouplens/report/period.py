@@ -9,6 +9,7 @@ the store).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -142,13 +143,27 @@ def latest_complete_month(first_day: date, last_day: date) -> str:
     return f"{month_start.year}-{month_start.month:02d}"
 
 
-def resolve_period(kind: str, first_day: date, last_day: date, tz: ZoneInfo, *, week: str | None = None,
-                   month: str | None = None, since: str | None = None, until: str | None = None) -> Period:
-    """The period a report covers, from the options given, else the kind's default.
+def whole_span(first_day: date, last_day: date, tz: ZoneInfo) -> Period:
+    """Every stored day: the default period of most report kinds."""
+    return span_period(first_day, last_day, tz)
 
-    Defaults: ``weekly`` (and ``groups``) review the latest complete week; ``kol`` ranks the
-    latest complete calendar month (the monthly ranking); every other kind covers all stored
-    days.
+
+def latest_week(first_day: date, last_day: date, tz: ZoneInfo) -> Period:
+    """The latest complete ISO week: the weekly review's default."""
+    return week_period(latest_complete_week(first_day, last_day), tz)
+
+
+def latest_month(first_day: date, last_day: date, tz: ZoneInfo) -> Period:
+    """The latest complete calendar month: the monthly ranking's default."""
+    return month_period(latest_complete_month(first_day, last_day), tz)
+
+
+def resolve_period(default: Callable[[date, date, ZoneInfo], Period], first_day: date, last_day: date,
+                   tz: ZoneInfo, *, week: str | None = None, month: str | None = None, since: str | None = None,
+                   until: str | None = None) -> Period:
+    """The period a report covers, from the options given, else the kind's ``default``
+    (``whole_span``, ``latest_week`` or ``latest_month``, from the kind's record).
+
     ``first_day``/``last_day`` are the local days of the group's first and last message.
     """
     chosen = [name for name, v in (("--week", week), ("--month", month)) if v]
@@ -164,8 +179,4 @@ def resolve_period(kind: str, first_day: date, last_day: date, tz: ZoneInfo, *, 
         first = parse_day(since, "--since") if since else first_day
         last = parse_day(until, "--until") if until else last_day
         return span_period(first, last, tz)
-    if kind in ("weekly", "groups"):
-        return week_period(latest_complete_week(first_day, last_day), tz)
-    if kind == "kol":
-        return month_period(latest_complete_month(first_day, last_day), tz)
-    return span_period(first_day, last_day, tz)
+    return default(first_day, last_day, tz)

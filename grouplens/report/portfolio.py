@@ -30,13 +30,14 @@ ATTENTION_STAGES = frozenset({"declining", "ad-dominated", "help-desk", "dead"})
 
 def portfolio_section(store: Store, tz: ZoneInfo, config: Config, *, week: str | None = None,
                       month: str | None = None, since: str | None = None, until: str | None = None,
-                      lang: str = "zh") -> tuple[dict[str, Any], dict[str, Any]]:
-    """The ``groups`` report's data and the period it covers."""
+                      lang: str = "zh", private: bool = False) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The ``groups`` report's data and the period it covers; private (one-to-one) chats are
+    left out unless ``private``."""
     if month or since or until:
         raise UsageError("the groups overview compares weeks: pass --week (e.g. 2024-W14) or nothing for "
                          "each group's latest complete week")
     monday = parse_week(week) if week else None
-    rows = [group_row(store, g, tz, config, monday) for g in store.groups().to_dict("records")]
+    rows = [group_row(store, g, tz, config, monday) for g in store.groups(private=private).to_dict("records")]
     rows.sort(key=lambda r: (r["health"] is None, -(r["health"] or 0), str(r["name"]), r["group_id"]))
     for rank, r in enumerate(rows, 1):
         r["rank"] = rank

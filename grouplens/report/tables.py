@@ -6,21 +6,16 @@ JSON text. Everything else a report holds is in its JSON.
 
 from __future__ import annotations
 
-import csv
 import json
 from typing import IO, Any
 
-# The list in ``data`` that is each kind's main table.
-MAIN_TABLES: dict[str, str] = {
-    "weekly": "comparison", "activity": "daily", "members": "weekly", "lifecycle": "weekly",
-    "kol": "influence", "questions": "questions", "checkins": "members", "compliance": "offenders",
-    "groups": "groups",
-}
+from ..display import SafeCsvWriter
+from .kinds import get_kind
 
 
 def main_table(report: dict[str, Any]) -> list[dict[str, Any]]:
-    """The rows of the report's main table, flattened."""
-    return [flatten(row) for row in report["data"][MAIN_TABLES[report["kind"]]]]
+    """The rows of the report's main table (its kind's ``main_table``), flattened."""
+    return [flatten(row) for row in report["data"][get_kind(report["kind"]).main_table]]
 
 
 def flatten(row: dict[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -36,13 +31,14 @@ def flatten(row: dict[str, Any], prefix: str = "") -> dict[str, Any]:
     return out
 
 
-def write_report_csv(report: dict[str, Any], out: IO[str]) -> None:
-    """The main table as CSV with a header (columns in first-seen order)."""
+def write_report_csv(report: dict[str, Any], out: IO[str], *, keep_formulas: bool = False) -> None:
+    """The main table as CSV with a header (columns in first-seen order). A cell a spreadsheet
+    would run as a formula gets a leading ``'`` unless ``keep_formulas`` (``display``)."""
     rows = main_table(report)
     columns: dict[str, None] = {}
     for row in rows:
         columns.update(dict.fromkeys(row))
-    writer = csv.writer(out, lineterminator="\n")
+    writer = SafeCsvWriter(out, keep_formulas=keep_formulas)
     writer.writerow(list(columns))
     for row in rows:
         writer.writerow([_cell(row.get(c)) for c in columns])

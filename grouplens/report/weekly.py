@@ -29,9 +29,9 @@ from .compliance import compliance_section
 from .context import ReportContext
 from .kol import influence_rows, roles_between, without_excluded_tags
 from .labels import sentence, stage_label
-from .lifecycle import lifecycle_section
+from .lifecycle import lifecycle_section, lifecycle_weeks
 from .members import members_section
-from .period import Period, span_period, week_period
+from .period import Period, span_period, week_monday, week_period
 from .questions import questions_section
 
 SECTIONS = {"activity": activity_section, "members": members_section, "lifecycle": lifecycle_section,
@@ -80,7 +80,11 @@ def weekly_section(ctx: ReportContext, period: Period | None = None) -> dict[str
     current = {name: build(ctx, period) for name, build in SECTIONS.items()}
     previous = {name: build(ctx, before) for name, build in SECTIONS.items()}
     comparison = compare(current, previous)
+    quiet = current["activity"]["totals"]["messages"] == 0
     return {
+        "no_messages": quiet,
+        "message_weeks": ctx.message_weeks() if quiet else None,
+        "stage_history": stage_history(ctx, period),
         "week": period.label, "previous_week": before.label, "previous_period": before.to_dict(),
         "stage": current["lifecycle"]["stage"], "previous_stage": previous["lifecycle"]["stage"],
         "comparison": comparison,
@@ -91,6 +95,20 @@ def weekly_section(ctx: ReportContext, period: Period | None = None) -> dict[str
         "alerts": alerts(ctx, current, previous),
         "current": current, "previous": previous,
     }
+
+
+HISTORY_WEEKS = 12  # the lifecycle strip of the weekly review
+
+
+def stage_history(ctx: ReportContext, period: Period) -> list[dict[str, Any]]:
+    """The stage and health of the group's last ``HISTORY_WEEKS`` weeks up to the period's last
+    week (weeks before its first message left out): the weekly review's lifecycle strip."""
+    last = week_monday(period.last_day)
+    first = max(last - timedelta(weeks=HISTORY_WEEKS - 1), week_monday(ctx.first_day))
+    mondays = [first + timedelta(weeks=i) for i in range((last - first).days // 7 + 1)]
+    return [{"week": w["week"], "stage": w["stage"], "rule": w["rule"],
+             "health": w["health"]["score"] if w["health"] else None}
+            for w in lifecycle_weeks(ctx, mondays)]
 
 
 def _dig(section: dict[str, Any], path: tuple[str, ...]) -> Any:

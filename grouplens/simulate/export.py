@@ -23,7 +23,7 @@ SEPARATOR = "=" * 64
 TITLE = "消息记录（此消息记录为文本格式，不支持重新导入）"
 CATEGORY = "我的群聊"
 SYSTEM_SENDER = "系统消息(10000)"
-MEMBER_LIST_HEADER = ("QQ号", "群名片", "入群时间", "身份")
+MEMBER_LIST_HEADER = ("QQ号", "群名片", "入群时间", "身份", "群名")  # 群名: the group it lists
 TRUTH_FORMAT = "grouplens-simulation"
 TRUTH_VERSION = 1
 _CHUNK = 50_000  # messages rendered per write, so a million-message file never sits in memory twice
@@ -94,7 +94,7 @@ def member_list_csv(group: SimulatedGroup) -> str:
     w = csv.writer(buf, lineterminator="\r\n")
     w.writerow(MEMBER_LIST_HEADER)
     for m in current:
-        w.writerow((m.member_id, m.name, _local(group, m.join_s, sep=" ", offset=False), m.list_role))
+        w.writerow((m.member_id, m.name, _local(group, m.join_s, sep=" ", offset=False), m.list_role, group.name))
     return buf.getvalue()
 
 

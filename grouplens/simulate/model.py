@@ -12,9 +12,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from ..config import DEFAULT_TZ
 from .params import Rates, SimParams
 
-TIMEZONE = "Asia/Shanghai"
+TIMEZONE = DEFAULT_TZ  # the simulated exports are written in this zone's wall-clock time
 SYSTEM = -1  # sender of platform notices (系统消息)
 
 # Why a message was said: the generator's own label, kept for measuring detectors.

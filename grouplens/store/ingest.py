@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import os
+import stat
 import traceback
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -17,7 +19,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import pyarrow as pa
@@ -25,13 +27,15 @@ import pyarrow.compute as pc
 
 from .. import importers
 from .. import schema as S
-from ..errors import FormatError, GrouplensError, UsageError
+from ..config import zone_or_default
+from ..errors import FormatError, GroupConflictError, GrouplensError, StoreError, UsageError
 from ..importers import ParsedConversation, ParseOptions
 from ..importers.base import LineAccount
 from ..importers.other.roster import platform_of_ids
 from ..importers.textutil import INVISIBLE_CHARS, clean_array, rows_containing
-from .ids import content_ids, group_id_for, hash_strings, repeated
+from .ids import content_ids, group_id_for, hash_strings, repeated, same_native_id
 from .quotes import resolve_quotes
+from .store import MARKER as STORE_MARKER
 from .store import GroupInfo, Store, Transaction, open_store
 
 Progress = Callable[[str, dict[str, Any]], None]  # (event, details): "start", "file", "done"
@@ -92,11 +96,10 @@ class ImportReport:
                 "files": [asdict(f) for f in self.files]}
 
 
-def make_options(tz: str = "Asia/Shanghai", day: date | str | None = None) -> ParseOptions:
-    try:
-        zone = ZoneInfo(tz)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise UsageError(f"unknown time zone {tz!r}; use an IANA name such as Asia/Shanghai") from None
+def make_options(tz: ZoneInfo | None = None, day: date | str | None = None) -> ParseOptions:
+    """What parsing needs from the command line: the zone of local times (default ``config.DEFAULT_TZ``)
+    and the date for layouts whose times carry none."""
+    zone = zone_or_default(tz)
     if isinstance(day, str):
         try:
             day = date.fromisoformat(day)
@@ -107,29 +110,105 @@ def make_options(tz: str = "Asia/Shanghai", day: date | str | None = None) -> Pa
 
 def iter_inputs(paths: Iterable[str | Path]) -> Iterator[tuple[Path, bool]]:
     """Each input to try, and whether the user named it (True) or a folder walk found it."""
+    for path, named, skip in walk_inputs(paths):
+        if skip is None:
+            yield path, named
+
+
+def walk_inputs(paths: Iterable[str | Path]) -> Iterator[tuple[Path, bool, str | None]]:
+    """Each input, whether the user named it, and why it is skipped (None: read it).
+
+    Folders are walked recursively, each real folder once (a symbolic-link loop or a link to a
+    folder already walked adds nothing), and no link is followed out of the folder the user
+    named. A file reached twice (through a link) is read once. Only regular files are read: a
+    FIFO, socket or device would block or never end.
+    """
+    seen: set[tuple[int, int]] = set()
     for raw in paths:
         path = Path(raw)
         if path.is_dir() and not importers.is_export_dir(path):
-            yield from _walk(path)
+            root = path.resolve()
+            yield from _walk(path, root, seen)
         else:
-            yield path, True
+            key = _identity(path)
+            if key is not None and key in seen:
+                continue
+            if key is not None:
+                seen.add(key)
+            yield path, True, None
 
 
-def _walk(folder: Path) -> Iterator[tuple[Path, bool]]:
-    for child in sorted(folder.iterdir()):
+def _identity(path: Path) -> tuple[int, int] | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino
+
+
+def _walk(folder: Path, root: Path, seen: set[tuple[int, int]]) -> Iterator[tuple[Path, bool, str | None]]:
+    key = _identity(folder)
+    if key is None or key in seen:
+        return
+    seen.add(key)
+    try:
+        children = sorted(folder.iterdir())
+    except OSError as e:
+        yield folder, False, f"cannot list folder ({e.strerror or e.__class__.__name__})"
+        return
+    for child in children:
         if child.name.startswith("."):
             continue
+        if child.is_symlink():
+            try:
+                target = child.resolve(strict=True)
+            except (OSError, RuntimeError):  # a dangling link or a loop of links
+                yield child, False, "broken or looping symbolic link"
+                continue
+            if not target.is_relative_to(root):
+                yield child, False, "symbolic link out of the folder"
+                continue
         if child.is_dir():
-            if importers.is_export_dir(child):
-                yield child, False
+            if importers.is_export_dir(child) or (child / STORE_MARKER).exists():  # a store is skipped whole
+                if _identity(child) not in seen:
+                    seen.add(_identity(child))
+                    yield child, False, None
             else:
-                yield from _walk(child)
+                yield from _walk(child, root, seen)
         elif child.is_file():
-            yield child, False
+            ident = _identity(child)
+            if ident in seen:
+                continue
+            seen.add(ident)
+            yield child, False, None
+        else:
+            yield child, False, _not_regular(child) or "not a regular file"
+
+
+def _not_regular(path: Path) -> str | None:
+    """Why ``path`` must not be opened (a FIFO would block while the store is locked), or None."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return None
+    if stat.S_ISDIR(mode) or stat.S_ISREG(mode):
+        return None
+    kind = ("FIFO" if stat.S_ISFIFO(mode) else "socket" if stat.S_ISSOCK(mode)
+            else "device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "special file")
+    return f"not a regular file ({kind})"
+
+
+def _size(path: Path) -> int:
+    try:
+        if path.is_dir():
+            return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+        return path.stat().st_size
+    except OSError:
+        return 0
 
 
 def import_paths(store: Store | str | Path | None, paths: Iterable[str | Path], *, fmt: str | None = None,
-                 group: str | None = None, tz: str = "Asia/Shanghai", day: date | str | None = None,
+                 group: str | None = None, tz: ZoneInfo | None = None, day: date | str | None = None,
                  strict: bool = False, progress: Progress | None = None, debug: bool = False) -> ImportReport:
     """Import files and folders into the store; the library function behind ``grouplens import``.
 
@@ -139,28 +218,34 @@ def import_paths(store: Store | str | Path | None, paths: Iterable[str | Path], 
         fmt: force one layout (``grouplens formats`` lists them) instead of detecting it.
         group: put everything into this group (name or id; created if new). Required for
             member lists when the store holds several groups.
-        tz: the time zone exports' wall-clock times are read in.
+        tz: the time zone exports' wall-clock times are read in (default ``[time] tz``).
         day: the date for layouts whose times carry none (IRC, chatlog text).
         strict: refuse a file (import nothing from it) when some of its lines look like message
             headers but were not read as ones; otherwise the file is imported and the report
             lists those lines (``FileResult.lines``).
     """
-    st = store if isinstance(store, Store) else open_store(store, create=True)
     options = make_options(tz, day)
     forced = importers.get(fmt) if fmt else None
-    inputs = list(iter_inputs(paths))
+    inputs = list(walk_inputs(paths))
+    st = store if isinstance(store, Store) else open_store(store, create=True)
     notify = progress or (lambda event, details: None)
     notify("start", {"total": len(inputs)})
     with st.lock(on_wait=lambda: notify("waiting", {})):
         tx = st.transaction()
+        tx.space_hint = sum(_size(p) for p, _, skip in inputs if skip is None) + 1_000_000
         ahead = _ReadAhead(forced, options)
+        to_read = [path for path, _, skip in inputs if skip is None]
+        following = dict(zip(to_read, to_read[1:]))
         results: list[FileResult] = []
         try:
-            for i, (path, named) in enumerate(inputs):
+            for path, named, skip in inputs:
                 notify("file", {"path": str(path)})
-                if i + 1 < len(inputs):
-                    ahead.start(path, inputs[i + 1][0])
-                result = _import_one(tx, path, named, forced, group, options, debug, notify, strict, ahead)
+                if skip is not None:
+                    result = FileResult(path=str(path), status="skipped", error=skip)
+                else:
+                    if path in following:
+                        ahead.start(path, following[path])
+                    result = _import_one(tx, path, named, forced, group, options, debug, notify, strict, ahead)
                 results.append(result)
                 notify("done", {"result": result})
             report = ImportReport(tx.import_id, str(st.path), results)
@@ -205,6 +290,8 @@ class _ReadAhead:
     def _parse(self, path: Path) -> tuple[importers.Importer | None, list[ParsedConversation] | None,
                                            BaseException | None]:
         try:
+            if written_by_grouplens(path):  # skipped where the file is imported
+                return None, None, None
             imp = self.forced or importers.detect(path)
         except Exception:  # detection is done again, and reported, where the file is imported
             return None, None, None
@@ -239,6 +326,33 @@ def _small_file(path: Path) -> bool:
     return path.is_file() and path.stat().st_size <= READ_AHEAD_BYTES
 
 
+# What grouplens itself writes beside exports, recognised so that importing the folder skips it.
+_OWN_JSON = {"grouplens-simulation": "the truth file of `grouplens simulate`, not an export",
+             "grouplens-report": "a grouplens report, not an export"}
+
+
+def written_by_grouplens(path: Path) -> str | None:
+    """Why ``path`` is no export, when grouplens wrote it: a store, settings, a simulation's
+    truth file or a report; else None."""
+    if path.is_dir():
+        return "a grouplens store, not an export" if (path / STORE_MARKER).exists() else None
+    if path.name in ("grouplens.toml", STORE_MARKER):
+        return "grouplens settings, not an export" if path.name == "grouplens.toml" else "a grouplens store file"
+    try:
+        with path.open("rb") as f:
+            head = f.read(4096)
+    except OSError:
+        return None
+    text = head.decode("utf-8", errors="ignore").lstrip("\ufeff \r\n\t")
+    if text.startswith("{"):
+        for marker, why in _OWN_JSON.items():
+            if f'"format": "{marker}"' in text[:200]:
+                return why
+    if text.startswith("<!DOCTYPE html>") and '<meta name="generator" content="grouplens">' in text:
+        return "a grouplens report page, not an export"
+    return None
+
+
 def _import_one(tx: Transaction, path: Path, named: bool, forced, group: str | None,
                 options: ParseOptions, debug: bool, notify: Progress, strict: bool = False,
                 ahead: _ReadAhead | None = None) -> FileResult:
@@ -246,6 +360,14 @@ def _import_one(tx: Transaction, path: Path, named: bool, forced, group: str | N
     try:
         if not path.exists():
             raise FormatError("no such file or folder", path=path)
+        special = _not_regular(path)  # before anything opens it: a FIFO would block
+        if special:
+            result.status, result.error = "skipped", special
+            return result
+        written = written_by_grouplens(path)
+        if written:
+            result.status, result.error = "skipped", written
+            return result
         if not named and not path.is_dir():
             sample = importers.take_sample(path)
             if importers.is_media(sample):
@@ -274,6 +396,8 @@ def _import_one(tx: Transaction, path: Path, named: bool, forced, group: str | N
                 raise FormatError("no messages found", path=path)
             notify("phase", {"phase": "merging"})
             _stage_conversations(tx, conversations, str(path), group, result)
+    except StoreError:
+        raise  # the store, not this input, is the problem: the whole import stops
     except GrouplensError as e:
         if e.path is None:
             e.path = str(path)
@@ -281,7 +405,8 @@ def _import_one(tx: Transaction, path: Path, named: bool, forced, group: str | N
         if debug:
             result.warnings.append(traceback.format_exc())
     except (OSError, MemoryError) as e:
-        result.status, result.error = "error", f"{path}: {e.__class__.__name__}: {e}"
+        reason = e.strerror if isinstance(e, OSError) and e.strerror else e.__class__.__name__
+        result.status, result.error = "error", f"{path}: cannot read ({reason})"
         if debug:
             result.warnings.append(traceback.format_exc())
     return result
@@ -345,9 +470,23 @@ def _stage_conversations(tx: Transaction, conversations: list[ParsedConversation
                          group: str | None, result: FileResult) -> None:
     staged: list[tuple[GroupInfo, pa.Table]] = []
     path = source
+    if group is not None:
+        distinct = list(dict.fromkeys(_conversation_key(c) for c in conversations))
+        if len(distinct) > 1:
+            names = ", ".join(dict.fromkeys(c.name or c.native_id or "?" for c in conversations))
+            raise UsageError(f"this export holds {len(distinct)} conversations ({names}); --group would put them "
+                             "all into one group: import it without --group (each conversation becomes its own "
+                             "group) or export the one conversation you mean", path=source)
     for conv in conversations:
         info = _resolve_group(tx, conv, group)
-        messages = adopt_known_ids(conv.messages, tx.group_history(info.group_id, [S.SENDER_ID, S.SENDER_NAME]))
+        info.is_group = bool(info.is_group) or conv.is_group  # a group once any export says so
+        # The export's own messages count as history too: a sender it names without an id in one
+        # message and with one in another is one member, now and when the file is imported again.
+        history = pa.concat_tables([tx.group_history(info.group_id, [S.SENDER_ID, S.SENDER_NAME]),
+                                    conv.messages.select([S.SENDER_ID, S.SENDER_NAME]).cast(
+                                        pa.schema([pa.field(S.SENDER_ID, pa.string()),
+                                                   pa.field(S.SENDER_NAME, pa.string())]))])
+        messages = adopt_known_ids(conv.messages, history)
         table = finalize_messages(messages, group_name=conv.name or info.name, platform=conv.platform,
                                   source_file=str(path), import_id=tx.import_id)
         staged.append((info, table))
@@ -376,10 +515,12 @@ def _stage_conversations(tx: Transaction, conversations: list[ParsedConversation
 def _import_member_list(tx: Transaction, path: Path, imp, group: str | None, options: ParseOptions,
                         result: FileResult) -> None:
     roster = imp.parse_roster(path, options)
+    group = group or imp.group_named(path)
     if group is None:
         known = list(tx.groups) or tx.store.group_ids()
         if len(known) != 1:
-            raise UsageError("a member list needs --group NAME to say which group it lists", path=path)
+            raise UsageError("a member list needs --group NAME (or a group column) to say which group it lists",
+                             path=path)
         group = known[0]
     ids = roster.column(S.MEMBER_ID).to_pylist()
     conv = ParsedConversation(platform=platform_of_ids(ids), name=group, messages=pa.table({}))
@@ -398,38 +539,67 @@ def _roster_file_table(roster: pa.Table, source_file: str, import_id: str) -> pa
             .select(S.ROSTER_FILE_SCHEMA.names).cast(S.ROSTER_FILE_SCHEMA))
 
 
+def _conversation_key(conv: ParsedConversation) -> tuple[str, str]:
+    return (conv.platform, f"id:{conv.native_id.strip()}" if conv.native_id and conv.native_id.strip()
+            else f"name:{conv.name or ''}")
+
+
+def _info(row: dict[str, Any]) -> GroupInfo:
+    return GroupInfo(row[S.GROUP_ID], row[S.GROUP_NAME], row[S.PLATFORM], row[S.NATIVE_ID], list(row[S.NAMES] or []))
+
+
 def _resolve_group(tx: Transaction, conv: ParsedConversation, group: str | None) -> GroupInfo:
     """Which group a conversation goes to: --group, else its own id, else a group of that name."""
-    known = {**{r[S.GROUP_ID]: r for r in tx.store.groups_table().to_pylist()}}
+    known = {r[S.GROUP_ID]: r for r in tx.store.groups_table().to_pylist()}
     pending = tx.groups
     if group is not None:
         for gid, info in pending.items():
             if group in (gid, info.name):
                 return info
         try:
-            gid = tx.store.resolve_group(group)
-            row = known[gid]
-            return GroupInfo(gid, row[S.GROUP_NAME], row[S.PLATFORM], row[S.NATIVE_ID], list(row[S.NAMES] or []))
+            return _info(known[tx.store.resolve_group(group)])
         except GrouplensError:
             gid = group_id_for(conv.platform, conv.native_id, group)
+            if conv.native_id:
+                try:
+                    found = _group_of_native_id(tx, known, conv.platform, conv.native_id, group)
+                    if found.group_id in pending or found.group_id in known:
+                        return found
+                except GroupConflictError:  # the id's folder is taken: a folder named after --group
+                    gid = group_id_for(conv.platform, None, group)
             return GroupInfo(gid, group, conv.platform, conv.native_id, [n for n in (group, conv.name) if n])
     if conv.native_id:
-        gid = group_id_for(conv.platform, conv.native_id, conv.name)
-        if gid in pending:
-            return pending[gid]
-        row = known.get(gid)
-        if row:
-            return GroupInfo(gid, row[S.GROUP_NAME], row[S.PLATFORM], row[S.NATIVE_ID], list(row[S.NAMES] or []))
-        return GroupInfo(gid, conv.name, conv.platform, conv.native_id, [conv.name] if conv.name else [])
+        return _group_of_native_id(tx, known, conv.platform, conv.native_id, conv.name)
     # No id in the export: the same platform's group of that name, if there is exactly one.
     same = [info for info in pending.values() if info.platform == conv.platform and conv.name in info.names]
-    same += [GroupInfo(r[S.GROUP_ID], r[S.GROUP_NAME], r[S.PLATFORM], r[S.NATIVE_ID], list(r[S.NAMES] or []))
-             for r in known.values() if r[S.GROUP_ID] not in pending
+    same += [_info(r) for r in known.values() if r[S.GROUP_ID] not in pending
              and r[S.PLATFORM] == conv.platform and conv.name in (r[S.NAMES] or [])]
     if len(same) == 1:
         return same[0]
     gid = group_id_for(conv.platform, None, conv.name)
     return pending.get(gid) or GroupInfo(gid, conv.name, conv.platform, None, [conv.name] if conv.name else [])
+
+
+def _group_of_native_id(tx: Transaction, known: dict[str, dict[str, Any]], platform: str, native_id: str,
+                        name: str | None) -> GroupInfo:
+    """The group of a conversation the export names by id: the group that already has that id
+    (whatever its folder is called: stores written before folder names were made injective keep
+    theirs), else a new one, in a folder no other conversation uses."""
+    for info in tx.groups.values():
+        if info.platform == platform and info.native_id and same_native_id(info.native_id, native_id):
+            return info
+    for row in known.values():
+        if row[S.PLATFORM] == platform and row[S.NATIVE_ID] and same_native_id(row[S.NATIVE_ID], native_id):
+            return _info(row)
+    gid = group_id_for(platform, native_id, name)
+    taken = tx.groups.get(gid) or (_info(known[gid]) if gid in known else None)
+    if taken is not None:
+        if taken.native_id is None:  # a group made with --group from an export without an id
+            return taken
+        raise GroupConflictError(f"the group folder {gid} already holds a different conversation (another "
+                                 "native id that an older grouplens gave the same folder name); import this "
+                                 "export into a group of its own with --group NEW_NAME")
+    return GroupInfo(gid, name, platform, native_id, [name] if name else [])
 
 
 def adopt_known_ids(parsed: pa.Table, history: pa.Table) -> pa.Table:
@@ -453,7 +623,11 @@ def adopt_known_ids(parsed: pa.Table, history: pa.Table) -> pa.Table:
     unique = {S.name_based_id(n): next(iter(ids)) for n, ids in ids_by_name.items() if len(ids) == 1}
     if not unique:
         return parsed
-    mapped = [unique.get(v, v) if v else v for v in sender.to_pylist()]
+    # A sender keyed by one name but shown with another (an export's "我" for its own account,
+    # shown with the account's name) is matched on the name shown too.
+    names = parsed.column(S.SENDER_NAME).to_pylist()
+    mapped = [unique.get(v, unique.get(S.name_based_id(n), v) if n else v) if v and v.startswith(S.NAME_ID_PREFIX)
+              else v for v, n in zip(sender.to_pylist(), names)]
     return parsed.set_column(parsed.schema.get_field_index(S.SENDER_ID), S.SENDER_ID, pa.array(mapped, pa.string()))
 
 

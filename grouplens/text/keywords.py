@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Literal
+from zoneinfo import ZoneInfo
 
 import networkx as nx
 import numpy as np
@@ -30,6 +31,7 @@ from scipy import sparse
 from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
 
 from .. import schema
+from ..config import DEFAULT_ZONE
 from ..errors import UsageError
 
 # Columns of the keywords table (besides the unit's own columns: schema.GROUP_ID,
@@ -41,7 +43,6 @@ COUNT = "count"  # occurrences of the term in the unit
 RANK = "rank"  # 1 = the unit's top keyword
 METHOD = "method"
 
-DEFAULT_TZ = "Asia/Shanghai"
 TEXTRANK_CANDIDATES = 300  # words per unit in TextRank's graph, most frequent first
 Unit = Literal["group", "week", "member"]
 Method = Literal["tfidf", "textrank"]
@@ -49,7 +50,7 @@ UNITS: dict[str, str] = {"group": schema.GROUP_ID, "week": PERIOD, "member": sch
 METHODS: tuple[str, ...] = ("tfidf", "textrank")
 
 
-def iso_week_labels(ts: pd.Series, tz: str = DEFAULT_TZ) -> pd.Series:
+def iso_week_labels(ts: pd.Series, tz: ZoneInfo | str = DEFAULT_ZONE) -> pd.Series:
     """ISO week labels like ``2024-W14`` for UTC instants, by the calendar of ``tz``."""
     ts = pd.to_datetime(ts)
     if ts.dt.tz is None:
@@ -66,7 +67,7 @@ def keywords(
     top: int = 10,
     method: Method = "tfidf",
     *,
-    tz: str = DEFAULT_TZ,
+    tz: ZoneInfo = DEFAULT_ZONE,
     min_count: int = 2,
     window: int = 5,
 ) -> pd.DataFrame:
@@ -133,7 +134,7 @@ def _unit_columns(by: Unit | Sequence[Unit] | None) -> list[str]:
     return [UNITS[name] for name in dict.fromkeys(names)]
 
 
-def _unit_keys(messages: pd.DataFrame, unit_columns: list[str], tz: str) -> pd.DataFrame:
+def _unit_keys(messages: pd.DataFrame, unit_columns: list[str], tz: ZoneInfo) -> pd.DataFrame:
     """Each message's unit, one column per unit dimension."""
     keys = pd.DataFrame(index=messages.index)
     for column in unit_columns:

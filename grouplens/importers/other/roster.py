@@ -2,8 +2,9 @@
 
 Accepted columns (header names in English or Chinese, any order, extra columns ignored):
 an id (``member_id``, ``QQ号``, ``QQ``, ``wxid``, ``微信号``, ``成员ID``), a name (``name``,
-``群名片``, ``群昵称``, ``昵称``, ``备注``, ``成员``), and optionally ``joined_at``/``入群时间``
-and ``role``/``身份``/``角色`` (群主/管理员/成员 or owner/admin/member).
+``群名片``, ``群昵称``, ``昵称``, ``备注``, ``成员``), and optionally ``joined_at``/``入群时间``,
+``role``/``身份``/``角色`` (群主/管理员/成员 or owner/admin/member) and ``group``/``群名``/``群名称``
+(the group it lists: ``grouplens import`` then needs no ``--group``).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ ID_COLUMNS = ("member_id", "id", "qq号", "qq", "uin", "wxid", "微信号", "微
 NAME_COLUMNS = ("name", "群名片", "群昵称", "昵称", "nickname", "备注", "成员", "card", "display_name")
 JOINED_COLUMNS = ("joined_at", "入群时间", "加入时间", "join_time", "joined")
 ROLE_COLUMNS = ("role", "身份", "角色", "群身份")
+GROUP_COLUMNS = ("group", "group_name", "群名", "群名称", "群聊名称")
 _ROLE_WORDS = {
     "群主": "owner", "owner": "owner", "创建者": "owner",
     "管理员": "admin", "admin": "admin", "administrator": "admin",
@@ -112,6 +114,23 @@ class MemberListImporter(Importer):
             S.ROLE: pa.array(roles, pa.string()),
             S.SOURCE_LINE: pa.array(lines, pa.int64()),
         }, schema=ROSTER_PARSED_SCHEMA)
+
+    def group_named(self, path: Path) -> str | None:
+        """The group the list names in a group column, when every row names the same one."""
+        rows = csv.reader(io.StringIO(read_text(path), newline=""))
+        try:
+            header = next(rows)
+            col = _pick(header, GROUP_COLUMNS)
+            if col is None:
+                return None
+            named = {clean_text(row[col]).strip() for row in rows if len(row) > col and any(c.strip() for c in row)}
+        except (StopIteration, csv.Error):
+            return None
+        named.discard("")
+        if len(named) > 1:
+            raise FormatError(f"the member list names {len(named)} groups ({', '.join(sorted(named)[:3])}…); "
+                              "split it into one file per group", path=path)
+        return named.pop() if named else None
 
     @staticmethod
     def _time(row: list[str], col: int | None, options: ParseOptions, path: Path, line: int) -> datetime | None:
