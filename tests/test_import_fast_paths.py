@@ -15,16 +15,18 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import grouplens.importers.base as base
 import grouplens.importers.qq.txt as qq_txt
 import grouplens.store.ingest as ingest
 from grouplens import import_paths, open_store
+from grouplens import schema as S
 from grouplens.importers import ParseOptions, get
 from grouplens.importers.textutil import rows_containing
 from grouplens.store.ids import content_ids, occurrences, repeated
+from grouplens.store.ingest import adopt_known_ids
 
 SEP = "=" * 64
 NAMES = ["阿杰", "老王(队长)", "【管理员】小李", "Tom Lee", "ㅤ", "x<y>", "张三 (李四)", "PM", "老王 "]
@@ -163,3 +165,33 @@ def test_files_parsed_ahead_give_the_store_and_report_files_parsed_one_by_one(tm
         assert a.messages(group=gid).drop(columns=["import_id"]).equals(
             b.messages(group=gid).drop(columns=["import_id"]))
         assert a.members(group=gid).equals(b.members(group=gid))
+
+
+def adopted_one_by_one(parsed: list[tuple[str | None, str | None]],
+                       history: list[tuple[str | None, str | None]]) -> list[str | None]:
+    """adopt_known_ids's rule, message by message: a ``name:`` sender takes the one id its key's
+    name, else its shown name, had among members known by id."""
+    ids_by_name: dict[str, set[str]] = {}
+    for mid, name in history:
+        if mid is not None and not mid.startswith(S.NAME_ID_PREFIX) and name:
+            ids_by_name.setdefault(name, set()).add(mid)
+    unique = {S.name_based_id(n): next(iter(ids)) for n, ids in ids_by_name.items() if len(ids) == 1}
+    return [unique.get(v, unique.get(S.name_based_id(n), v) if n else v) if v and v.startswith(S.NAME_ID_PREFIX)
+            else v for v, n in parsed]
+
+
+SENDERS = st.tuples(st.one_of(st.none(), st.sampled_from(["1", "2", "3", "name:甲", "name:乙", "name:", "name:我"])),
+                    st.one_of(st.none(), st.sampled_from(["甲", "乙", "", "我", "丙"])))
+
+
+@settings(max_examples=200)
+@given(st.lists(SENDERS, max_size=12), st.lists(SENDERS, max_size=12))
+@example(parsed=[("name:乙", "甲"), ("name:丙", "甲"), ("name:", None)], history=[("1", "甲"), ("2", "乙"), ("3", "乙")])
+@example(parsed=[("name:甲", "我"), ("name:我", "甲")], history=[("1", "甲"), ("1", "甲"), ("name:我", "我")])
+def test_senders_known_by_name_take_the_one_id_of_that_name_as_a_loop_would(parsed, history) -> None:
+    def table(rows: list[tuple[str | None, str | None]]) -> pa.Table:
+        return pa.table({S.SENDER_ID: pa.array([r[0] for r in rows], pa.string()),
+                         S.SENDER_NAME: pa.array([r[1] for r in rows], pa.string())})
+
+    found = adopt_known_ids(table(parsed), table(history)).column(S.SENDER_ID).to_pylist()
+    assert found == adopted_one_by_one(parsed, history)

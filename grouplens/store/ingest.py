@@ -614,21 +614,23 @@ def adopt_known_ids(parsed: pa.Table, history: pa.Table) -> pa.Table:
     by_name = pc.fill_null(pc.starts_with(sender, S.NAME_ID_PREFIX), False)
     if history.num_rows == 0 or not pc.any(by_name).as_py():
         return parsed
-    known = history.filter(pc.invert(pc.fill_null(pc.starts_with(history.column(S.SENDER_ID), S.NAME_ID_PREFIX),
-                                                  True)))
-    ids_by_name: dict[str, set[str]] = {}
-    for name, mid in set(zip(known.column(S.SENDER_NAME).to_pylist(), known.column(S.SENDER_ID).to_pylist())):
-        if name:
-            ids_by_name.setdefault(name, set()).add(mid)
-    unique = {S.name_based_id(n): next(iter(ids)) for n, ids in ids_by_name.items() if len(ids) == 1}
-    if not unique:
+    # Each name's distinct ids among the members known by id; a name with exactly one is adopted.
+    known_id, known_name = history.column(S.SENDER_ID), history.column(S.SENDER_NAME)
+    keep = pc.and_(pc.invert(pc.fill_null(pc.starts_with(known_id, S.NAME_ID_PREFIX), True)),
+                   pc.fill_null(pc.not_equal(known_name, ""), False))
+    pairs = pa.table({"name": known_name, "id": known_id}).filter(keep).group_by(["name", "id"]).aggregate([])
+    per_name = pairs.group_by("name").aggregate([("id", "count"), ("id", "min")])
+    unique = per_name.filter(pc.equal(per_name.column("id_count"), 1))
+    if unique.num_rows == 0:
         return parsed
+    keys = pc.binary_join_element_wise(S.NAME_ID_PREFIX, unique.column("name"), "").combine_chunks()
+    adopted = unique.column("id_min").cast(sender.type)
     # A sender keyed by one name but shown with another (an export's "我" for its own account,
     # shown with the account's name) is matched on the name shown too.
-    names = parsed.column(S.SENDER_NAME).to_pylist()
-    mapped = [unique.get(v, unique.get(S.name_based_id(n), v) if n else v) if v and v.startswith(S.NAME_ID_PREFIX)
-              else v for v, n in zip(sender.to_pylist(), names)]
-    return parsed.set_column(parsed.schema.get_field_index(S.SENDER_ID), S.SENDER_ID, pa.array(mapped, pa.string()))
+    shown = pc.binary_join_element_wise(S.NAME_ID_PREFIX, parsed.column(S.SENDER_NAME).cast(pa.string()), "")
+    found = pc.coalesce(pc.index_in(sender, value_set=keys), pc.index_in(shown, value_set=keys))
+    mapped = pc.if_else(pc.and_(by_name, pc.is_valid(found)), pc.take(adopted, found), sender)
+    return parsed.set_column(parsed.schema.get_field_index(S.SENDER_ID), S.SENDER_ID, mapped)
 
 
 def finalize_messages(parsed: pa.Table, *, group_name: str | None, platform: str, source_file: str,
