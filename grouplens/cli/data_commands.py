@@ -13,7 +13,6 @@ from rich.table import Table
 from rich.text import Text
 
 from .. import schema as S
-from ..analysis.group import messages_with_replies
 from ..display import terminal_safe
 from ..importers import ALL_FORMATS, MEMBER_LIST
 from ..store.ingest import ImportReport, import_paths, make_options, unaccepted_message
@@ -202,6 +201,8 @@ def messages_command(
     e = edge(store, tz=tz)
     st = e.store()
     if replies:
+        from ..analysis.group import messages_with_replies  # the reply-link model, only when asked for
+
         df = messages_with_replies(st, group, since, until, tz=e.tz)
     else:
         df = st.messages(group=group, since=since, until=until, tz=e.tz)
