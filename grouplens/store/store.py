@@ -197,12 +197,25 @@ class GroupInfo:
 
 
 def open_store(path: str | Path | None = None, *, create: bool = False) -> Store:
-    """Open the store at ``path`` (see resolve_store_path); ``create`` makes a new one if none."""
+    """Open the store at ``path`` (see resolve_store_path); ``create`` makes a new one if none.
+    An fsspec URL (``s3://bucket/prefix``, ``memory://x``) opens a read-only ``RemoteStore``;
+    a ``file://`` URL is a local folder."""
+    location = str(path) if path else os.environ.get(STORE_ENV)
+    if location and "://" in location:
+        from .remote import RemoteStore, is_url, local_path_of
+        if is_url(location):
+            local = local_path_of(location)
+            if local is None:
+                return RemoteStore(location, create=create)
+            path = local
     return Store(resolve_store_path(path), create=create)
 
 
 class Store:
     """Read access to a store, and the one way to change it (``transaction``)."""
+
+    writable = True  # a RemoteStore (store/remote.py) is read-only
+    _filesystem: Any = None  # where pyarrow reads the files (None: the local filesystem)
 
     def __init__(self, path: Path, *, create: bool = False):
         self.path = Path(path)
@@ -292,11 +305,12 @@ class Store:
         its columns are not the ones ``schema`` says (a column the file lacks reads as nulls,
         so stores written before a column was added stay readable)."""
         try:
-            problem = schema_problem(pq.read_schema(path), schema)
+            problem = schema_problem(pq.read_schema(str(path), filesystem=self._filesystem), schema)
             if problem:
                 raise StoreDamagedError(f"not a grouplens file here ({problem}); {self.how_to_fix(path)}",
                                         path=path)
-            return ds.dataset(str(path), format="parquet", schema=schema).to_table(columns=columns, filter=filter)
+            return ds.dataset(str(path), format="parquet", schema=schema, filesystem=self._filesystem).to_table(
+                columns=columns, filter=filter)
         except StoreDamagedError:
             raise
         except FileNotFoundError:
@@ -435,6 +449,15 @@ class Store:
             return S.ROSTER_FILE_SCHEMA.empty_table()
         t = pa.concat_tables(self.read_file(f, S.ROSTER_FILE_SCHEMA) for f in files)
         return t.take(pc.sort_indices(t, [(S.IMPORT_ID, "ascending"), (S.SOURCE_LINE, "ascending")]))
+
+    def list_parts(self, folder: Path) -> list[Path]:
+        """The ``part-*.parquet`` files of a folder of the store (caches), by name."""
+        return sorted(folder.glob(PART_GLOB)) if folder.is_dir() else []
+
+    def read_parquet(self, path: Path, schema: pa.Schema) -> pa.Table:
+        """A whole file of the store as ``schema``, unchecked (caches: the caller decides what a
+        damaged file means)."""
+        return pq.read_table(str(path), schema=schema, filesystem=self._filesystem)
 
     def imports(self) -> list[dict[str, Any]]:
         d = self.path / "imports"
