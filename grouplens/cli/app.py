@@ -72,7 +72,8 @@ _state = Globals()
 
 # --- options shared by several commands ------------------------------------------------------
 StoreOpt = Annotated[str | None, typer.Option(
-    "--store", metavar="PATH", help=f"The store folder (default: ${STORE_ENV}, else ./grouplens-store).",
+    "--store", metavar="PATH", help=f"The store folder, or a URL to read it from (s3://bucket/prefix, gs://…; default: ${STORE_ENV}, else "
+    "./grouplens-store).",
     show_default=False)]
 GroupOpt = Annotated[str | None, typer.Option(
     "--group", "-g", metavar="NAME", help="A group's name or id; may be left out when the store holds one group.",
