@@ -27,12 +27,13 @@ import pyarrow.compute as pc
 
 from .. import importers
 from .. import schema as S
-from ..config import zone_or_default
+from ..config import StoreConfig, zone_or_default
 from ..errors import FormatError, GroupConflictError, GrouplensError, StoreError, UsageError
 from ..importers import ParsedConversation, ParseOptions
 from ..importers.base import LineAccount
 from ..importers.other.roster import platform_of_ids
 from ..importers.textutil import INVISIBLE_CHARS, clean_array, rows_containing
+from .compact import compact_crowded
 from .ids import content_ids, group_id_for, hash_strings, repeated, same_native_id
 from .quotes import resolve_quotes
 from .store import MARKER as STORE_MARKER
@@ -73,6 +74,8 @@ class ImportReport:
     import_id: str
     store: str
     files: list[FileResult]
+    compacted: list[str] = field(default_factory=list)  # groups compacted after the import ([store] compact_after)
+    compact_problem: str | None = None  # why compacting after the import failed (the import stands)
 
     @property
     def failed(self) -> list[FileResult]:
@@ -209,7 +212,8 @@ def _size(path: Path) -> int:
 
 def import_paths(store: Store | str | Path | None, paths: Iterable[str | Path], *, fmt: str | None = None,
                  group: str | None = None, tz: ZoneInfo | None = None, day: date | str | None = None,
-                 strict: bool = False, progress: Progress | None = None, debug: bool = False) -> ImportReport:
+                 strict: bool = False, progress: Progress | None = None, debug: bool = False,
+                 compact_after: int = StoreConfig.compact_after) -> ImportReport:
     """Import files and folders into the store; the library function behind ``grouplens import``.
 
     Args:
@@ -223,6 +227,8 @@ def import_paths(store: Store | str | Path | None, paths: Iterable[str | Path], 
         strict: refuse a file (import nothing from it) when some of its lines look like message
             headers but were not read as ones; otherwise the file is imported and the report
             lists those lines (``FileResult.lines``).
+        compact_after: afterwards, compact the groups the import leaves with more part files
+            than this (``[store] compact_after``; 0: never).
     """
     options = make_options(tz, day)
     forced = importers.get(fmt) if fmt else None
@@ -256,6 +262,8 @@ def import_paths(store: Store | str | Path | None, paths: Iterable[str | Path], 
             raise
         finally:
             ahead.close()
+        if compact_after and tx.committed:
+            report.compacted, report.compact_problem = compact_crowded(st, list(tx.groups), compact_after)
     return report
 
 
