@@ -43,3 +43,7 @@ class GroupNotFoundError(GrouplensError):
 
 class UsageError(GrouplensError):
     """Options that cannot work together, or a value out of range."""
+
+
+class RenderError(GrouplensError):
+    """A page could not be drawn as an image or a PDF (no headless browser, or it failed)."""

@@ -33,6 +33,7 @@ class Msg:
     reply: str | None = None
     mentions: tuple[str, ...] = ()
     event: tuple[str, ...] = ()
+    name: str | None = None  # the name the export shows on this message (default: ``names[who]``)
 
 
 @dataclass
@@ -51,8 +52,8 @@ def local(when: str) -> datetime:
 def conversation(group: Group) -> ParsedConversation:
     rows = MessageRows()
     for i, m in enumerate(group.messages):
-        rows.add(ts=local(m.when), sender_id=m.who, sender_name=group.names.get(m.who, "系统消息") if m.who else
-                 "系统消息", kind=m.kind, text=m.text, msg_id=m.id or f"m{i:04d}", reply_to=m.reply,
+        rows.add(ts=local(m.when), sender_id=m.who, sender_name=m.name or group.names.get(m.who, "系统消息") if m.who
+                 else "系统消息", kind=m.kind, text=m.text, msg_id=m.id or f"m{i:04d}", reply_to=m.reply,
                  mentions=list(m.mentions), event_members=list(m.event))
     roster = None
     if group.roster:
