@@ -80,16 +80,17 @@ def render_png(page_html: str, *, width: int = PHONE_WIDTH, scale: float = PHONE
     """The whole page as one PNG ``width`` CSS pixels wide (``width * scale`` image pixels) and
     as tall as the page; a page taller than ``max_height`` image pixels is drawn at a smaller
     scale, down to 1."""
+    mobile = width < 600  # a phone's screen: the page's own viewport settings apply
     with _session(page_html) as tab:
         tab.send("Emulation.setDeviceMetricsOverride", width=width, height=800, deviceScaleFactor=scale,
-                 mobile=True)
+                 mobile=mobile)
         tab.load()
         metrics = tab.send("Page.getLayoutMetrics")
         height = max(1, int(round(metrics["cssContentSize"]["height"])))
         shown = max(1.0, min(scale, max_height / height))
         if shown != scale:
             tab.send("Emulation.setDeviceMetricsOverride", width=width, height=800, deviceScaleFactor=shown,
-                     mobile=True)
+                     mobile=mobile)
             height = max(1, int(round(tab.send("Page.getLayoutMetrics")["cssContentSize"]["height"])))
         shot = tab.send("Page.captureScreenshot", format="png", captureBeyondViewport=True, fromSurface=True,
                         clip={"x": 0, "y": 0, "width": width, "height": height, "scale": 1})
