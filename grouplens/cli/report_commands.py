@@ -65,6 +65,8 @@ def report_command(
                       ] = False,
     show_ids: Annotated[bool, flag("--show-ids", help="Show members' QQ numbers / wxids (hidden by default).")
                         ] = False,
+    no_record: Annotated[bool, flag("--no-record", help="Do not record the weekly review's to-do list in the "
+                                    "store (next week's review then follows up the list the data gives).")] = False,
     private: Annotated[bool, flag("--private", help="With --all: also rank private (one-to-one) chats, which "
                                   "are not groups.")] = False,
     lang: Annotated[Lang | None, typer.Option("--lang", metavar="zh|en", show_default=False,
@@ -87,5 +89,6 @@ def report_command(
     e = edge(store, config, tz)
     report = build_report(e.store(), chosen, group, week=week, month=month, since=since, until=until, tz=e.tz,
                           config=e.config, lang=lang.value if lang else None, pseudonymize=pseudonymize,
-                          redact=redact, show_ids=show_ids, private=private, member=member)
+                          redact=redact, show_ids=show_ids, private=private, member=member,
+                          record=not no_record)
     emit(report, out)

@@ -24,7 +24,7 @@ def build_report(store: Store, kind: str = "weekly", group: str | None = None, *
                  month: str | None = None, since: str | None = None, until: str | None = None,
                  tz: ZoneInfo | None = None, config: Config | None = None, lang: str | None = None,
                  pseudonymize: bool = False, redact: bool = False, show_ids: bool = False,
-                 private: bool = False, member: str | None = None) -> Report:
+                 private: bool = False, member: str | None = None, record: bool = False) -> Report:
     """A report of one registered kind (``report.kinds``) for one group, or for every group
     (``groups``).
 
@@ -37,6 +37,9 @@ def build_report(store: Store, kind: str = "weekly", group: str | None = None, *
 
     ``member`` (an id, a name, or part of a name) is the member a kind about one member
     (``member``) is about; without ``group`` it is looked for in every group chat.
+
+    ``record``: let the kind keep what it records in the store (the weekly review's to-do list
+    of an ISO week, which the next week's review follows up; see ``report.actions``).
     """
     spec = get_kind(kind)
     if spec.takes_member and not (member or "").strip():
@@ -73,6 +76,8 @@ def build_report(store: Store, kind: str = "weekly", group: str | None = None, *
     ctx = load_context(store, group_id, period, config, lang, extra_weeks=spec.history_weeks)
     ctx.member = member_id
     data = spec.section(ctx)
+    if record and spec.record is not None:
+        spec.record(ctx, data)
     group_info = {"id": group_id, "name": row[S.GROUP_NAME], "platform": row[S.PLATFORM],
                   "first_day": first_day.isoformat(), "last_day": last_day.isoformat()}
     report = Report(spec.name, group_info, period.to_dict(), data, settings, lang=lang,

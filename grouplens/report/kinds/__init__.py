@@ -52,6 +52,8 @@ class ReportKind:
             (``context.lookback_weeks``), for a kind that looks further back.
         takes_member: the kind is about one member (``grouplens report member MEMBER``): the
             member named is resolved to an id and handed to the section as ``context.member``.
+        record: what the kind keeps in the store after its data is computed, when the report is
+            built with ``record=True`` (the weekly review's to-do list): ``(context, data) -> None``.
     """
 
     name: str
@@ -64,6 +66,7 @@ class ReportKind:
     overview: Callable[..., tuple[dict[str, Any], dict[str, Any]]] | None = None
     history_weeks: int = 0
     takes_member: bool = False
+    record: Callable[[ReportContext, dict[str, Any]], None] | None = None
 
     def __post_init__(self) -> None:
         if (self.section is None) == (self.overview is None):
