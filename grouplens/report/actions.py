@@ -5,8 +5,7 @@ Every weekly review ends with concrete actions (codes as in the JSON):
 - ``answer_question``: a question of the period still without an answer (``unanswered``, or
   ``pending`` when it was asked less than ``[report] answer_window_hours`` before the data
   ends), with up to ``CANDIDATES`` members who could answer it: those who gave the first answer
-  to the most past questions sharing its words (else, when nobody answered anything like it,
-  those who answer most);
+  to the most earlier questions sharing its words (none when nobody answered anything like it);
 - ``welcome_newcomer``: a member who joined and said nothing in ``[members] newly_active_days``
   days, in the period in which those days ran out, and still nothing at its end;
 - ``keep_core``: a member who was core in the week before the period and is not in its last
@@ -118,7 +117,9 @@ def _question_actions(ctx: ReportContext, period: Period, staff: set[str], candi
 
 def _answer_candidates(ctx: ReportContext, table: pd.DataFrame, open_: pd.DataFrame,
                        period: Period) -> dict[int, list[dict[str, Any]]]:
-    """Per open question (its position): who answered most past questions sharing its words."""
+    """Per open question (its position): who gave the first answer to most earlier questions
+    sharing its words (words of asking, and words in over a quarter of the answered questions,
+    do not count)."""
     past = table[(table["status"] == ANSWERED) & table["answerer"].notna()]
     texts = ctx.speech[S.TEXT]
     segmenter = Segmenter(ctx.config)
@@ -150,7 +151,7 @@ def _answer_candidates(ctx: ReportContext, table: pd.DataFrame, open_: pd.DataFr
             if common_words:
                 on_topic[who] += 1
                 shared.setdefault(who, Counter()).update(common_words)
-        ranked = sorted(on_topic or answers, key=lambda m: (-on_topic[m], -answers[m], m))[:CANDIDATES]
+        ranked = sorted(on_topic, key=lambda m: (-on_topic[m], -answers[m], m))[:CANDIDATES]
         out[int(row["position"])] = [{S.MEMBER_ID: m, "on_topic": on_topic[m], "answers": answers[m],
                                       "words": [w for w, _ in sorted(shared.get(m, Counter()).items(),
                                                                     key=lambda kv: (-kv[1], kv[0]))[:3]]}
