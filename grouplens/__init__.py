@@ -1,17 +1,33 @@
 """grouplens: import WeChat and QQ group exports into one Parquet store and review the groups.
 
 Library entry points: ``open_store(path)`` to read a store, ``import_paths(store, paths)`` to
-import exports into it.
+import exports into it. They are loaded on first use, so that ``grouplens`` on the command line
+can install its Ctrl-C handler before pandas and pyarrow are imported.
 """
 
-from importlib.metadata import PackageNotFoundError, version
+from __future__ import annotations
 
-try:
-    __version__ = version("grouplens")
-except PackageNotFoundError:  # running from a source tree that was never installed
-    __version__ = "0.0.0+source"
-
-from .store.ingest import import_paths
-from .store.store import Store, open_store
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs the Ctrl-C handler 15 ms
+if TYPE_CHECKING:
+    from .store.ingest import import_paths
+    from .store.store import Store, open_store
 
 __all__ = ["Store", "__version__", "import_paths", "open_store"]
+
+
+def __getattr__(name: str) -> object:
+    if name == "__version__":
+        from importlib.metadata import PackageNotFoundError, version
+        try:
+            value = version("grouplens")
+        except PackageNotFoundError:  # running from a source tree that was never installed
+            value = "0.0.0+source"
+    elif name == "import_paths":
+        from .store.ingest import import_paths as value
+    elif name in ("Store", "open_store"):
+        from .store import store as _store
+        value = getattr(_store, name)
+    else:
+        raise AttributeError(f"module 'grouplens' has no attribute {name!r}")
+    globals()[name] = value
+    return value

@@ -37,6 +37,18 @@ class StoreBusyError(StoreError):
     """Another grouplens process holds the store's lock."""
 
 
+class StoreDamagedError(StoreError):
+    """A file of the store cannot be read, is not what its place says, or is missing."""
+
+
+class DiskFullError(StoreError):
+    """The disk holding the store has no room for a change (nothing was changed)."""
+
+
+class GroupConflictError(GrouplensError):
+    """A conversation would land in a group folder that already holds a different conversation."""
+
+
 class GroupNotFoundError(GrouplensError):
     """A --group value names no group in the store, or names several."""
 
@@ -47,3 +59,12 @@ class UsageError(GrouplensError):
 
 class RenderError(GrouplensError):
     """A page could not be drawn as an image or a PDF (no headless browser, or it failed)."""
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C during a change to the store; ``committed`` says whether the change had passed its
+    commit point (then it is finished the next time the store is opened)."""
+
+    def __init__(self, committed: bool):
+        super().__init__()
+        self.committed = committed

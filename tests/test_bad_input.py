@@ -132,3 +132,73 @@ def test_a_20_mb_message_inside_a_real_export_is_kept_whole(tmp_path: Path) -> N
     report = import_paths(tmp_path / "store", [path])
     assert report.ok and report.totals()["added"] == 2
     assert open_store(tmp_path / "store").messages()[S.TEXT].str.len().max() == len(huge)
+
+
+# --- inputs that are not plain files: bad bytes after a BOM, FIFOs, link loops ------------------------
+
+def test_invalid_utf8_in_the_middle_of_a_qq_txt_with_bom_names_file_and_line(seeded: Path, tmp_path: Path) -> None:
+    body = GOOD.replace("早上好", "早上好\n第二行").encode("utf-8")
+    bad = b"\xef\xbb\xbf" + body.replace("第二行".encode(), b"\xff\xfe\xfd bad bytes")
+    path = tmp_path / "bad-bytes.txt"
+    path.write_bytes(bad)
+    result = CliRunner().invoke(app, ["import", str(path), "--store", str(seeded)])
+    assert result.exit_code == 1 and "Traceback" not in result.output and "internal error" not in result.stderr
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and "bad-bytes.txt:14:" in errors[0], result.stderr
+
+
+def _import_in_thread(args: list[str]):
+    import threading
+    box: dict = {}
+    thread = threading.Thread(target=lambda: box.setdefault("result", CliRunner().invoke(app, args)), daemon=True)
+    thread.start()
+    return thread, box
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
+@pytest.mark.parametrize("named", [True, False])
+def test_a_fifo_is_skipped_not_read_while_the_store_is_locked(seeded: Path, tmp_path: Path, named: bool) -> None:
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    (folder / "week2.txt").write_text(GOOD.replace("早上好", "周末愉快"), encoding="utf-8")
+    fifo = folder / "pipe.txt"
+    os.mkfifo(fifo)
+    thread, box = _import_in_thread(["import", str(fifo if named else folder), "--store", str(seeded), "--json"])
+    thread.join(30)
+    if thread.is_alive():  # blocked on the FIFO: unblock it so the test run can end, then fail
+        fd = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
+        os.close(fd)
+        thread.join(30)
+        pytest.fail("the import blocked on a FIFO")
+    import json
+    files = {Path(f["path"]).name: f for f in json.loads(box["result"].stdout)["files"]}
+    assert files["pipe.txt"]["status"] == "skipped" and "FIFO" in files["pipe.txt"]["error"]
+
+
+def test_a_folder_with_a_symlink_loop_is_walked_once(seeded: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "exports"
+    (folder / "a").mkdir(parents=True)
+    (folder / "a" / "week2.txt").write_text(GOOD.replace("早上好", "周末愉快"), encoding="utf-8")
+    (folder / "a" / "loop").symlink_to(folder)  # exports/a/loop -> exports
+    (folder / "self").symlink_to(".")  # exports/self -> exports
+    (folder / "again.txt").symlink_to(folder / "a" / "week2.txt")  # the same file twice
+    from grouplens.store.ingest import walk_inputs
+    read = [p for p, _, skip in walk_inputs([folder]) if skip is None]
+    assert [p.name for p in read] == ["week2.txt"] or [p.name for p in read] == ["again.txt"]
+    report = import_paths(seeded, [folder])
+    assert report.ok and report.totals()["parsed"] == 2 and report.totals()["added"] == 1
+
+
+def test_no_link_is_followed_out_of_the_folder_given(seeded: Path, tmp_path: Path) -> None:
+    outside = tmp_path / "private"
+    outside.mkdir()
+    (outside / "diary.txt").write_text(GOOD.replace("早上好", "不该导入"), encoding="utf-8")
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    (folder / "diary.txt").symlink_to(outside / "diary.txt")
+    (folder / "elsewhere").symlink_to(outside)
+    report = import_paths(seeded, [folder])
+    assert report.totals()["added"] == 0
+    assert {f.status for f in report.files} == {"skipped"}
+    assert all("out of the folder" in (f.error or "") for f in report.files)
+    assert "不该导入" not in open_store(seeded).messages()[S.TEXT].tolist()

@@ -129,11 +129,11 @@ def test_a_crash_after_the_commit_point_is_finished_on_next_open(tmp_path: Path,
                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     import grouplens.store.store as store_module
     import_paths(store_path, [qq_export(tmp_path / "w1.txt", WEEK1)])
-    real_moves = store_module._apply_moves
-    monkeypatch.setattr(store_module, "_apply_moves", lambda *a: (_ for _ in ()).throw(SystemExit("power cut")))
+    real_moves = store_module._apply_steps
+    monkeypatch.setattr(store_module, "_apply_steps", lambda *a: (_ for _ in ()).throw(SystemExit("power cut")))
     with pytest.raises(SystemExit):
         import_paths(store_path, [qq_export(tmp_path / "w2.txt", WEEK2)])
-    monkeypatch.setattr(store_module, "_apply_moves", real_moves)
+    monkeypatch.setattr(store_module, "_apply_steps", real_moves)
     assert list((store_path / "imports" / "pending").glob("*.json"))
     df = open_store(store_path).messages()  # opening finishes the committed import
     assert len(df) == 6

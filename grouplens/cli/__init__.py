@@ -15,6 +15,7 @@ from . import analysis_commands  # noqa: F401
 from . import query_commands  # noqa: F401
 from . import report_commands  # noqa: F401
 from . import config_commands  # noqa: F401
+from . import store_commands  # noqa: F401
 # isort: on
 from .app import app, main
 

@@ -20,7 +20,7 @@ import typer
 from rich.console import Console
 from typer.core import TyperArgument, TyperOption
 
-from .. import __version__
+from .. import __version__, sigint
 from ..config import DEFAULT_TZ, Config, load_config, parse_zone
 from ..errors import GrouplensError
 from ..store.store import STORE_ENV, Store, open_store
@@ -142,32 +142,64 @@ def _main(
 
 
 def errors_to_exit(fn: F) -> F:
-    """Run a command, turning grouplens errors into one line on stderr and a non-zero exit."""
+    """Run a command, turning grouplens errors into one line on stderr and a non-zero exit.
+
+    No message text or member id reaches the terminal through an error unless --debug: an
+    unexpected error is named by its type and where it happened, not by its message.
+    """
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        sigint.running()
         try:
-            return fn(*args, **kwargs)
+            result = fn(*args, **kwargs)
         except (typer.Exit, typer.Abort):
+            sigint.finished()
             raise
         except GrouplensError as e:
+            sigint.finished()
             if _state.debug:
                 raise
             stderr.print(f"[red]error:[/red] {_escape(str(e))}", highlight=False, soft_wrap=True)
             raise typer.Exit(1) from None
-        except KeyboardInterrupt:
-            stderr.print("interrupted; nothing was changed", highlight=False)
-            raise typer.Exit(130) from None
+        except KeyboardInterrupt as e:
+            sigint.finished()
+            store_module = sys.modules.get("grouplens.store.store")
+            if getattr(e, "committed", False):
+                stderr.print("interrupted after the commit point: the change is recorded in the store's journal "
+                             "and is finished the next time the store is opened", highlight=False, soft_wrap=True)
+            elif store_module is not None and store_module.commits_done():
+                stderr.print("interrupted after the change was committed: it completed", highlight=False)
+            else:
+                stderr.print("interrupted; nothing was changed", highlight=False)
+            raise typer.Exit(sigint.INTERRUPTED_EXIT) from None
         except BrokenPipeError:
+            sigint.finished()
             raise typer.Exit(0) from None
         except Exception as e:  # a bug: say so in one line, without chat content in a traceback
+            sigint.finished()
             if _state.debug:
                 raise
-            stderr.print(f"[red]internal error:[/red] {e.__class__.__name__}: {_escape(str(e))[:300]} "
+            stderr.print(f"[red]internal error:[/red] {e.__class__.__name__}{_where(e)} "
                          "(rerun with --debug for details)", highlight=False, soft_wrap=True)
             raise typer.Exit(2) from None
+        if sigint.finished():
+            stderr.print("interrupted after the commit point: the change completed", highlight=False)
+            raise typer.Exit(sigint.INTERRUPTED_EXIT)
+        return result
 
     return wrapper  # type: ignore[return-value]
+
+
+def _where(e: BaseException) -> str:
+    """`` at grouplens/x.py:12``: the innermost grouplens frame of a traceback (no values)."""
+    tb, found = e.__traceback__, ""
+    while tb is not None:
+        name = tb.tb_frame.f_code.co_filename.replace("\\", "/")
+        if "/grouplens/" in name:
+            found = f" at grouplens/{name.rsplit('/grouplens/', 1)[1]}:{tb.tb_lineno}"
+        tb = tb.tb_next
+    return found
 
 
 def _escape(text: str) -> str:

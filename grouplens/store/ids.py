@@ -18,20 +18,38 @@ import pyarrow.compute as pc
 
 _HEX = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
 _UNSAFE = re.compile(r"[^0-9A-Za-z_.@-]")
+# A native id kept as it is in the folder name: lower-case ASCII letters, digits and _.@- only
+# (so two ids never share a folder, even on a case-insensitive file system), not "." or "..",
+# and not of the form the name-only ids take.
+_VERBATIM = re.compile(r"[0-9a-z_@-][0-9a-z_.@-]*")
+_MAX_VERBATIM = 100
+ESCAPE_MARK = "~"  # never in a verbatim id: separates an escaped id from its hash
 
 
 def group_id_for(platform: str, native_id: str | None, name: str | None) -> str:
-    """A platform-qualified group id that is also a safe directory name.
+    """A platform-qualified group id that is also a safe directory name, one per native id.
 
     ``qq-730123456`` or ``wechat-12345678901@chatroom`` when the export names the group's own
-    id; ``qq-name-<12 hex>`` (a hash of the name) when it only gives a name.
+    id and that id is plain (lower-case letters, digits, ``_.@-``, at most 100 characters);
+    any other id keeps a readable part and gains a hash of the whole id after ``~``
+    (``wechat-team_1@chatroom~3f9a…``), so distinct ids always give distinct folders;
+    ``qq-name-<12 hex>`` (a hash of the name) when the export gives only a name.
     """
-    if native_id:
-        safe = _UNSAFE.sub("_", native_id.strip())
-        if safe.strip("_"):
-            return f"{platform}-{safe}"[:120]
-    digest = hashlib.sha1((name or "").encode("utf-8")).hexdigest()[:12]
+    native = native_id.strip() if native_id else ""
+    if native:
+        if (len(native) <= _MAX_VERBATIM and _VERBATIM.fullmatch(native)
+                and not native.startswith("name-")):
+            return f"{platform}-{native}"
+        readable = _UNSAFE.sub("_", native)[:48].strip("._")
+        digest = hashlib.sha256(native.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+        return f"{platform}-{readable}{ESCAPE_MARK}{digest}"
+    digest = hashlib.sha1((name or "").encode("utf-8", "surrogatepass")).hexdigest()[:12]
     return f"{platform}-name-{digest}"
+
+
+def same_native_id(a: str | None, b: str | None) -> bool:
+    """Whether two native ids name the same conversation (surrounding blanks do not count)."""
+    return (a or "").strip() == (b or "").strip()
 
 
 def _hex_ids(hashes: np.ndarray) -> pa.Array:

@@ -8,6 +8,8 @@ ts + sender + text + occurrence, see ``ids.content_ids``).
 
 from __future__ import annotations
 
+import os
+import stat
 import traceback
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
@@ -24,12 +26,12 @@ import pyarrow.compute as pc
 from .. import importers
 from .. import schema as S
 from ..config import zone_or_default
-from ..errors import FormatError, GrouplensError, UsageError
+from ..errors import FormatError, GroupConflictError, GrouplensError, StoreError, UsageError
 from ..importers import ParsedConversation, ParseOptions
 from ..importers.base import LineAccount
 from ..importers.other.roster import platform_of_ids
 from ..importers.textutil import INVISIBLE_PATTERN, clean_array
-from .ids import content_ids, group_id_for, hash_strings
+from .ids import content_ids, group_id_for, hash_strings, same_native_id
 from .quotes import resolve_quotes
 from .store import MARKER as STORE_MARKER
 from .store import GroupInfo, Store, Transaction, open_store
@@ -106,25 +108,101 @@ def make_options(tz: ZoneInfo | None = None, day: date | str | None = None) -> P
 
 def iter_inputs(paths: Iterable[str | Path]) -> Iterator[tuple[Path, bool]]:
     """Each input to try, and whether the user named it (True) or a folder walk found it."""
+    for path, named, skip in walk_inputs(paths):
+        if skip is None:
+            yield path, named
+
+
+def walk_inputs(paths: Iterable[str | Path]) -> Iterator[tuple[Path, bool, str | None]]:
+    """Each input, whether the user named it, and why it is skipped (None: read it).
+
+    Folders are walked recursively, each real folder once (a symbolic-link loop or a link to a
+    folder already walked adds nothing), and no link is followed out of the folder the user
+    named. A file reached twice (through a link) is read once. Only regular files are read: a
+    FIFO, socket or device would block or never end.
+    """
+    seen: set[tuple[int, int]] = set()
     for raw in paths:
         path = Path(raw)
         if path.is_dir() and not importers.is_export_dir(path):
-            yield from _walk(path)
+            root = path.resolve()
+            yield from _walk(path, root, seen)
         else:
-            yield path, True
+            key = _identity(path)
+            if key is not None and key in seen:
+                continue
+            if key is not None:
+                seen.add(key)
+            yield path, True, None
 
 
-def _walk(folder: Path) -> Iterator[tuple[Path, bool]]:
-    for child in sorted(folder.iterdir()):
+def _identity(path: Path) -> tuple[int, int] | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino
+
+
+def _walk(folder: Path, root: Path, seen: set[tuple[int, int]]) -> Iterator[tuple[Path, bool, str | None]]:
+    key = _identity(folder)
+    if key is None or key in seen:
+        return
+    seen.add(key)
+    try:
+        children = sorted(folder.iterdir())
+    except OSError as e:
+        yield folder, False, f"cannot list folder ({e.strerror or e.__class__.__name__})"
+        return
+    for child in children:
         if child.name.startswith("."):
             continue
+        if child.is_symlink():
+            try:
+                target = child.resolve(strict=True)
+            except (OSError, RuntimeError):  # a dangling link or a loop of links
+                yield child, False, "broken or looping symbolic link"
+                continue
+            if not target.is_relative_to(root):
+                yield child, False, "symbolic link out of the folder"
+                continue
         if child.is_dir():
             if importers.is_export_dir(child) or (child / STORE_MARKER).exists():  # a store is skipped whole
-                yield child, False
+                if _identity(child) not in seen:
+                    seen.add(_identity(child))
+                    yield child, False, None
             else:
-                yield from _walk(child)
+                yield from _walk(child, root, seen)
         elif child.is_file():
-            yield child, False
+            ident = _identity(child)
+            if ident in seen:
+                continue
+            seen.add(ident)
+            yield child, False, None
+        else:
+            yield child, False, _not_regular(child) or "not a regular file"
+
+
+def _not_regular(path: Path) -> str | None:
+    """Why ``path`` must not be opened (a FIFO would block while the store is locked), or None."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return None
+    if stat.S_ISDIR(mode) or stat.S_ISREG(mode):
+        return None
+    kind = ("FIFO" if stat.S_ISFIFO(mode) else "socket" if stat.S_ISSOCK(mode)
+            else "device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "special file")
+    return f"not a regular file ({kind})"
+
+
+def _size(path: Path) -> int:
+    try:
+        if path.is_dir():
+            return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+        return path.stat().st_size
+    except OSError:
+        return 0
 
 
 def import_paths(store: Store | str | Path | None, paths: Iterable[str | Path], *, fmt: str | None = None,
@@ -144,19 +222,23 @@ def import_paths(store: Store | str | Path | None, paths: Iterable[str | Path], 
             headers but were not read as ones; otherwise the file is imported and the report
             lists those lines (``FileResult.lines``).
     """
-    st = store if isinstance(store, Store) else open_store(store, create=True)
     options = make_options(tz, day)
     forced = importers.get(fmt) if fmt else None
-    inputs = list(iter_inputs(paths))
+    inputs = list(walk_inputs(paths))
+    st = store if isinstance(store, Store) else open_store(store, create=True)
     notify = progress or (lambda event, details: None)
     notify("start", {"total": len(inputs)})
     with st.lock(on_wait=lambda: notify("waiting", {})):
         tx = st.transaction()
+        tx.space_hint = sum(_size(p) for p, _, skip in inputs if skip is None) + 1_000_000
         results: list[FileResult] = []
         try:
-            for path, named in inputs:
+            for path, named, skip in inputs:
                 notify("file", {"path": str(path)})
-                result = _import_one(tx, path, named, forced, group, options, debug, notify, strict)
+                if skip is not None:
+                    result = FileResult(path=str(path), status="skipped", error=skip)
+                else:
+                    result = _import_one(tx, path, named, forced, group, options, debug, notify, strict)
                 results.append(result)
                 notify("done", {"result": result})
             report = ImportReport(tx.import_id, str(st.path), results)
@@ -201,6 +283,10 @@ def _import_one(tx: Transaction, path: Path, named: bool, forced, group: str | N
     try:
         if not path.exists():
             raise FormatError("no such file or folder", path=path)
+        special = _not_regular(path)  # before anything opens it: a FIFO would block
+        if special:
+            result.status, result.error = "skipped", special
+            return result
         written = written_by_grouplens(path)
         if written:
             result.status, result.error = "skipped", written
@@ -230,6 +316,8 @@ def _import_one(tx: Transaction, path: Path, named: bool, forced, group: str | N
                 raise FormatError("no messages found", path=path)
             notify("phase", {"phase": "merging"})
             _stage_conversations(tx, conversations, str(path), group, result)
+    except StoreError:
+        raise  # the store, not this input, is the problem: the whole import stops
     except GrouplensError as e:
         if e.path is None:
             e.path = str(path)
@@ -237,7 +325,8 @@ def _import_one(tx: Transaction, path: Path, named: bool, forced, group: str | N
         if debug:
             result.warnings.append(traceback.format_exc())
     except (OSError, MemoryError) as e:
-        result.status, result.error = "error", f"{path}: {e.__class__.__name__}: {e}"
+        reason = e.strerror if isinstance(e, OSError) and e.strerror else e.__class__.__name__
+        result.status, result.error = "error", f"{path}: cannot read ({reason})"
         if debug:
             result.warnings.append(traceback.format_exc())
     return result
@@ -286,10 +375,23 @@ def _stage_conversations(tx: Transaction, conversations: list[ParsedConversation
                          group: str | None, result: FileResult) -> None:
     staged: list[tuple[GroupInfo, pa.Table]] = []
     path = source
+    if group is not None:
+        distinct = list(dict.fromkeys(_conversation_key(c) for c in conversations))
+        if len(distinct) > 1:
+            names = ", ".join(dict.fromkeys(c.name or c.native_id or "?" for c in conversations))
+            raise UsageError(f"this export holds {len(distinct)} conversations ({names}); --group would put them "
+                             "all into one group: import it without --group (each conversation becomes its own "
+                             "group) or export the one conversation you mean", path=source)
     for conv in conversations:
         info = _resolve_group(tx, conv, group)
         info.is_group = bool(info.is_group) or conv.is_group  # a group once any export says so
-        messages = adopt_known_ids(conv.messages, tx.group_history(info.group_id, [S.SENDER_ID, S.SENDER_NAME]))
+        # The export's own messages count as history too: a sender it names without an id in one
+        # message and with one in another is one member, now and when the file is imported again.
+        history = pa.concat_tables([tx.group_history(info.group_id, [S.SENDER_ID, S.SENDER_NAME]),
+                                    conv.messages.select([S.SENDER_ID, S.SENDER_NAME]).cast(
+                                        pa.schema([pa.field(S.SENDER_ID, pa.string()),
+                                                   pa.field(S.SENDER_NAME, pa.string())]))])
+        messages = adopt_known_ids(conv.messages, history)
         table = finalize_messages(messages, group_name=conv.name or info.name, platform=conv.platform,
                                   source_file=str(path), import_id=tx.import_id)
         staged.append((info, table))
@@ -342,38 +444,67 @@ def _roster_file_table(roster: pa.Table, source_file: str, import_id: str) -> pa
             .select(S.ROSTER_FILE_SCHEMA.names).cast(S.ROSTER_FILE_SCHEMA))
 
 
+def _conversation_key(conv: ParsedConversation) -> tuple[str, str]:
+    return (conv.platform, f"id:{conv.native_id.strip()}" if conv.native_id and conv.native_id.strip()
+            else f"name:{conv.name or ''}")
+
+
+def _info(row: dict[str, Any]) -> GroupInfo:
+    return GroupInfo(row[S.GROUP_ID], row[S.GROUP_NAME], row[S.PLATFORM], row[S.NATIVE_ID], list(row[S.NAMES] or []))
+
+
 def _resolve_group(tx: Transaction, conv: ParsedConversation, group: str | None) -> GroupInfo:
     """Which group a conversation goes to: --group, else its own id, else a group of that name."""
-    known = {**{r[S.GROUP_ID]: r for r in tx.store.groups_table().to_pylist()}}
+    known = {r[S.GROUP_ID]: r for r in tx.store.groups_table().to_pylist()}
     pending = tx.groups
     if group is not None:
         for gid, info in pending.items():
             if group in (gid, info.name):
                 return info
         try:
-            gid = tx.store.resolve_group(group)
-            row = known[gid]
-            return GroupInfo(gid, row[S.GROUP_NAME], row[S.PLATFORM], row[S.NATIVE_ID], list(row[S.NAMES] or []))
+            return _info(known[tx.store.resolve_group(group)])
         except GrouplensError:
             gid = group_id_for(conv.platform, conv.native_id, group)
+            if conv.native_id:
+                try:
+                    found = _group_of_native_id(tx, known, conv.platform, conv.native_id, group)
+                    if found.group_id in pending or found.group_id in known:
+                        return found
+                except GroupConflictError:  # the id's folder is taken: a folder named after --group
+                    gid = group_id_for(conv.platform, None, group)
             return GroupInfo(gid, group, conv.platform, conv.native_id, [n for n in (group, conv.name) if n])
     if conv.native_id:
-        gid = group_id_for(conv.platform, conv.native_id, conv.name)
-        if gid in pending:
-            return pending[gid]
-        row = known.get(gid)
-        if row:
-            return GroupInfo(gid, row[S.GROUP_NAME], row[S.PLATFORM], row[S.NATIVE_ID], list(row[S.NAMES] or []))
-        return GroupInfo(gid, conv.name, conv.platform, conv.native_id, [conv.name] if conv.name else [])
+        return _group_of_native_id(tx, known, conv.platform, conv.native_id, conv.name)
     # No id in the export: the same platform's group of that name, if there is exactly one.
     same = [info for info in pending.values() if info.platform == conv.platform and conv.name in info.names]
-    same += [GroupInfo(r[S.GROUP_ID], r[S.GROUP_NAME], r[S.PLATFORM], r[S.NATIVE_ID], list(r[S.NAMES] or []))
-             for r in known.values() if r[S.GROUP_ID] not in pending
+    same += [_info(r) for r in known.values() if r[S.GROUP_ID] not in pending
              and r[S.PLATFORM] == conv.platform and conv.name in (r[S.NAMES] or [])]
     if len(same) == 1:
         return same[0]
     gid = group_id_for(conv.platform, None, conv.name)
     return pending.get(gid) or GroupInfo(gid, conv.name, conv.platform, None, [conv.name] if conv.name else [])
+
+
+def _group_of_native_id(tx: Transaction, known: dict[str, dict[str, Any]], platform: str, native_id: str,
+                        name: str | None) -> GroupInfo:
+    """The group of a conversation the export names by id: the group that already has that id
+    (whatever its folder is called: stores written before folder names were made injective keep
+    theirs), else a new one, in a folder no other conversation uses."""
+    for info in tx.groups.values():
+        if info.platform == platform and info.native_id and same_native_id(info.native_id, native_id):
+            return info
+    for row in known.values():
+        if row[S.PLATFORM] == platform and row[S.NATIVE_ID] and same_native_id(row[S.NATIVE_ID], native_id):
+            return _info(row)
+    gid = group_id_for(platform, native_id, name)
+    taken = tx.groups.get(gid) or (_info(known[gid]) if gid in known else None)
+    if taken is not None:
+        if taken.native_id is None:  # a group made with --group from an export without an id
+            return taken
+        raise GroupConflictError(f"the group folder {gid} already holds a different conversation (another "
+                                 "native id that an older grouplens gave the same folder name); import this "
+                                 "export into a group of its own with --group NEW_NAME")
+    return GroupInfo(gid, name, platform, native_id, [name] if name else [])
 
 
 def adopt_known_ids(parsed: pa.Table, history: pa.Table) -> pa.Table:

@@ -9,16 +9,28 @@ Layout::
     <store>/groups.parquet                                  derived: one row per group
     <store>/imports/<import>.json                           what each import did (its journal)
 
-An import writes everything into ``.staging/<import>/`` first. Its commit point is the journal
-file, written atomically; then the staged files are renamed into place. A crash before the
-journal leaves only a staging folder (removed on next open); a crash after it is finished on
-next open. Only one import runs at a time: a lock file serialises writers.
+An import writes everything into ``.staging/<import>/`` first: one messages file (and at most
+one roster file) per group, then the derived members and groups tables. Its commit point is the
+journal ``imports/pending/<import>.json``, written atomically; then the staged files are renamed
+into place, the data first and the derived files last, so a reader that does not know grouplens
+(pyarrow, DuckDB) sees each group's messages all old or all new and never a derived table
+describing data that is not there yet. A crash before the journal leaves only a staging folder
+(removed on next open); a crash after it is finished on next open. Only one writer runs at a
+time: a lock file serialises them. Folders are created readable by their owner only (0700),
+files 0600.
+
+Readers check what they read: a file that cannot be decoded, or whose columns are not the ones
+its place says, is named in a ``StoreDamagedError`` that says how to rebuild it (derived tables)
+or set it aside (``grouplens verify --repair``). Only files named as grouplens names them
+(``part-*.parquet``, ``members.parquet``) are read, so a foreign file in a folder is ignored.
 """
 
 from __future__ import annotations
 
+import errno
 import json
 import os
+import re
 import secrets
 import shutil
 from collections.abc import Iterator
@@ -39,7 +51,14 @@ from filelock import FileLock, Timeout
 
 from .. import schema as S
 from ..config import zone_or_default
-from ..errors import GroupNotFoundError, StoreBusyError, StoreError
+from ..errors import (
+    DiskFullError,
+    GroupNotFoundError,
+    Interrupted,
+    StoreBusyError,
+    StoreDamagedError,
+    StoreError,
+)
 from .members import derive_members
 
 STORE_ENV = "GROUPLENS_STORE"
@@ -66,8 +85,96 @@ def new_import_id() -> str:
     return datetime.now(UTC).strftime("%Y%m%dT%H%M%S.%f") + "-" + secrets.token_hex(3)  # sorts by time
 
 
+GROUPS_FILE = "groups.parquet"
+MEMBERS_FILE = "members.parquet"
+PART_GLOB = "part-*.parquet"
+DATA_TABLES = ("messages", "rosters")  # what was imported: cannot be rebuilt
+DERIVED_TABLES = ("members",)  # rebuilt from the data (with groups.parquet)
+CACHE_DIRS = ("tokens",)  # derived caches that readers add to; safe to delete
+TABLE_SCHEMAS = {"messages": S.FILE_SCHEMA, "rosters": S.ROSTER_FILE_SCHEMA, "members": S.MEMBERS_SCHEMA}
+PRIVATE_DIR = 0o700
+PRIVATE_FILE = 0o600
+_DISK_FULL = {errno.ENOSPC, errno.EFBIG, getattr(errno, "EDQUOT", errno.ENOSPC)}
+# What a journal may name: files and folders of the store's own layout, nothing else.
+_STEP_PATH = re.compile(r"(?:(?:messages|rosters)/group_id=[^/\x00]+/part-[^/\x00]+\.parquet"
+                        r"|members/group_id=[^/\x00]+/members\.parquet|groups\.parquet"
+                        r"|(?!imports/|set-aside/)[a-z][a-z0-9_-]{0,40}/group_id=[^/\x00]+)")
+_IMPORT_ID = re.compile(r"[0-9A-Za-z][0-9A-Za-z._-]{0,80}")
+
+
 def _partition(group_id: str) -> str:
     return f"{S.GROUP_ID}={group_id}"
+
+
+def private_dir(path: Path, root: Path | None = None) -> Path:
+    """Create ``path`` and its missing parents (up to ``root``) readable by the owner only."""
+    missing = []
+    p = Path(path)
+    while not p.exists() and p != root and p.parent != p:
+        missing.append(p)
+        p = p.parent
+    for d in reversed(missing):
+        try:
+            d.mkdir(mode=PRIVATE_DIR)
+        except FileExistsError:
+            pass
+    return Path(path)
+
+
+def private_file(path: Path) -> None:
+    """Make a file the store wrote readable by its owner only."""
+    os.chmod(path, PRIVATE_FILE)
+
+
+def disk_full(root: Path, needed: int | None = None, committed: bool = False) -> DiskFullError:
+    """The one-line error for a full disk: the store, the free space, and what the change needs."""
+    try:
+        free = f"{shutil.disk_usage(root).free / 1e6:.1f} MB free"
+    except OSError:
+        free = "no free space"
+    need = f"; this import needs up to about {max(needed, 1_000_000) / 1e6:.1f} MB" if needed else \
+        "; it needs at least a few MB"
+    if committed:
+        tail = ("; the import was committed and is finished the next time the store is opened "
+                "with enough space")
+    else:
+        tail = "; nothing was changed: free some space and run it again"
+    return DiskFullError(f"the disk holding this store is full ({free}){need}{tail}", path=root)
+
+
+def is_disk_full(e: BaseException) -> bool:
+    return isinstance(e, OSError) and e.errno in _DISK_FULL
+
+
+_commit_depth = 0
+_commits_done = 0
+
+
+def commits_done() -> int:
+    """How many changes this process has committed to a store (a Ctrl-C after one must not be
+    reported as "nothing was changed")."""
+    return _commits_done
+
+
+def _count_commit() -> None:
+    global _commits_done
+    _commits_done += 1
+
+
+def committing() -> bool:
+    """Whether this process is between a change's commit point and its end (a Ctrl-C handler
+    waits for that to pass rather than leave the change to the next open)."""
+    return _commit_depth > 0
+
+
+@contextmanager
+def _commit_section() -> Iterator[None]:
+    global _commit_depth
+    _commit_depth += 1
+    try:
+        yield
+    finally:
+        _commit_depth -= 1
 
 
 @dataclass
@@ -100,13 +207,24 @@ class Store:
             if self.path.exists() and any(self.path.iterdir()):
                 raise StoreError("folder is not empty and not a grouplens store; choose another --store",
                                  path=self.path)
-            self.path.mkdir(parents=True, exist_ok=True)
-            _write_json_atomic(marker, {"format": STORE_FORMAT, "created": datetime.now(UTC).isoformat(),
-                                        "salt": secrets.token_hex(16)})
+            if not self.path.exists():
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            private_dir(self.path)
+            os.chmod(self.path, PRIVATE_DIR)
+            try:
+                _write_json_atomic(marker, {"format": STORE_FORMAT, "created": datetime.now(UTC).isoformat(),
+                                            "salt": secrets.token_hex(16)})
+            except OSError as e:
+                if is_disk_full(e):
+                    raise disk_full(self.path) from None
+                raise
         try:
             self.meta = json.loads(marker.read_text("utf-8"))
+            if not isinstance(self.meta, dict) or not isinstance(self.meta.get("salt"), str):
+                raise ValueError("not a grouplens store marker")
         except (OSError, ValueError) as e:
-            raise StoreError(f"damaged store marker ({e})", path=marker) from None
+            raise StoreDamagedError(f"damaged store marker ({e}); it holds the salt of member keys, so "
+                                    "restore it from a backup", path=marker) from None
         if self.meta.get("format") != STORE_FORMAT:
             raise StoreError(f"store format {self.meta.get('format')} is not supported by this grouplens",
                              path=marker)
@@ -135,18 +253,78 @@ class Store:
         return df.sort_values([S.MESSAGE_COUNT, S.GROUP_ID], ascending=[False, True]).reset_index(drop=True)
 
     def groups_table(self) -> pa.Table:
-        path = self.path / "groups.parquet"
+        path = self.path / GROUPS_FILE
         try:
             stat = path.stat()
         except FileNotFoundError:
+            folders = self.partition_ids("messages") | self.partition_ids("rosters")
+            if folders:
+                raise StoreDamagedError(f"{GROUPS_FILE} is missing but the store holds {len(folders)} group "
+                                        "folder(s); it is derived from the messages: run 'grouplens verify "
+                                        "--repair' to rebuild it", path=path) from None
             return S.GROUPS_SCHEMA.empty_table()
         # Read again only when the file was replaced (a commit renames a new one into place):
         # reports look groups up several times per group.
         key = (stat.st_ino, stat.st_mtime_ns, stat.st_size)
         cached = getattr(self, "_groups_cache", None)
         if cached is None or cached[0] != key:
-            self._groups_cache = (key, pq.read_table(path, schema=S.GROUPS_SCHEMA))
+            self._groups_cache = (key, self.read_file(path, S.GROUPS_SCHEMA))
         return self._groups_cache[1]
+
+    def partition_ids(self, table: str) -> set[str]:
+        """The group ids that have a folder in ``table`` (messages, rosters, members, tokens)."""
+        d = self.path / table
+        prefix = f"{S.GROUP_ID}="
+        if not d.is_dir():
+            return set()
+        return {p.name[len(prefix):] for p in d.iterdir() if p.name.startswith(prefix) and p.is_dir()}
+
+    def read_file(self, path: Path, schema: pa.Schema, columns: list[str] | None = None,
+                  filter: ds.Expression | None = None) -> pa.Table:
+        """One file of the store, checked: StoreDamagedError naming it if it cannot be decoded or
+        its columns are not the ones ``schema`` says (a column the file lacks reads as nulls,
+        so stores written before a column was added stay readable)."""
+        try:
+            problem = schema_problem(pq.read_schema(path), schema)
+            if problem:
+                raise StoreDamagedError(f"not a grouplens file here ({problem}); {self.how_to_fix(path)}",
+                                        path=path)
+            return ds.dataset(str(path), format="parquet", schema=schema).to_table(columns=columns, filter=filter)
+        except StoreDamagedError:
+            raise
+        except FileNotFoundError:
+            raise StoreDamagedError("the file vanished while it was read (another program is changing the "
+                                    "store?); run the command again", path=path) from None
+        except (pa.ArrowException, OSError, ValueError) as e:
+            reason = " ".join(str(e).split())[:120] or e.__class__.__name__
+            raise StoreDamagedError(f"damaged file ({reason}); {self.how_to_fix(path)}", path=path) from None
+
+    def how_to_fix(self, path: Path) -> str:
+        """What a user can do about a damaged file of the store, by what the file holds."""
+        try:
+            rel = path.relative_to(self.path).parts
+        except ValueError:
+            rel = ()
+        if rel[:1] == ("messages",) or rel[:1] == ("rosters",):
+            sources = self.sources_of(path)
+            again = f"import again {', '.join(sources)}" if sources else "import its export again"
+            what = "messages" if rel[0] == "messages" else "member list"
+            return (f"this {what} cannot be rebuilt: run 'grouplens verify --repair' to set the file aside, "
+                    f"then {again}")
+        return "it is derived from the messages: run 'grouplens verify --repair' to rebuild it"
+
+    def sources_of(self, path: Path) -> list[str]:
+        """The exports an import wrote a data file from (read from its journal), at most three."""
+        m = re.match(r"part-(.+?)(?:-\d{4})?\.parquet$", path.name)
+        if not m:
+            return []
+        try:
+            record = json.loads((self.path / "imports" / f"{m.group(1)}.json").read_text("utf-8"))
+            gid = path.parent.name.split("=", 1)[-1]
+            files = [f["path"] for f in record.get("files", []) if gid in (f.get("group_ids") or [])]
+        except (OSError, ValueError, TypeError, AttributeError, KeyError):
+            return []
+        return files[:3] + (["…"] if len(files) > 3 else [])
 
     def group_ids(self) -> list[str]:
         return self.groups_table().column(S.GROUP_ID).to_pylist()
@@ -175,8 +353,9 @@ class Store:
 
     # --- messages -------------------------------------------------------------------------
     def _files(self, table: str, group_id: str) -> list[Path]:
+        """The data files of a group grouplens wrote (foreign files in the folder are ignored)."""
         d = self.group_dir(table, group_id)
-        return sorted(d.glob("*.parquet")) if d.exists() else []
+        return sorted(d.glob(PART_GLOB)) if d.is_dir() else []
 
     def message_table(self, group_id: str, columns: list[str] | None = None,
                       since: datetime | None = None, until: datetime | None = None,
@@ -198,9 +377,7 @@ class Store:
                 cond = c2 if cond is None else cond & c2
             # File by file, in import order, so that a stable sort keeps messages of the same
             # second in the order their exports gave them.
-            table = pa.concat_tables(
-                ds.dataset(str(f), format="parquet", schema=S.FILE_SCHEMA).to_table(columns=file_cols, filter=cond)
-                for f in files)
+            table = pa.concat_tables(self.read_file(f, S.FILE_SCHEMA, file_cols, cond) for f in files)
         if table.num_rows:
             table = table.take(pc.sort_indices(table, [(S.TS, "ascending")]))
         if not columns or S.GROUP_ID in wanted:
@@ -227,22 +404,29 @@ class Store:
         files = self._files("messages", group_id)
         if not files:
             return pa.array([], pa.string())
-        t = ds.dataset([str(f) for f in files], format="parquet", schema=S.FILE_SCHEMA).to_table(columns=[S.MSG_ID])
+        t = pa.concat_tables(self.read_file(f, S.FILE_SCHEMA, [S.MSG_ID]) for f in files)
         return t.column(S.MSG_ID).combine_chunks()
 
     # --- members --------------------------------------------------------------------------
     def members(self, group: str | None = None) -> pd.DataFrame:
         """Everyone known in a group (schema.MEMBERS_SCHEMA): speakers, listed and joined members."""
         group_id = self.resolve_group(group)
-        files = self._files("members", group_id)
-        table = pq.read_table(files[0], schema=S.MEMBERS_SCHEMA) if files else S.MEMBERS_SCHEMA.empty_table()
-        return table.to_pandas(types_mapper=_types_mapper)
+        return self.members_table(group_id).to_pandas(types_mapper=_types_mapper)
+
+    def members_table(self, group_id: str) -> pa.Table:
+        path = self.group_dir("members", group_id) / MEMBERS_FILE
+        if not path.exists():
+            if self._files("messages", group_id) or self._files("rosters", group_id):
+                raise StoreDamagedError("the group's members table is missing; it is derived from the messages: "
+                                        "run 'grouplens verify --repair' to rebuild it", path=path)
+            return S.MEMBERS_SCHEMA.empty_table()
+        return self.read_file(path, S.MEMBERS_SCHEMA)
 
     def roster_table(self, group_id: str, extra_files: list[Path] = ()) -> pa.Table:
         files = [*self._files("rosters", group_id), *extra_files]
         if not files:
             return S.ROSTER_FILE_SCHEMA.empty_table()
-        t = ds.dataset([str(f) for f in files], format="parquet", schema=S.ROSTER_FILE_SCHEMA).to_table()
+        t = pa.concat_tables(self.read_file(f, S.ROSTER_FILE_SCHEMA) for f in files)
         return t.take(pc.sort_indices(t, [(S.IMPORT_ID, "ascending"), (S.SOURCE_LINE, "ascending")]))
 
     def imports(self) -> list[dict[str, Any]]:
@@ -259,7 +443,7 @@ class Store:
     @contextmanager
     def lock(self, wait: float | None = None, on_wait=None) -> Iterator[None]:
         """Hold the store's writer lock; waits for another import, then fails clearly."""
-        lock = FileLock(str(self.path / ".lock"))
+        lock = FileLock(str(self.path / ".lock"), mode=PRIVATE_FILE)
         try:
             lock.acquire(timeout=0)
         except Timeout:
@@ -278,42 +462,126 @@ class Store:
 
     def _recover_if_needed(self) -> None:
         pending = self.path / "imports" / "pending"
-        if pending.exists() and any(pending.glob("*.json")):
+        if pending.is_dir() and any(pending.glob("*.json")):
             with self.lock():
                 pass
 
     def _recover(self) -> None:
-        """Finish imports that reached their commit point; drop staging left by ones that did not."""
-        pending = self.path / "imports" / "pending"
-        for f in sorted(pending.glob("*.json")) if pending.exists() else []:
-            record = json.loads(f.read_text("utf-8"))
-            _apply_moves(self.path, record["import_id"], record["moves"])
-            _finish_journal(self.path, f, record)
+        """Finish changes that reached their commit point; drop what ones that did not left behind
+        (staging folders, temporary journals). A journal that cannot be read is set aside as
+        ``<name>.damaged`` (``grouplens verify`` reports it), unless its staged files show what it
+        was doing."""
+        imports = self.path / "imports"
+        pending = imports / "pending"
+        for folder in (pending, imports, self.path):
+            if folder.is_dir():
+                for tmp in folder.glob(".*.tmp"):
+                    tmp.unlink(missing_ok=True)
+        for f in sorted(pending.glob("*.json")) if pending.is_dir() else []:
+            record = self._read_journal(f)
+            if record is None:
+                continue
+            with _commit_section():
+                try:
+                    _apply_steps(self.path, record["import_id"], record["steps"])
+                    _finish_journal(self.path, f, record)
+                except OSError as e:
+                    if is_disk_full(e):
+                        raise disk_full(self.path, committed=True) from None
+                    raise
         staging = self.path / ".staging"
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
 
+    def _read_journal(self, f: Path) -> dict[str, Any] | None:
+        """A pending journal, checked: the steps it names stay inside the store's own layout."""
+        try:
+            record = json.loads(f.read_text("utf-8"))
+            if not isinstance(record, dict) or not _IMPORT_ID.fullmatch(str(record.get("import_id"))):
+                raise ValueError("no import id")
+            steps = record.get("steps")
+            if steps is None:  # journals written before steps: moves only, applied data first
+                steps = [["move", rel] for rel in _commit_order(record.get("moves") or [])]
+            if not all(isinstance(st, list) and len(st) == 2 and st[0] in ("move", "delete")
+                       and isinstance(st[1], str) and _STEP_PATH.fullmatch(st[1]) for st in steps):
+                raise ValueError("a step outside the store's layout")
+            record["steps"] = steps
+            return record
+        except (OSError, ValueError, TypeError):
+            staged = self.path / ".staging" / f.stem
+            if _IMPORT_ID.fullmatch(f.stem) and staged.is_dir():
+                # The journal is only written once everything is staged: the staging folder says it all.
+                moves = [str(p.relative_to(staged)) for p in staged.rglob("*.parquet")]
+                if all(_STEP_PATH.fullmatch(m) for m in moves):
+                    return {"import_id": f.stem, "status": "committing", "recovered": True,
+                            "steps": [["move", m] for m in _commit_order(moves)]}
+            try:
+                os.replace(f, f.with_name(f.name + ".damaged"))
+            except OSError:
+                pass
+            return None
+
     def transaction(self, import_id: str | None = None) -> Transaction:
         return Transaction(self, import_id or new_import_id())
+
+
+def schema_problem(physical: pa.Schema, expected: pa.Schema) -> str | None:
+    """Why a file with ``physical`` columns cannot be read as ``expected``, or None."""
+    names = set(physical.names)
+    missing = [f.name for f in expected if not f.nullable and f.name not in names]
+    if missing:
+        return f"no {', '.join(missing)} column"
+    if not names & set(expected.names):
+        return "none of the expected columns"
+    for f in expected:
+        if f.name in names:
+            have = physical.field(f.name).type
+            if pa.types.is_dictionary(have):
+                have = have.value_type
+            if pa.types.is_large_string(have):
+                have = pa.string()
+            if not have.equals(f.type) and not _compatible(have, f.type):
+                return f"column {f.name} is {have}, not {f.type}"
+    return None
+
+
+def _compatible(have: pa.DataType, want: pa.DataType) -> bool:
+    if pa.types.is_timestamp(have) and pa.types.is_timestamp(want):
+        return have.tz is not None and want.tz is not None
+    if pa.types.is_list(have) and pa.types.is_list(want):
+        return have.value_type.equals(want.value_type) or _compatible(have.value_type, want.value_type)
+    if pa.types.is_integer(have) and pa.types.is_integer(want):
+        return True
+    return False
 
 
 _KEPT_COLUMNS = [S.MSG_ID, S.TS, S.SENDER_ID, S.SENDER_NAME, S.KIND, S.EVENT_MEMBERS, S.GROUP_NAME]
 
 
 class Transaction:
-    """One import's changes: staged files, then committed in one step (see module docstring)."""
+    """One change to the store: staged files, then committed in one step (see module docstring).
 
-    def __init__(self, store: Store, import_id: str):
+    An import stages messages and rosters and lets ``commit`` derive the members and groups
+    tables; other changes (``forget``, ``verify --repair``) stage whole files with ``stage_file``,
+    name files to remove with ``delete`` and call ``commit`` the same way.
+    """
+
+    def __init__(self, store: Store, import_id: str, kind: str = "import"):
         self.store = store
         self.import_id = import_id
+        self.kind = kind
         self.dir = store.path / ".staging" / import_id
         self.groups: dict[str, GroupInfo] = {}
+        self.space_hint: int | None = None  # bytes the change may need (for the disk-full message)
         self._staged: dict[str, list[Path]] = {}  # group_id -> staged message files
         self._staged_rosters: dict[str, list[Path]] = {}
         self._staged_ids: dict[str, list[pa.Array]] = {}
         # The columns later steps need (members, groups, quotes by sender) stay in memory, so
         # staged files need not be read back; the files are written in the background meanwhile.
         self._staged_kept: dict[str, list[pa.Table]] = {}
+        self._files: list[str] = []  # whole files staged with stage_file (relative paths)
+        self._deletes: list[str] = []
+        self._groups_table: pa.Table | None = None  # a groups table given by stage_groups
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="grouplens-write")
         self._writes: list[Future] = []
         self._seq = 0
@@ -338,11 +606,22 @@ class Transaction:
         for write in self._writes:
             write.result()  # raises the writer's error here
 
+    def _write(self, table: pa.Table, path: Path, options: dict[str, Any]) -> None:
+        """Write one staged Parquet file, owner-only; a full disk becomes DiskFullError."""
+        try:
+            pq.write_table(table, path, **options)
+            private_file(path)
+        except OSError as e:
+            if is_disk_full(e):
+                raise disk_full(self.store.path, self.space_hint) from None
+            raise
+
+    def _staging_dir(self, *parts: str) -> Path:
+        return private_dir(self.dir.joinpath(*parts), self.store.path)
+
     def _next_file(self, table: str, group_id: str) -> Path:
         self._seq += 1
-        d = self.dir / table / _partition(group_id)
-        d.mkdir(parents=True, exist_ok=True)
-        return d / f"part-{self.import_id}-{self._seq:04d}.parquet"
+        return self._staging_dir(table, _partition(group_id)) / f"part-{self.import_id}-{self._seq:04d}.parquet"
 
     def touch_group(self, info: GroupInfo) -> None:
         self.groups[info.group_id] = info
@@ -353,94 +632,217 @@ class Transaction:
             return
         path = self._next_file("messages", group_id)
         table = table.cast(S.FILE_SCHEMA)
-        self._writes.append(self._writer.submit(pq.write_table, table, path, **_MESSAGE_PARQUET_OPTIONS))
+        self._writes.append(self._writer.submit(self._write, table, path, _MESSAGE_PARQUET_OPTIONS))
         self._staged.setdefault(group_id, []).append(path)
         self._staged_ids.setdefault(group_id, []).append(table.column(S.MSG_ID).combine_chunks())
         self._staged_kept.setdefault(group_id, []).append(table.select(_KEPT_COLUMNS))
 
     def stage_roster(self, group_id: str, table: pa.Table) -> None:
         path = self._next_file("rosters", group_id)
-        pq.write_table(table.cast(S.ROSTER_FILE_SCHEMA), path, **_PARQUET_OPTIONS)
+        self._write(table.cast(S.ROSTER_FILE_SCHEMA), path, _PARQUET_OPTIONS)
         self._staged_rosters.setdefault(group_id, []).append(path)
+
+    def stage_file(self, rel: str, table: pa.Table) -> None:
+        """Stage a whole file of the store (``messages/group_id=X/part-….parquet``, a members
+        table, ``groups.parquet``) that replaces the file of that name when committed."""
+        path = self.dir / rel
+        self._staging_dir(*Path(rel).parent.parts)
+        table_name = Path(rel).parts[0]
+        options = _MESSAGE_PARQUET_OPTIONS if table_name == "messages" else _PARQUET_OPTIONS
+        self._write(table, path, options)
+        self._files.append(rel)
+
+    def delete(self, rel: str) -> None:
+        """Remove a file or a group's folder of the store when committed."""
+        self._deletes.append(rel)
+
+    def stage_groups(self, table: pa.Table) -> None:
+        """Replace the whole groups table when committed (for changes that are not imports)."""
+        self._groups_table = table.cast(S.GROUPS_SCHEMA)
 
     def _derive(self) -> None:
         """Stage the members tables of touched groups and the new groups table."""
-        cols = [S.TS, S.SENDER_ID, S.SENDER_NAME, S.KIND, S.EVENT_MEMBERS, S.GROUP_NAME]
+        cols = [S.MSG_ID, S.TS, S.SENDER_ID, S.SENDER_NAME, S.KIND, S.EVENT_MEMBERS, S.GROUP_NAME]
         rows = {r[S.GROUP_ID]: r for r in self.store.groups_table().to_pylist()}
         for gid, info in self.groups.items():
             msgs = self.group_history(gid, cols)
             roster = self.store.roster_table(gid, self._staged_rosters.get(gid, []))
-            members = derive_members(gid, msgs, roster.to_pandas(types_mapper=_types_mapper))
-            d = self.dir / "members" / _partition(gid)
-            d.mkdir(parents=True, exist_ok=True)
-            pq.write_table(members, d / "members.parquet", **_PARQUET_OPTIONS)
-            old = rows.get(gid, {})
-            names = list(dict.fromkeys([*(old.get(S.NAMES) or []), *info.names,
-                                        *[n for n in pc.unique(msgs.column(S.GROUP_NAME)).to_pylist() if n]]))
-            ts = msgs.column(S.TS)
-            senders = pc.drop_null(msgs.column(S.SENDER_ID))
-            rows[gid] = {
-                S.GROUP_ID: gid, S.GROUP_NAME: old.get(S.GROUP_NAME) or info.name or (names[0] if names else gid),
-                S.PLATFORM: info.platform, S.NATIVE_ID: old.get(S.NATIVE_ID) or info.native_id, S.NAMES: names,
-                S.MESSAGE_COUNT: msgs.num_rows, S.SENDER_COUNT: len(pc.unique(senders)),
-                S.MEMBER_COUNT: members.num_rows,
-                S.FIRST_TS: pc.min(ts).as_py() if msgs.num_rows else None,
-                S.LAST_TS: pc.max(ts).as_py() if msgs.num_rows else None,
-                # a group once any export says so (a private chat is only ever two people)
-                S.IS_GROUP: True if True in (old.get(S.IS_GROUP), info.is_group) else
-                (info.is_group if info.is_group is not None else old.get(S.IS_GROUP)),
-            }
+            members, rows[gid] = derive_group(gid, msgs, roster, rows.get(gid, {}), info)
+            self._write(members, self._staging_dir("members", _partition(gid)) / MEMBERS_FILE, _PARQUET_OPTIONS)
         table = pa.Table.from_pylist(list(rows.values()), schema=S.GROUPS_SCHEMA)
-        pq.write_table(table, self.dir / "groups.parquet")
+        self._write(table, self._staging_dir() / GROUPS_FILE, {})
+
+    def _consolidate(self) -> None:
+        """One messages file and at most one roster file per group and import, so that the move
+        of a group's new data is a single rename."""
+        for table, staged in (("messages", self._staged), ("rosters", self._staged_rosters)):
+            options = _MESSAGE_PARQUET_OPTIONS if table == "messages" else _PARQUET_OPTIONS
+            for gid, files in staged.items():
+                dest = files[0].with_name(f"part-{self.import_id}.parquet")
+                if len(files) == 1:
+                    os.replace(files[0], dest)
+                else:
+                    self._merge(files, dest, TABLE_SCHEMAS[table], options)
+                staged[gid] = [dest]
+
+    def _merge(self, files: list[Path], dest: Path, schema: pa.Schema, options: dict[str, Any]) -> None:
+        writer_options = {k: v for k, v in options.items() if k != "row_group_size"}
+        try:
+            with pq.ParquetWriter(dest, schema, **writer_options) as writer:
+                for f in files:
+                    pf = pq.ParquetFile(f)
+                    for i in range(pf.num_row_groups):
+                        writer.write_table(pf.read_row_group(i).cast(schema),
+                                           row_group_size=options.get("row_group_size"))
+            private_file(dest)
+        except OSError as e:
+            if is_disk_full(e):
+                raise disk_full(self.store.path, self.space_hint) from None
+            raise
+        for f in files:
+            f.unlink()
 
     def commit(self, summary: dict[str, Any]) -> None:
         """Make everything staged visible at once (the caller holds the store's lock)."""
-        if not self.groups:
+        if not self.groups and not self._files and not self._deletes and self._groups_table is None:
             self.abort()
             return
-        self._derive()
+        if self.groups:
+            self._derive()
+        elif self._groups_table is not None:
+            self._write(self._groups_table, self._staging_dir() / GROUPS_FILE, {})
         self._wait_for_writes()
         self._writer.shutdown()
-        moves = sorted(str(p.relative_to(self.dir)) for p in self.dir.rglob("*.parquet"))
-        record = {"import_id": self.import_id, "status": "committing", "moves": moves,
+        self._consolidate()
+        staged = [str(p.relative_to(self.dir)) for p in self.dir.rglob("*.parquet")] if self.dir.exists() else []
+        steps = [["move", rel] for rel in _commit_order(staged)]
+        # Deleted data goes with the data, deleted derived files and caches after the moves.
+        steps = ([st for st in steps if _rank(st[1]) == 0] + [["delete", d] for d in self._deletes if _rank(d) == 0]
+                 + [st for st in steps if _rank(st[1]) > 0] + [["delete", d] for d in self._deletes if _rank(d) > 0])
+        record = {"import_id": self.import_id, "kind": self.kind, "status": "committing", "steps": steps,
                   "finished": datetime.now(UTC).isoformat(), **summary}
-        journal = self.store.path / "imports" / "pending" / f"{self.import_id}.json"
-        journal.parent.mkdir(parents=True, exist_ok=True)
-        _write_json_atomic(journal, record)  # the commit point
-        self.committed = True
-        _apply_moves(self.store.path, self.import_id, moves)
-        _finish_journal(self.store.path, journal, record)
-        shutil.rmtree(self.dir, ignore_errors=True)
+        if self.groups:  # what the groups table would need to be rebuilt without it
+            record["groups"] = {gid: {"name": i.name, "platform": i.platform, "native_id": i.native_id,
+                                      "is_group": i.is_group} for gid, i in self.groups.items()}
+        journal = self._journal_path()
+        private_dir(journal.parent, self.store.path)
+        with _commit_section():  # a Ctrl-C handler lets this section finish (see committing())
+            try:
+                _write_json_atomic(journal, record)  # the commit point
+            except OSError as e:
+                if is_disk_full(e):
+                    raise disk_full(self.store.path, self.space_hint) from None
+                raise
+            self.committed = True
+            try:
+                _apply_steps(self.store.path, self.import_id, steps)
+                _finish_journal(self.store.path, journal, record)
+            except KeyboardInterrupt:
+                raise Interrupted(committed=True) from None
+            except OSError as e:
+                if is_disk_full(e):
+                    raise disk_full(self.store.path, committed=True) from None
+                raise
+            shutil.rmtree(self.dir, ignore_errors=True)
+            _count_commit()
+
+    def _journal_path(self) -> Path:
+        return self.store.path / "imports" / "pending" / f"{self.import_id}.json"
 
     def abort(self) -> None:
         """Drop what was staged, unless the commit point was passed (then recovery finishes it)."""
         self._writer.shutdown(wait=True, cancel_futures=True)
-        if not self.committed:
+        if not self.committed and not self._journal_path().exists():
             shutil.rmtree(self.dir, ignore_errors=True)
 
 
-def _apply_moves(root: Path, import_id: str, moves: list[str]) -> None:
+def derive_group(gid: str, msgs: pa.Table, roster: pa.Table, old: dict[str, Any],
+                 info: GroupInfo | None = None) -> tuple[pa.Table, dict[str, Any]]:
+    """A group's members table and groups row from its messages and roster rows, in any order
+    (both are sorted first, so the same data always give the same tables)."""
+    if msgs.num_rows and S.MSG_ID in msgs.column_names:
+        msgs = msgs.take(pc.sort_indices(msgs, [(S.TS, "ascending"), (S.MSG_ID, "ascending")]))
+    if roster.num_rows:
+        roster = roster.take(pc.sort_indices(roster, [(S.IMPORT_ID, "ascending"), (S.SOURCE_LINE, "ascending")]))
+    members = derive_members(gid, msgs, roster.to_pandas(types_mapper=_types_mapper))
+    return members, group_row(gid, old, info, msgs, members)
+
+
+def group_row(gid: str, old: dict[str, Any], info: GroupInfo | None, msgs: pa.Table,
+              members: pa.Table) -> dict[str, Any]:
+    """A group's row of the groups table from its messages (ts, sender_id, group_name) and members."""
+    names = list(dict.fromkeys([*(old.get(S.NAMES) or []), *(info.names if info else []),
+                                *[n for n in pc.unique(msgs.column(S.GROUP_NAME)).to_pylist() if n]]))
+    ts = msgs.column(S.TS)
+    senders = pc.drop_null(msgs.column(S.SENDER_ID))
+    said = info.is_group if info else None
+    return {
+        S.GROUP_ID: gid,
+        S.GROUP_NAME: old.get(S.GROUP_NAME) or (info.name if info else None) or (names[0] if names else gid),
+        S.PLATFORM: (info.platform if info else None) or old.get(S.PLATFORM),
+        S.NATIVE_ID: old.get(S.NATIVE_ID) or (info.native_id if info else None), S.NAMES: names,
+        S.MESSAGE_COUNT: msgs.num_rows, S.SENDER_COUNT: len(pc.unique(senders)),
+        S.MEMBER_COUNT: members.num_rows,
+        S.FIRST_TS: pc.min(ts).as_py() if msgs.num_rows else None,
+        S.LAST_TS: pc.max(ts).as_py() if msgs.num_rows else None,
+        # a group once any export says so (a private chat is only ever two people)
+        S.IS_GROUP: True if True in (old.get(S.IS_GROUP), said) else (said if said is not None else old.get(S.IS_GROUP)),
+    }
+
+
+def _rank(rel: str) -> int:
+    """Commit order: the data (0), then the members tables (1), then groups.parquet (2), then caches (3)."""
+    top = rel.split("/", 1)[0]
+    if top in DATA_TABLES:
+        return 0
+    if top in DERIVED_TABLES:
+        return 1
+    if top == GROUPS_FILE:
+        return 2
+    return 3
+
+
+def _commit_order(rels: list[str]) -> list[str]:
+    return sorted(rels, key=lambda r: (_rank(r), r))
+
+
+def _apply_steps(root: Path, import_id: str, steps: list[list[str]]) -> None:
+    """Carry out a journal's steps in order; each is idempotent, so a crash can repeat them."""
     staging = root / ".staging" / import_id
-    for rel in moves:
-        src, dst = staging / rel, root / rel
-        if src.exists():
-            dst.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(src, dst)
+    for op, rel in steps:
+        dst = root / rel
+        if op == "move":
+            src = staging / rel
+            if src.exists():
+                private_dir(dst.parent, root)
+                os.replace(src, dst)
+        elif dst.is_dir() and not dst.is_symlink():
+            shutil.rmtree(dst)
+        else:
+            dst.unlink(missing_ok=True)
 
 
 def _finish_journal(root: Path, pending: Path, record: dict[str, Any]) -> None:
     record["status"] = "done"
+    if record.get("kind") == "forget":  # the files it touched would say whose data went
+        record.pop("steps", None)
     _write_json_atomic(root / "imports" / pending.name, record)
     pending.unlink(missing_ok=True)
 
 
 def _write_json_atomic(path: Path, data: dict[str, Any]) -> None:
+    """Write JSON under a temporary name, fsync, rename; the temporary file never outlives a failure."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "w", encoding="utf-8") as f:
-        json.dump(data, f, ensure_ascii=False, indent=1, default=str)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_FILE)
+        with open(fd, "w", encoding="utf-8") as f:
+            json.dump(data, f, ensure_ascii=False, indent=1, default=str)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def _types_mapper(t: pa.DataType):

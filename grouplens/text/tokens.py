@@ -24,7 +24,8 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from .. import schema as S
-from ..store.store import Store
+from ..errors import StoreBusyError
+from ..store.store import Store, private_dir, private_file
 from .segment import Segmenter
 
 CACHE_VERSION = 1  # bump when the segmenter's own rules change
@@ -53,9 +54,14 @@ def message_tokens(store: Store, group_id: str, messages: pd.DataFrame, segmente
     folder = cache_dir(store, group_id, segmenter)
     cached: dict[str, list[str]] = {}
     if folder.exists():
-        files = sorted(folder.glob("*.parquet"))
-        if files:
-            table = pa.concat_tables(pq.read_table(f, schema=_CACHE_SCHEMA) for f in files)
+        tables = []
+        for f in sorted(folder.glob("part-*.parquet")):
+            try:
+                tables.append(pq.read_table(f, schema=_CACHE_SCHEMA))
+            except (pa.ArrowException, OSError, ValueError):
+                continue  # a damaged cache file: its messages are segmented again ('grouplens verify' reports it)
+        if tables:
+            table = pa.concat_tables(tables)
             wanted = pc.is_in(table.column(S.MSG_ID), value_set=pa.array(messages[S.MSG_ID].astype(str).tolist()))
             table = table.filter(wanted)
             cached = dict(zip(table.column(S.MSG_ID).to_pylist(), table.column(S.TOKENS).to_pylist()))
@@ -63,17 +69,35 @@ def message_tokens(store: Store, group_id: str, messages: pd.DataFrame, segmente
     missing = ~ids.isin(cached.keys())
     if missing.any():
         fresh = segmenter.message_tokens(messages[missing])
-        _append(folder, ids[missing].tolist(), fresh.tolist())
+        _append_if_current(store, group_id, folder, ids[missing].tolist(), fresh.tolist())
         cached.update(zip(ids[missing].tolist(), fresh.tolist()))
     return pd.Series([list(cached[i] or []) for i in ids], index=messages.index, dtype=object)
 
 
-def _append(folder: Path, ids: list[str], tokens: list[list[str]]) -> None:
+def _append_if_current(store: Store, group_id: str, folder: Path, ids: list[str], tokens: list[list[str]]) -> None:
+    """Add to the cache under the store's lock, and only words of messages the store still holds:
+    a ``grouplens forget`` that ran meanwhile must not have its deletion undone by a cache. When
+    another process holds the lock the words are simply not cached this time."""
+    try:
+        with store.lock(wait=0):
+            present = set(store.existing_ids(group_id).to_pylist())
+            keep = [i for i, mid in enumerate(ids) if mid in present]
+            if keep:
+                _append(folder, [ids[i] for i in keep], [tokens[i] for i in keep], store.path)
+    except StoreBusyError:
+        pass
+
+
+def _append(folder: Path, ids: list[str], tokens: list[list[str]], store_root: Path | None = None) -> None:
     """Add cache entries as a new file, written under a temporary name and renamed in one step."""
-    folder.mkdir(parents=True, exist_ok=True)
+    private_dir(folder, store_root)
     table = pa.table({S.MSG_ID: pa.array(ids, pa.string()), S.TOKENS: pa.array(tokens, TOKENS_TYPE)},
                      schema=_CACHE_SCHEMA)
     name = f"part-{secrets.token_hex(6)}.parquet"
     tmp = folder / f".{name}.tmp"
-    pq.write_table(table, tmp, compression="zstd")
-    os.replace(tmp, folder / name)
+    try:
+        pq.write_table(table, tmp, compression="zstd")
+        private_file(tmp)
+        os.replace(tmp, folder / name)
+    except OSError:  # a cache: a full disk or a read-only store only means segmenting again next time
+        tmp.unlink(missing_ok=True)

@@ -1,0 +1,14 @@
+"""``grouplens`` and ``python -m grouplens``: install the Ctrl-C handler, then load the CLI."""
+
+from __future__ import annotations
+
+
+def main() -> None:
+    from . import sigint
+    sigint.install()
+    from .cli.app import main as cli_main
+    cli_main()
+
+
+if __name__ == "__main__":
+    main()
