@@ -42,6 +42,7 @@ class Group:
     names: dict[str, str]
     messages: list[Msg]
     roster: list[tuple[str, str, str | None, str]] = field(default_factory=list)  # id, name, joined, role
+    platform: str = "qq"
 
 
 def local(when: str) -> datetime:
@@ -62,7 +63,7 @@ def conversation(group: Group) -> ParsedConversation:
             S.JOINED_AT: [local(r[2]) if r[2] else None for r in group.roster],
             S.ROLE: [r[3] for r in group.roster], S.SOURCE_LINE: list(range(2, len(group.roster) + 2)),
         }, schema=ROSTER_PARSED_SCHEMA)
-    return ParsedConversation(platform="qq", name=group.name, messages=rows.to_table(), roster=roster)
+    return ParsedConversation(platform=group.platform, name=group.name, messages=rows.to_table(), roster=roster)
 
 
 def build_store(path: Path, *groups: Group) -> Store:

@@ -201,3 +201,23 @@ def test_on_a_simulated_group_every_recorded_action_is_followed_up(simulated_sto
             assert item["at"] >= item["joined_at"]
         assert item["outcome"] in {"answered", "unanswered", "gone", "spoke", "silent", "left", "back", "active",
                                    "quiet", "stopped", "continues"}
+
+
+def test_verify_knows_the_records_and_forget_takes_them_away(reviewed, tmp_path):
+    """``grouplens verify`` reads recorded lists as part of the store (a damaged one is set
+    aside, never a foreign file); they are owner-only; ``forget`` drops a group's lists with
+    the member (they name members)."""
+    from grouplens.store.forget import forget_member
+    from grouplens.store.verify import verify_store
+
+    store = copy(reviewed[0], tmp_path)
+    path = actions_path(store, "2024-W14")
+    assert path.stat().st_mode & 0o777 == 0o600 and path.parent.stat().st_mode & 0o777 == 0o700
+    assert (store / "actions").stat().st_mode & 0o777 == 0o700
+    assert [f.code for f in verify_store(store).findings] == []
+    path.write_text("[1, 2", encoding="utf-8")
+    found = verify_store(store, repair=True).findings
+    assert [(f.code, f.path) for f in found] == [("damaged-record", str(path.relative_to(store)))]
+    assert not path.exists() and actions_path(store, "2024-W15").exists()
+    forget_member(store, "60002")
+    assert not (store / "actions" / path.parent.name).exists()

@@ -48,7 +48,7 @@ from .. import schema as S
 from ..errors import StoreError
 from ..roles import TAGS_COLUMN
 from ..roles.classifier import ADVERTISER, SHILL
-from ..store.store import Store
+from ..store.store import Store, private_dir
 from ..text.classes import AD
 from ..text.segment import Segmenter
 from .common import iso_time
@@ -348,7 +348,7 @@ def record_actions(store: Store, group_id: str, week: str, actions: list[dict[st
         merged = merge_actions(stored or [], actions)
         if stored is None or len(merged) != len(stored):
             _write_atomic(path, {"format": FILE_FORMAT, "version": FILE_VERSION, "group_id": group_id, "week": week,
-                                 "actions": merged})
+                                 "actions": merged}, store.path)
     return merged
 
 
@@ -366,9 +366,10 @@ def record_period_actions(ctx: ReportContext, data: dict[str, Any]) -> None:
     data["actions"]["recorded"] = True
 
 
-def _write_atomic(path: Path, data: dict[str, Any]) -> None:
-    """Write JSON to ``path`` through a temporary file renamed into place (owner-only)."""
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+def _write_atomic(path: Path, data: dict[str, Any], root: Path) -> None:
+    """Write JSON to ``path`` through a temporary file renamed into place; folders and file
+    readable by the owner only, as the rest of the store."""
+    private_dir(path.parent, root)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as f:

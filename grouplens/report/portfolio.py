@@ -4,6 +4,10 @@ trend — the view of an operator who runs many groups.
 Groups are read one at a time (only the weeks and message classes the lifecycle rules need),
 so memory is bounded by the largest group whatever the number of groups. Without ``--week`` each group is judged on
 its own latest complete week (exports of different groups end on different days).
+
+The overview also lists the accounts that post ads or scheduled texts in several of the groups
+(``report.accounts``): over the ``[members] core_window_weeks`` weeks up to ``--week``, else
+over every day the store holds.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from .. import schema as S
 from ..config import Config
 from ..errors import UsageError
 from ..store.store import Store
+from .accounts import accounts_part, overview_days
 from .common import ratio, rounded, week_text
 from .context import load_context
 from .labels import label
@@ -48,6 +53,7 @@ def portfolio_section(store: Store, tz: ZoneInfo, config: Config, *, week: str |
                    "needing_attention": sum(r["attention"] for r in rows)},
         "stages": list(STAGES),
         "groups": rows,
+        "accounts": accounts_part(store, tz, config, *overview_days(monday, config)),
     }
     if monday:
         period = week_period(monday, tz).to_dict()

@@ -26,6 +26,7 @@ from ..analysis.influence import INFLUENCE
 from ..errors import UsageError
 from ..roles import REASON, ROLE, TAGS_COLUMN
 from ..store.store import Store
+from .accounts import accounts_part
 from .checkins import checkins_section
 from .common import iso_time, member_rows, message_rows, rounded, week_text
 from .compliance import CATEGORIES, FLOODING, flood_bursts
@@ -125,7 +126,8 @@ def member_section(ctx: ReportContext) -> dict[str, Any]:
     return {
         "profile": _profile(ctx, mid),
         "names_seen": _names_seen(ctx, mid),
-        "other_groups": _other_groups(ctx, mid),
+        "other_groups": (others := _other_groups(ctx, mid)),
+        "cross_group": _cross_group(ctx, mid) if others else None,
         "totals": {
             "messages": len(own), "active_days": int(own[DAY].nunique()),
             "weeks_spoken": sum(1 for w in weekly if w["messages"]),
@@ -187,6 +189,14 @@ def _other_groups(ctx: ReportContext, mid: str) -> list[dict[str, Any]]:
              "first_message": _time(r["first_message"], ctx.period.tz),
              "last_message": _time(r["last_message"], ctx.period.tz), "list_role": r["list_role"]}
             for r in rows if r["group_id"] != ctx.data.group_id]
+
+
+def _cross_group(ctx: ReportContext, mid: str) -> dict[str, Any] | None:
+    """The member's account flagged for ads or scheduled posts in several groups, on every day
+    the store holds (what they do elsewhere matters whatever this page's period), or None."""
+    part = accounts_part(ctx.data.store, ctx.period.tz, ctx.config, members={mid})
+    found = [a for a in part["accounts"] if a[S.PLATFORM] == ctx.data.platform]
+    return found[0] if found else None
 
 
 def _weekly(ctx: ReportContext, mid: str, own: pd.DataFrame) -> list[dict[str, Any]]:

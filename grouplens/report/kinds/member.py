@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 from typing import Any
 
+from ...roles.accounts import cross_group_clause
 from .. import charts
 from ..labels import label
 from ..page import (
@@ -86,6 +87,11 @@ def member_page(report: dict[str, Any], out: Page) -> None:
     if d["other_groups"]:
         blocks.append(Names(f"{_w('other_groups', lang)} ({len(d['other_groups'])})",
                             [f"{g['group_name']} ({g['messages']})" for g in d["other_groups"]]))
+    if d.get("cross_group"):
+        a = d["cross_group"]
+        names = {g["group_id"]: g["group_name"] for g in a["groups"]}
+        clauses = [cross_group_clause(a, f, names, None, lang) for f in a["flags"]]
+        blocks.append(Note(("；" if lang == "zh" else "; ").join(clauses), "bad"))
     out.sections.append(Section(_w("member_page", lang), blocks, wide=True))
 
     weekly = d["weekly"]
