@@ -8,7 +8,8 @@ whether they got an answer, the answers they gave, their check-ins and the messa
 for compliance, and the other groups of the store the same account is in.
 
 Roles are a whole-group computation, so the page gives them for the period's last
-``ROLE_WEEKS`` weeks only; messages and layers cover every week.
+``ROLE_WEEKS`` weeks only, and only where the member said something in the weeks judged (else
+they are simply silent); messages and layers cover every week.
 """
 
 from __future__ import annotations
@@ -208,6 +209,7 @@ def _weekly(ctx: ReportContext, mid: str, own: pd.DataFrame) -> list[dict[str, A
     table = layers_of(ctx)
     row = np.flatnonzero(table.member_ids.astype(str) == mid)
     window = ctx.config.members.core_window_weeks
+    said = ctx.speech.loc[ctx.speech[S.SENDER_ID].astype(str) == mid, S.TS]  # the loaded weeks, not only the period
     out = []
     for i, monday in enumerate(mondays):
         layer = None
@@ -216,9 +218,10 @@ def _weekly(ctx: ReportContext, mid: str, own: pd.DataFrame) -> list[dict[str, A
             layer = layer_name(code) if code != ABSENT_CODE else "absent"
         entry = {"week": week_text(monday), "messages": int(per_week.get(pd.Timestamp(monday), 0)), "layer": layer,
                  "role": None, "tags": None, "reason": None, "influence": None}
-        if i >= len(mondays) - ROLE_WEEKS and (entry["messages"] or layer not in (None, "absent")):
-            end = pd.Timestamp(min(local_midnight(monday + timedelta(days=7), period.tz), period.end))
-            roles = roles_between(ctx, end - pd.Timedelta(weeks=window), end, ctx.lang)
+        end = pd.Timestamp(min(local_midnight(monday + timedelta(days=7), period.tz), period.end))
+        start = end - pd.Timedelta(weeks=window)
+        if i >= len(mondays) - ROLE_WEEKS and ((said >= start) & (said < end)).any():
+            roles = roles_between(ctx, start, end, ctx.lang)
             found = roles[roles[S.MEMBER_ID].astype(str) == mid]
             if len(found):
                 r = found.iloc[0]
