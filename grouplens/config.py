@@ -226,6 +226,13 @@ class EngagementConfig:
         address_window_minutes: when the reply model is not installed, a message opening with
             ``@name`` answers that member's latest message within this many minutes.
         max_depth: replies followed below a message (a guard against pathological chains).
+        answer_window_minutes, answer_max_candidates: a question's answer is looked for among the
+            next ``answer_max_candidates`` messages by others within this many minutes
+            (``grouplens.analysis.answers``).
+        answer_min_probability: the first candidate at least this likely to answer the question
+            (quoted or not) is its answer.
+        reaction_window_minutes: agreement, thanks and objections the reply links leave without a
+            parent react to a post by someone else in the last this many minutes.
     """
 
     reply_weight: float = 1.0
@@ -235,6 +242,10 @@ class EngagementConfig:
     opinion_min_chars: int = 20
     address_window_minutes: float = 120.0
     max_depth: int = 200
+    answer_window_minutes: float = 180.0
+    answer_max_candidates: int = 8
+    answer_min_probability: float = 0.3
+    reaction_window_minutes: float = 10.0
 
     def __post_init__(self) -> None:
         for key in ("reply_weight", "indirect_weight", "replier_weight", "mention_weight"):
@@ -242,6 +253,14 @@ class EngagementConfig:
                 raise ConfigValueError(key, "must not be negative")
         if self.opinion_min_chars < 1:
             raise ConfigValueError("opinion_min_chars", "must be at least 1")
+        if self.answer_window_minutes <= 0:
+            raise ConfigValueError("answer_window_minutes", "must be positive")
+        if self.reaction_window_minutes <= 0:
+            raise ConfigValueError("reaction_window_minutes", "must be positive")
+        if self.answer_max_candidates < 1:
+            raise ConfigValueError("answer_max_candidates", "must be at least 1")
+        if not 0.0 <= self.answer_min_probability <= 1.0:
+            raise ConfigValueError("answer_min_probability", "must be between 0 and 1")
         if self.address_window_minutes <= 0:
             raise ConfigValueError("address_window_minutes", "must be positive")
         if self.max_depth < 1:
@@ -253,39 +272,51 @@ class RolesConfig:
     """``[roles]``: how members get their role (thinker, critic, onlooker, silent), their tags
     (kol, operator, shill, advertiser, newcomer, left) and their influence (``grouplens.roles``).
 
+    Several tests are relative to the group ("an outlier"): a member's figure divided by the
+    ``outlier_quantile`` quantile of the figures of the group's ordinary speakers (no operator,
+    shill or advertiser accounts), that quantile floored at 1.
+
     Roles, following the key-person rule:
         silent: said at most ``silent_max_messages`` things. Owner and admin accounts are
             staff who follow the group, so they are never silent.
-        thinker: starts discussions others take up: at least ``thinker_min_conversations``
-            conversations started, and ``thinker_min_share`` of all conversations started in
-            the group; only speakers above the lowest activity tier (a k-means split, with
-            scikit-learn and a fixed seed, of messages per week into ``activity_tiers`` tiers).
-            Whoever draws more objections than they make is the thinker when both fit.
-        critic: disputes others' points: at least ``critic_min_objections`` objections, making
-            up ``critic_min_objection_share`` of what they say besides answering questions
-            (critics may say little else, so activity does not matter).
+        thinker: starts discussions others take up: at least ``thinker_min_discussions``
+            discussions (posts of at least ``discussion_min_chars`` letters, no question, answer or
+            notice, that two or more others replied to with something other than a question), and
+            either ``thinker_min_share`` of the ordinary speakers' discussions or an outlier among
+            them (``thinker_min_outlier`` times the quantile); no welcome or notice account;
+            only speakers above the lowest activity tier (a k-means split, with scikit-learn and a
+            fixed seed, of messages per week into ``activity_tiers`` tiers). Whoever draws more
+            objections than they make is the thinker when both fit.
+        critic: disputes others' points: at least ``critic_min_objections`` objections outside
+            their own threads (a thinker defending their view in their thread makes none), making
+            up ``critic_min_objection_share`` of what they say besides answering questions.
         onlooker: everyone else who speaks. Operator, shill and advertiser accounts are
             onlookers unless they lead or dispute discussions.
 
     Tags:
-        kol: an opinion leader's influence comes from credibility: influence at least
-            ``kol_min_influence`` times an average member's, replied to or sought out by at least
-            ``kol_min_sources`` distinct people, and answering others' questions: at least
-            ``kol_min_answers`` answers, making up ``kol_min_answer_share`` of what they say and
-            at least ``kol_min_answer_ratio`` times the group's share of answers in all its speech,
-            or giving at least ``kol_min_answers_of_group`` of all the group's answers (a leader
-            who talks a lot besides answering).
+        kol: the members whose posts others take up, relative to the group: among speakers who
+            are no operator, shill or advertiser account, the one with the highest influence,
+            any other with at least ``kol_near_top_ratio`` of that influence, and any other whose
+            number of people who turned to them is an outlier (``kol_min_outlier`` times the quantile) and at least
+            ``kol_min_top_ratio`` of the highest; at most ``kol_max``, each sought out by at least
+            ``kol_min_sources`` people. Only when the group has real discussion: at least
+            ``kol_min_discussions`` discussions (threads two or more others joined) started by
+            such members.
         operator: an owner or admin on the member list who is no thinker or critic; or an account
-            that welcomes newcomers (``operator_min_welcomes``) or posts scripted templates at
-            fixed times (at least ``operator_min_template_posts`` of them, a template share >=
-            ``operator_min_template_share``, regularity >= ``scheduled_min_regularity``)
-            without coordinating with other accounts.
-        shill: at least ``shill_min_messages`` messages, posted at fixed times of day
-            (regularity >= ``scheduled_min_regularity``), and stirring activity: echoed by or
-            echoing other accounts (coordination >= ``shill_min_coordination``: near-duplicate
-            texts from different accounts within ``coordination_window_minutes``), or asking
-            questions others answer (at least ``shill_min_answered_questions`` of their posts,
-            and at least ``shill_min_messages`` such questions).
+            that welcomes newcomers (``operator_min_welcomes``), or posts notices, knowledge cards,
+            briefings, scripts and 【headed】 posts: at least ``operator_min_notices`` of them,
+            at regular times (notice regularity >= ``scheduled_min_regularity``) or making up
+            ``operator_min_notice_share`` of what it says. Not a shill or advertiser.
+        shill: an ordinary account (not owner/admin, no operator) that posts questions or topic
+            starters at one clock time (within ``regularity_window_minutes``) on at least
+            ``shill_min_days`` days, those being ``shill_min_scheduled_share`` of its starters,
+            answered by someone else within ``shill_answer_minutes`` (``shill_min_quick_answers``
+            of them) mostly by the same one or two accounts (``shill_min_concentration``); or
+            that posts at fixed times (regularity >= ``scheduled_min_regularity``, at least
+            ``shill_min_messages`` messages) near-duplicates of other accounts' lines
+            (coordination >= ``shill_min_coordination``). A partner account that answers a
+            shill's scheduled starters within minutes on ``shill_min_days`` days, such answers
+            being ``shill_partner_min_share`` of what it says, is a shill too.
         advertiser: ads make up at least ``advertiser_min_ad_share`` of their messages; or,
             for an account that posted right after joining and then left or fell silent
             (post-then-silence), ads make up ``advertiser_burst_ad_share`` or links
@@ -294,9 +325,9 @@ class RolesConfig:
         left: left (or was removed) and had not rejoined by the period's end.
 
     Attributes (besides those named above):
-        regularity_window_minutes: posts within this many minutes of one of a member's two usual
-            times of day count as scheduled.
-        welcome_window_hours: a message @-naming someone who joined this recently is a welcome.
+        regularity_window_minutes: posts within this many minutes of a member's usual time of
+            day count as scheduled.
+        welcome_window_hours: a message naming someone who joined this recently is a welcome.
         burst_days: "right after joining" means within this many days.
         near_duplicate_similarity: how alike (0-1, character-pair overlap) two texts must be to
             count as near-duplicates.
@@ -313,22 +344,30 @@ class RolesConfig:
 
     silent_max_messages: int = 0
     activity_tiers: int = 3
-    thinker_min_conversations: int = 5
+    outlier_quantile: float = 0.9
+    thinker_min_discussions: int = 8
+    discussion_min_chars: int = 10
     thinker_min_share: float = 0.08
-    critic_min_objections: int = 5
+    thinker_min_outlier: float = 3.0
+    critic_min_objections: int = 8
     critic_min_objection_share: float = 0.1
-    kol_min_influence: float = 2.0
-    kol_min_sources: int = 14
-    kol_min_answers: int = 5
-    kol_min_answer_share: float = 0.1
-    kol_min_answer_ratio: float = 1.5
-    kol_min_answers_of_group: float = 0.15
+    kol_min_outlier: float = 5.0
+    kol_min_top_ratio: float = 0.3
+    kol_near_top_ratio: float = 0.9
+    kol_min_sources: int = 5
+    kol_min_discussions: int = 8
+    kol_max: int = 3
     operator_min_welcomes: int = 3
-    operator_min_template_share: float = 0.3
-    operator_min_template_posts: int = 10
+    operator_min_notices: int = 6
+    operator_min_notice_share: float = 0.3
+    shill_min_days: int = 5
+    shill_min_scheduled_share: float = 0.5
+    shill_min_quick_answers: float = 0.6
+    shill_min_concentration: float = 0.6
+    shill_answer_minutes: float = 10.0
+    shill_partner_min_share: float = 0.4
     shill_min_messages: int = 5
     shill_min_coordination: float = 0.2
-    shill_min_answered_questions: float = 0.5
     scheduled_min_regularity: float = 0.6
     advertiser_min_ad_share: float = 0.5
     advertiser_burst_ad_share: float = 0.2
@@ -347,10 +386,11 @@ class RolesConfig:
     seed: int = 0
 
     def __post_init__(self) -> None:
-        shares = ("thinker_min_share", "critic_min_objection_share", "kol_min_answer_share", "kol_min_answers_of_group",
-                  "operator_min_template_share", "shill_min_coordination", "shill_min_answered_questions",
-                  "advertiser_min_link_share", "scheduled_min_regularity",
-                  "advertiser_min_ad_share", "advertiser_burst_ad_share", "near_duplicate_similarity")
+        shares = ("outlier_quantile", "thinker_min_share", "critic_min_objection_share", "kol_min_top_ratio", "kol_near_top_ratio", "operator_min_notice_share",
+                  "shill_min_scheduled_share", "shill_min_quick_answers", "shill_min_concentration",
+                  "shill_partner_min_share", "shill_min_coordination", "advertiser_min_link_share",
+                  "scheduled_min_regularity", "advertiser_min_ad_share", "advertiser_burst_ad_share",
+                  "near_duplicate_similarity")
         for key in shares:
             if not 0.0 <= getattr(self, key) <= 1.0:
                 raise ConfigValueError(key, "must be between 0 and 1")
@@ -358,18 +398,17 @@ class RolesConfig:
             raise ConfigValueError("pagerank_alpha", "must be between 0 and 1 (exclusive)")
         if self.activity_tiers < 2:
             raise ConfigValueError("activity_tiers", "must be at least 2")
-        counts = ("silent_max_messages", "thinker_min_conversations", "critic_min_objections", "kol_min_sources",
-                  "kol_min_answers", "operator_min_template_posts",
-                  "operator_min_welcomes", "shill_min_messages", "newcomer_days", "bulk_mentions",
-                  "near_duplicate_min_chars")
+        counts = ("silent_max_messages", "thinker_min_discussions", "discussion_min_chars", "critic_min_objections", "kol_min_sources",
+                  "kol_min_discussions", "kol_max", "operator_min_notices", "operator_min_welcomes", "shill_min_days",
+                  "shill_min_messages", "newcomer_days", "bulk_mentions", "near_duplicate_min_chars")
         for key in counts:
             if getattr(self, key) < 0:
                 raise ConfigValueError(key, "must not be negative")
         for key in ("regularity_window_minutes", "coordination_window_minutes", "welcome_window_hours",
-                    "burst_days"):
+                    "burst_days", "shill_answer_minutes"):
             if getattr(self, key) <= 0:
                 raise ConfigValueError(key, "must be positive")
-        for key in ("kol_min_influence", "kol_min_answer_ratio", "mention_weight", "answer_weight"):
+        for key in ("thinker_min_outlier", "kol_min_outlier", "mention_weight", "answer_weight"):
             if getattr(self, key) < 0:
                 raise ConfigValueError(key, "must not be negative")
 
@@ -649,7 +688,17 @@ def config_from_dict(data: Mapping[str, Any], path: Path | None = None) -> Confi
 
 
 # Keys that live elsewhere now: (section, key) -> where to write them.
-_MOVED: dict[tuple[str, str], str] = {("templates", "tz"): "[time] tz (it applies to everything, not only templates)"}
+_MOVED: dict[tuple[str, str], str] = {
+    ("templates", "tz"): "[time] tz (it applies to everything, not only templates)",
+    # [roles] keys of the rules before issue 15: KOLs, shills and operators are judged differently now.
+    ("roles", "thinker_min_conversations"): "thinker_min_discussions (posts two or more others discussed)",
+    **{("roles", k): "kol_min_outlier and kol_min_top_ratio (a KOL is judged relative to the group)"
+       for k in ("kol_min_influence", "kol_min_answers", "kol_min_answer_share", "kol_min_answer_ratio",
+                 "kol_min_answers_of_group")},
+    **{("roles", k): "operator_min_notices (scripts count only when posted at regular times)"
+       for k in ("operator_min_template_share", "operator_min_template_posts")},
+    ("roles", "shill_min_answered_questions"): "shill_min_quick_answers and shill_min_concentration",
+}
 
 
 def _section(cls: type, body: Any, where: str, path: Path | None, base: Path) -> Any:

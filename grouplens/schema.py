@@ -173,3 +173,5 @@ TOKENS = "tokens"  # the message's words (list of strings), see grouplens.tokens
 REPLY_SOURCE = "reply_source"  # "explicit" (the export says so), "inferred" (the reply model), or null
 REPLY_SCORE = "reply_score"  # how sure the link is: 1.0 for explicit links, the model's probability else
 REPLY_SOURCES: tuple[str, ...] = ("explicit", "inferred")
+ANSWERED_BY = "answered_by"  # a question's answer: the msg_id of the first message that answers it (analysis.answers)
+ANSWER_SCORE = "answer_score"  # how sure that answer is (1.0 for an explicit quote)

@@ -200,18 +200,26 @@ def startup_seconds() -> float:
 def test_sigint_while_starting_up_is_one_line_and_changes_nothing(tmp_path: Path, seeded: Path) -> None:
     # The first second or so of a run imports pandas and pyarrow: Ctrl-C there used to print a
     # long traceback. From the moment the handler is in place it is one line, exit 130.
+    # Before the interpreter runs grouplens' first line no handler can exist (Python's own start,
+    # ~0.1 s): a signal that lands there kills the process by SIGINT, before any file is touched.
+    # On a busy machine the start takes longer than measured, so the earliest run may be tried again
+    # later; the later ones, well after the handler is in place, must hold at once.
     ready = 2 * startup_seconds()
-    for delay in (ready, ready + 0.4, ready + 0.8):
-        store = tmp_path / f"run{delay:.2f}"
-        shutil.copytree(seeded, store)
-        proc = subprocess.Popen([sys.executable, "-m", "grouplens", "import", str(tmp_path), "--store", str(store)],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=ENV)
-        time.sleep(delay)
-        proc.send_signal(signal.SIGINT)
-        _, stderr = proc.communicate(timeout=120)
+    for k, delay in enumerate((ready, ready + 0.4, ready + 0.8)):
+        for attempt in range(5 if k == 0 else 1):
+            store = tmp_path / f"run{k}-{attempt}"
+            shutil.copytree(seeded, store)
+            proc = subprocess.Popen([sys.executable, "-m", "grouplens", "import", str(tmp_path), "--store",
+                                     str(store)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                                    env=ENV)
+            time.sleep(delay + attempt * ready)
+            proc.send_signal(signal.SIGINT)
+            _, stderr = proc.communicate(timeout=120)
+            assert plain_state(store) == plain_state(seeded)
+            if proc.returncode != -signal.SIGINT:
+                break
         assert proc.returncode == 130, (delay, stderr)
         assert one_message_line(stderr) == "interrupted; nothing was changed"
-        assert plain_state(store) == plain_state(seeded)
 
 
 def test_sigkill_and_sigint_at_random_moments_leave_old_or_new_and_no_traceback(tmp_path: Path,

@@ -57,7 +57,7 @@ def test_explain_tells_why(debate_store: Path) -> None:
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
     assert lines[0] == f"{NAMES[CRITIC]} ({CRITIC}): critic"
-    assert lines[1].startswith("Critic: made 9 objections")
+    assert lines[1].startswith("Critic: disputed others' points 9 times")
     as_json = json.loads(run("roles", "--store", debate_store, "--explain", CRITIC, "--format", "json").stdout)
     assert as_json["member_id"] == CRITIC and as_json["explanation"][0].startswith(NAMES[CRITIC])
 

@@ -36,6 +36,7 @@ from ..replies.threads import ReplyStructure, thread_structure
 from ..store.store import Store
 from ..text.classes import AD, AGREEMENT, CHECKIN, GREETING, OBJECTION, OPERATOR_TEMPLATE, QUESTION
 from ..text.segment import URL_PATTERN
+from .answers import with_answers
 from .group import GroupData, load_group, with_classes, with_replies
 
 # --- columns of the results ------------------------------------------------------------------
@@ -90,21 +91,27 @@ _KIND_TYPES = {"image": "image", "video": "video", "voice": "voice", "file": "fi
 
 
 def reply_structure(data: GroupData, config: EngagementConfig | None = None, *,
-                    use_model: bool = True) -> ReplyStructure:
+                    use_model: bool = True, answers: bool = True) -> ReplyStructure:
     """The reply threads of a loaded group's speech (classes and reply links added if missing).
 
     Reply links: explicit quotes first; then messages that open by @-addressing a member, linked
     to that member's latest message within ``[engagement] address_window_minutes``; the rest
     from the reply model (``analysis.group.with_replies``, its probability as the link's score)
-    unless ``use_model`` is False.
+    unless ``use_model`` is False. With the model, each question's answer is then found, quoted
+    or not (``analysis.answers``): it is linked to its question and named in the question's
+    ``answered_by`` column (unless ``answers`` is False).
     """
     cfg = config or data.config.engagement
     with_classes(data)
     if use_model:
         with_replies(data)
-    return thread_structure(data.speech.reset_index(drop=True), data.members,
-                            address_window_seconds=cfg.address_window_minutes * 60.0, max_depth=cfg.max_depth,
-                            links_inferred=use_model)
+
+    def threads(speech: pd.DataFrame) -> ReplyStructure:
+        return thread_structure(speech, data.members, address_window_seconds=cfg.address_window_minutes * 60.0,
+                                max_depth=cfg.max_depth, links_inferred=use_model)
+
+    rs = threads(data.speech.reset_index(drop=True))
+    return with_answers(rs, cfg, threads) if use_model and answers else rs
 
 
 # --- content types -----------------------------------------------------------------------------

@@ -1,8 +1,9 @@
 """The ``kol`` report: who the group listens to, and the two rankings operators post in groups.
 
 - ``influence``: members by influence (PageRank over replies and mentions,
-  ``grouplens.influence``) with their role, tags, the reason in a sentence and the figures
-  behind it (``grouplens.roles.member_roles`` over the period);
+  ``grouplens.influence``) with their role, tags, the reason in a sentence, the figures
+  behind it (``grouplens.roles.member_roles`` over the period) and, for KOLs, what of theirs
+  others took up (``taken_up``);
 - ``activity_ranking`` (活跃榜): members by messages in the period, ads left out;
 - ``contribution_ranking`` (贡献榜): members by content contribution = content posts
   (opinions, objections, knowledge cards, links, files, pictures, videos) + 2 x answers to
@@ -27,6 +28,7 @@ from ..analysis.influence import INFLUENCE
 from ..roles import EVIDENCE, REASON, ROLE, TAGS_COLUMN, member_roles
 from ..roles import features as F
 from ..roles.classifier import ADVERTISER, KOL, SHILL
+from ..roles.explain import kol_uptake
 from ..text.classes import AD
 from .common import member_rows, rounded
 from .context import DAY, ReportContext
@@ -36,7 +38,8 @@ CONTENT_POSTS: frozenset[str] = frozenset({"opinion", "objection", "knowledge_ca
                                            "video"})
 EXCLUDED_TAGS: frozenset[str] = frozenset({ADVERTISER, SHILL})  # never in rankings or key people
 EVIDENCE_SHOWN: tuple[str, ...] = (F.MESSAGES, F.ACTIVE_DAYS, F.CONVERSATIONS_STARTED, F.REPLIES_DRAWN,
-                                   F.PEOPLE_REACHED, F.SOURCES, F.ANSWERS, F.OBJECTIONS)
+                                   F.PEOPLE_REACHED, F.SOURCES, F.ANSWERS, F.OBJECTIONS, F.DISCUSSIONS,
+                                   F.AGREEMENT_DRAWN, F.QUESTIONS_DRAWN, F.MENTIONS_DRAWN, F.ASKERS_ANSWERED)
 
 
 def period_data(ctx: ReportContext, start: pd.Timestamp, end: pd.Timestamp) -> GroupData:
@@ -62,6 +65,7 @@ def influence_rows(ctx: ReportContext, roles: pd.DataFrame, limit: int) -> list[
         ctx.people, speakers[S.MEMBER_ID], rank=range(1, len(speakers) + 1),
         influence=[rounded(v, 3) for v in speakers[INFLUENCE]], role=speakers[ROLE],
         tags=[list(t) for t in speakers[TAGS_COLUMN]], reason=speakers[REASON],
+        taken_up=[kol_uptake(row, ctx.lang) if KOL in row[TAGS_COLUMN] else None for row in speakers.to_dict("records")],
         **{EVIDENCE: [{c: _num(row[c]) for c in EVIDENCE_SHOWN} for row in speakers.to_dict("records")]})
 
 

@@ -2,9 +2,9 @@
 
 A question is a member's message in the ``question`` class that is neither an ad nor a
 scripted operator post, asked by someone other than the owner or an admin (staff prompts and
-replies are not requests for service). Its answer is the first reply to it by someone else (a quote the
-export shows, the reply model's link, or a message @-addressing the asker; see
-``grouplens.engagement.reply_structure``). Operators' service target is an answer within
+replies are not requests for service). Its answer is the first later message from someone else
+that answers it, quoted or not (``grouplens.analysis.answers``: a quote the export shows, the reply
+model's link, @-mentions, proximity, turn-taking and shared words read together). Operators' service target is an answer within
 ``[report] answer_target_minutes`` (one hour); a question with no answer within
 ``answer_window_hours`` is unanswered, or still pending when the data ends sooner.
 """
@@ -38,10 +38,13 @@ def question_table(ctx: ReportContext) -> pd.DataFrame:
     by_staff = speech[S.SENDER_ID].astype(str).isin(staff).to_numpy()
     is_question = flag(QUESTION) & ~flag(AD) & ~flag(OPERATOR_TEMPLATE) & ~by_staff
     n = len(rs)
-    first = np.full(n, n, np.int64)
-    has = rs.parent >= 0
-    child = np.flatnonzero(has & (rs.author != rs.author[np.where(has, rs.parent, 0)]))
-    np.minimum.at(first, rs.parent[child], child)
+    # The answer: the first later message from someone else that answers it, quoted or not
+    # (``analysis.answers``: reply links, proximity, turn-taking and shared words read together).
+    found = rs.messages  # the reply structure's speech: same rows as ``speech``, with the answers found
+    position = pd.Series(np.arange(n), index=found[S.MSG_ID].astype(str).to_numpy())
+    position = position[~position.index.duplicated()]
+    answered_by = found[S.ANSWERED_BY].astype(object) if S.ANSWERED_BY in found else pd.Series(None, index=found.index)
+    first = answered_by.map(position).fillna(n).to_numpy().astype(np.int64)
     q = np.flatnonzero(is_question)
     answer = first[q]
     safe = np.where(answer < n, answer, 0)

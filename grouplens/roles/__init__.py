@@ -26,19 +26,42 @@ from ..records import plain
 from ..store.store import Store
 from . import features as F
 from .accounts import with_cross_group
-from .classifier import ACTIVITY_TIER, ROLE, ROLES, TAGS, TAGS_COLUMN, activity_tiers, classify_members
+from .classifier import (
+    ACTIVITY_TIER,
+    GROUP_DISCUSSIONS,
+    KOL_BASIS,
+    KOL_OUTLIER,
+    KOL_TOP_RATIO,
+    OPERATOR_BASIS,
+    ROLE,
+    ROLES,
+    SHILL_BASIS,
+    TAGS,
+    TAGS_COLUMN,
+    THINKER_OUTLIER,
+    activity_tiers,
+    classify_members,
+)
 from .explain import LANGUAGES, explain_member, member_reason
 
 REASON = "reason"
 EVIDENCE = "evidence"
 # The figures behind a role, in the order reports show them (JSON nests them under "evidence").
 EVIDENCE_COLUMNS: tuple[str, ...] = (
-    F.MESSAGES, F.ACTIVE_DAYS, F.MESSAGES_PER_WEEK, ACTIVITY_TIER, F.CONVERSATIONS_STARTED,
-    F.CONVERSATION_SHARE, F.CONVERSATION_REPLIES, F.REPLIES_DRAWN, F.REPLIES_MADE, F.OBJECTIONS,
-    F.OBJECTION_SHARE, F.OBJECTIONS_DRAWN, F.QUESTIONS, F.ANSWERS, F.ANSWER_SHARE, F.ANSWERS_OF_GROUP, F.PEOPLE_ENGAGED, F.PEOPLE_REACHED,
-    F.REGULARITY, F.COORDINATION, F.AD_SHARE, F.LINK_SHARE, F.TEMPLATE_SHARE, F.WELCOMES, F.BURST_SHARE,
-    F.POST_THEN_SILENCE, F.QUESTIONS_ANSWERED,
-    F.INFLUENCE_RANK, F.SOURCES, F.LIST_ROLE, F.IN_ROSTER, F.JOINED_AT, F.LEFT_AT,
+    F.MESSAGES, F.ACTIVE_DAYS, F.MESSAGES_PER_WEEK, ACTIVITY_TIER,
+    # discussions and disputes
+    F.DISCUSSIONS, THINKER_OUTLIER, F.CONVERSATIONS_STARTED, F.CONVERSATION_SHARE, F.CONVERSATION_REPLIES,
+    F.REPLIES_DRAWN, F.REPLIES_MADE, F.OBJECTIONS, F.OBJECTION_SHARE, F.OBJECTIONS_DRAWN,
+    # what of theirs others took up (opinion leaders)
+    F.SOURCES, KOL_OUTLIER, KOL_TOP_RATIO, KOL_BASIS, GROUP_DISCUSSIONS, F.AGREEMENT_DRAWN, F.QUESTIONS_DRAWN,
+    F.MENTIONS_DRAWN, F.QUESTIONS, F.ANSWERS, F.ANSWER_SHARE, F.ANSWERS_OF_GROUP, F.ASKERS_ANSWERED, F.PEOPLE_ENGAGED,
+    F.PEOPLE_REACHED, F.INFLUENCE_RANK,
+    # function accounts
+    F.WELCOMES, F.NOTICES, F.NOTICE_REGULARITY, F.TEMPLATE_POSTS, F.TEMPLATE_REGULARITY, OPERATOR_BASIS,
+    F.REGULARITY, F.COORDINATION, F.SCHEDULED_DAYS, F.SCHEDULED_SHARE, F.QUICK_ANSWERED, F.ANSWERER_CONCENTRATION,
+    F.PARTNER_OF, F.PARTNER_DAYS, F.PARTNER_SHARE, F.QUESTIONS_ANSWERED, SHILL_BASIS,
+    F.AD_SHARE, F.LINK_SHARE, F.BURST_SHARE, F.POST_THEN_SILENCE,
+    F.LIST_ROLE, F.IN_ROSTER, F.JOINED_AT, F.LEFT_AT,
 )
 RESULT_COLUMNS: tuple[str, ...] = (S.MEMBER_ID, S.NAME, ROLE, TAGS_COLUMN, INFLUENCE, REASON) + EVIDENCE_COLUMNS
 
@@ -52,10 +75,7 @@ def member_roles(data: GroupData, lang: str = "zh") -> pd.DataFrame:
     if lang not in LANGUAGES:
         raise UsageError(f"unknown language {lang!r}; choose one of: {', '.join(LANGUAGES)}")
     cfg = data.config.roles
-    rs = reply_structure(data, data.config.engagement)
-    per_message = message_engagement(rs, data.config.engagement)
-    influence = member_influence(rs.member_ids, interaction_edges(rs, per_message, cfg), cfg)
-    feats = F.member_features(data, rs, per_message, influence, cfg)
+    feats = role_features(data)
     labels = classify_members(feats, _period_end(data), cfg)
     result = pd.concat([feats, labels], axis=1)
     result[REASON] = [member_reason(row, lang, cfg) for row in result.to_dict("records")]
@@ -63,6 +83,21 @@ def member_roles(data: GroupData, lang: str = "zh") -> pd.DataFrame:
     result = result.assign(_order=order).sort_values(["_order", INFLUENCE, S.MEMBER_ID],
                                                      ascending=[True, False, True], kind="stable")
     return result[list(RESULT_COLUMNS)].reset_index(drop=True)
+
+
+def role_features(data: GroupData) -> pd.DataFrame:
+    """The figures behind every member's role and tags (``features.member_features``): replies,
+    engagement and influence computed once, so thresholds can be tried on them cheaply."""
+    cfg = data.config.roles
+    rs = reply_structure(data, data.config.engagement)
+    per_message = message_engagement(rs, data.config.engagement)
+    influence = member_influence(rs.member_ids, interaction_edges(rs, per_message, cfg), cfg)
+    return F.member_features(data, rs, per_message, influence, cfg)
+
+
+def period_end(data: GroupData) -> datetime | None:
+    """The end of the period roles are computed for: --until's end, else the last message."""
+    return _period_end(data)
 
 
 def group_roles(store: Store, group: str | None = None, since: date | datetime | str | None = None,
@@ -99,5 +134,5 @@ def _period_end(data: GroupData) -> datetime | None:
 __all__ = [
     "ACTIVITY_TIER", "EVIDENCE", "EVIDENCE_COLUMNS", "REASON", "RESULT_COLUMNS", "ROLE", "ROLES", "TAGS",
     "TAGS_COLUMN", "activity_tiers", "classify_members", "explain_member", "group_roles", "member_roles",
-    "role_records",
+    "period_end", "role_features", "role_records",
 ]

@@ -13,7 +13,7 @@ import pandas as pd
 from .. import schema as S
 from ..analysis.accounts import ADS, SCHEDULED, cross_group_accounts
 from ..analysis.group import GroupData
-from .classifier import TAGS_COLUMN
+from .classifier import OPERATOR, TAGS_COLUMN
 
 CROSS_GROUP_ADS, CROSS_GROUP_SHILL = "cross_group_ads", "cross_group_shill"
 CROSS_GROUP_TAGS: dict[str, str] = {ADS: CROSS_GROUP_ADS, SCHEDULED: CROSS_GROUP_SHILL}
@@ -24,7 +24,9 @@ def with_cross_group(result: pd.DataFrame, data: GroupData, since: date | dateti
                      until: date | datetime | str | None = None, lang: str = "zh") -> pd.DataFrame:
     """``result`` (``member_roles`` of ``data``'s group) with the cross-group tags added to the
     members they fit, and a clause saying where and when added to their reason; the accounts
-    are judged on the same days as the roles (``since``, ``until``)."""
+    are judged on the same days as the roles (``since``, ``until``). A member this group's
+    roles tag as an operator account is left as it is: operators post the same scripts in all
+    their groups."""
     found = cross_group_accounts(data.store, since, until, tz=data.tz, config=data.config,
                                  members=set(result[S.MEMBER_ID].astype(str)))
     found = [a for a in found if a[S.PLATFORM] == data.platform]
@@ -36,7 +38,7 @@ def with_cross_group(result: pd.DataFrame, data: GroupData, since: date | dateti
     tags, reasons = list(result[TAGS_COLUMN]), list(result[REASON])
     for i, mid in enumerate(result[S.MEMBER_ID].astype(str)):
         a = by_id.get(mid)
-        if a is None:
+        if a is None or OPERATOR in tags[i]:  # the group's own operator account posts scripts everywhere
             continue
         tags[i] = [*tags[i], *(CROSS_GROUP_TAGS[f] for f in a["flags"])]
         clauses = [cross_group_clause(a, f, names, data.tz, lang) for f in a["flags"]]

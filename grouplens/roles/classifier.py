@@ -19,6 +19,7 @@ from datetime import datetime
 import numpy as np
 import pandas as pd
 
+from .. import schema as S
 from ..config import RolesConfig
 from . import features as F
 
@@ -31,6 +32,13 @@ STAFF_ROLES = frozenset({"owner", "admin"})
 ROLE = "role"
 TAGS_COLUMN = "tags"
 ACTIVITY_TIER = "activity_tier"  # 0 = least active speakers ... tiers-1 = most active; -1 for non-speakers
+THINKER_OUTLIER = "thinker_outlier"  # robust z of discussions started, among the group's ordinary speakers
+KOL_OUTLIER = "kol_outlier"  # people who turned to them, relative to the group's ordinary speakers
+KOL_TOP_RATIO = "kol_top_ratio"  # influence / the highest such influence in the group
+GROUP_DISCUSSIONS = "group_discussions"  # discussions (2+ others joined) started by such speakers
+KOL_BASIS = "kol_basis"  # "top": most influential ordinary speaker; "near_top": close to it; "outlier": turned to by many
+SHILL_BASIS = "shill_basis"  # "scheduled" starters, "partner" of a scheduled asker, "coordinated" echoes; else null
+OPERATOR_BASIS = "operator_basis"  # what made an operator one: list, welcomes, notices, scripted
 
 
 def activity_tiers(messages_per_week: np.ndarray, speaks: np.ndarray, config: RolesConfig) -> np.ndarray:
@@ -59,11 +67,25 @@ def _share(part: np.ndarray, whole: np.ndarray) -> np.ndarray:
     return np.where(whole > 0, part / np.maximum(whole, 1), 0.0)
 
 
+def outlier_scores(values: np.ndarray, among: np.ndarray, quantile: float) -> np.ndarray:
+    """Each member's ``values`` relative to the group: divided by the ``quantile`` of the values of
+    the members in ``among`` (floored at 1, so a group where nearly everyone has 0 still works).
+    5.0 means five times what the 90th-percentile ordinary member has. 0 for everyone when
+    ``among`` is empty."""
+    x = np.maximum(np.asarray(values, float), 0.0)
+    if not among.any():
+        return np.zeros(len(x))
+    return x / max(1.0, float(np.quantile(x[among], quantile)))
+
+
 def classify_members(features: pd.DataFrame, period_end: datetime | None, config: RolesConfig | None = None
                      ) -> pd.DataFrame:
     """Role, tags and activity tier of every member in ``features`` (``features.member_features``).
 
-    Returns a frame index-aligned with ``features``: role, tags (a sorted list) and activity_tier.
+    Returns a frame index-aligned with ``features``: role, tags (a sorted list), activity_tier,
+    and the group-relative scores the role and KOL tests read (``THINKER_OUTLIER``,
+    ``KOL_OUTLIER``, ``KOL_TOP_RATIO``) plus whether the group has real discussion
+    (``GROUP_DISCUSSIONS``, the same on every row).
     """
     cfg = config or RolesConfig()
     f = features
@@ -74,23 +96,7 @@ def classify_members(features: pd.DataFrame, period_end: datetime | None, config
     tier = activity_tiers(f[F.MESSAGES_PER_WEEK].to_numpy(), speaks, cfg)
     candidate = speaks & (tier > tier[speaks].min() if speaks.any() else False)
 
-    started = f[F.CONVERSATIONS_STARTED].to_numpy()
-    share = f[F.CONVERSATION_SHARE].to_numpy()
-    objections = f[F.OBJECTIONS].to_numpy()
-    objection_share = f[F.OBJECTION_SHARE].to_numpy()
-    drawn = f[F.OBJECTIONS_DRAWN].to_numpy()
-    thinker_like = candidate & (started >= cfg.thinker_min_conversations) & (share >= cfg.thinker_min_share)
-    critic_like = speaks & (objections >= cfg.critic_min_objections) & \
-        (objection_share >= cfg.critic_min_objection_share)
-    # Both at once: whoever draws more objections than they make is the one being argued with.
-    thinker = thinker_like & (~critic_like | (drawn >= objections))
-    critic = critic_like & ~thinker
-
-    role = np.where(thinker, THINKER, np.where(critic, CRITIC, np.where(speaks | staff, ONLOOKER, SILENT)))
-
-    regular = f[F.REGULARITY].to_numpy() >= cfg.scheduled_min_regularity
-    coordinated = f[F.COORDINATION].to_numpy() >= cfg.shill_min_coordination
-    enough = messages >= cfg.shill_min_messages
+    # --- function accounts first: they decide who can be a KOL ---------------------------------
     ad_share = f[F.AD_SHARE].to_numpy()
     has_ads = f[F.AD_MESSAGES].to_numpy() > 0
     post_then_silence = f[F.POST_THEN_SILENCE].to_numpy(bool)
@@ -99,30 +105,80 @@ def classify_members(features: pd.DataFrame, period_end: datetime | None, config
     advertiser = (has_ads & (ad_share >= cfg.advertiser_min_ad_share)) \
         | (post_then_silence & ((has_ads & (ad_share >= cfg.advertiser_burst_ad_share))
                                 | (link_share >= cfg.advertiser_min_link_share)))
-    # Shills post at set times and stir activity together: echoing each other's lines, or asking
-    # questions that others then answer.
-    answered = f[F.QUESTIONS_ANSWERED].to_numpy()
-    asked_and_answered = (answered >= cfg.shill_min_messages) \
-        & (_share(answered, messages) >= cfg.shill_min_answered_questions)
-    shill = enough & regular & (coordinated | asked_and_answered) & ~staff & ~advertiser
-    key = np.isin(role, (THINKER, CRITIC))
-    template_share = f[F.TEMPLATE_SHARE].to_numpy()
-    scripted = regular & ~coordinated & (template_share >= cfg.operator_min_template_share) \
-        & (template_share * messages >= cfg.operator_min_template_posts - 1e-9)
-    operator = ((staff & ~key) | (f[F.WELCOMES].to_numpy() >= max(1, cfg.operator_min_welcomes)) | scripted) \
-        & ~advertiser & ~shill
 
-    # Opinion leaders: influential, and sought out for what they know (credibility).
+    notices = f[F.NOTICES].to_numpy()
+    welcomes = f[F.WELCOMES].to_numpy()
+    notice_poster = (notices >= max(1, cfg.operator_min_notices)) \
+        & ((f[F.NOTICE_REGULARITY].to_numpy() >= cfg.scheduled_min_regularity)
+           | (_share(notices, messages) >= cfg.operator_min_notice_share))
+    # Lines echoed by other accounts within minutes: coordination, which no operator's script has.
+    coordinated = (f[F.COORDINATION].to_numpy() >= cfg.shill_min_coordination) \
+        & (f[F.REGULARITY].to_numpy() >= cfg.scheduled_min_regularity) & (messages >= cfg.shill_min_messages)
+    # A script at fixed times: near-identical posts on several days at about one time of day
+    # (near-duplicate wording alone is no evidence: a member may repeat his phrasing).
+    scripted = (f[F.TEMPLATE_POSTS].to_numpy() >= max(1, cfg.operator_min_notices)) \
+        & (f[F.TEMPLATE_REGULARITY].to_numpy() >= cfg.scheduled_min_regularity) & ~coordinated
+    host = (welcomes >= max(1, cfg.operator_min_welcomes)) | notice_poster
+
+    # Shills: the same kind of starter at one clock time on many days, answered within minutes by
+    # the same one or two accounts; or lines echoed by other accounts at fixed times.
+    scheduled = (f[F.SCHEDULED_DAYS].to_numpy() >= cfg.shill_min_days) \
+        & (f[F.SCHEDULED_SHARE].to_numpy() >= cfg.shill_min_scheduled_share) \
+        & (f[F.QUICK_ANSWERED].to_numpy() >= cfg.shill_min_quick_answers) \
+        & (f[F.ANSWERER_CONCENTRATION].to_numpy() >= cfg.shill_min_concentration)
+    # Ordinary accounts: not on the member list as staff, not welcoming or posting notices, no ads.
+    # (A scripted account may still be a shill's partner: its "script" answers the shill's questions.)
+    ordinary = ~staff & ~host & ~advertiser
+    asker = ordinary & scheduled & ~scripted
+    shill = asker | (ordinary & ~scripted & coordinated)
+    ids = f[S.MEMBER_ID].astype(str).to_numpy()
+    shill_ids = set(ids[asker])
+    partner_of = f[F.PARTNER_OF].to_numpy(dtype=object)
+    partner = ordinary & np.array([p is not None and str(p) in shill_ids for p in partner_of], bool) \
+        & (f[F.PARTNER_DAYS].to_numpy() >= cfg.shill_min_days) \
+        & (f[F.PARTNER_SHARE].to_numpy() >= cfg.shill_partner_min_share)
+    shill |= partner
+    function_account = host | (scripted & ~shill)
+    shill_basis = np.where(asker, "scheduled", np.where(partner, "partner", np.where(shill, "coordinated", None)))
+
+    # --- roles ---------------------------------------------------------------------------------
+    objections = f[F.OBJECTIONS].to_numpy()
+    objection_share = f[F.OBJECTION_SHARE].to_numpy()
+    drawn = f[F.OBJECTIONS_DRAWN].to_numpy()
+    people = speaks & ~advertiser & ~shill & ~function_account & ~staff
+    discussions = f[F.DISCUSSIONS].to_numpy()
+    thinker_z = outlier_scores(discussions, people, cfg.outlier_quantile)
+    discussion_share = discussions / max(1, int(discussions[people].sum()))
+    thinker_like = candidate & ~function_account & (discussions >= cfg.thinker_min_discussions) \
+        & ((discussion_share >= cfg.thinker_min_share) | (thinker_z >= cfg.thinker_min_outlier))
+    critic_like = speaks & (objections >= cfg.critic_min_objections) & \
+        (objection_share >= cfg.critic_min_objection_share)
+    # Both at once: whoever draws more objections than they make is the one being argued with.
+    thinker = thinker_like & (~critic_like | (drawn >= objections))
+    critic = critic_like & ~thinker
+
+    role = np.where(thinker, THINKER, np.where(critic, CRITIC, np.where(speaks | staff, ONLOOKER, SILENT)))
+    key = np.isin(role, (THINKER, CRITIC))
+    operator = ((staff & ~key) | function_account) & ~advertiser & ~shill
+
+    # --- opinion leaders: whose posts others take up, relative to the group ----------------------
     influence = f[F.INFLUENCE].fillna(0.0).to_numpy()
-    answers, answer_share = f[F.ANSWERS].to_numpy(), f[F.ANSWER_SHARE].to_numpy()
-    group_answer_share = answers.sum() / max(1, messages.sum())  # how much of this group's talk answers
-    # Sought out: answers make up a good part of what they say, or, for a leader who also talks a
-    # lot about everything else, they give a large share of all the answers the group gets.
-    sought_out = ((answer_share >= cfg.kol_min_answer_share)
-                  & (answer_share >= cfg.kol_min_answer_ratio * group_answer_share)) \
-        | (f[F.ANSWERS_OF_GROUP].to_numpy() >= cfg.kol_min_answers_of_group)
-    kol = speaks & (influence >= cfg.kol_min_influence) & (f[F.SOURCES].fillna(0).to_numpy() >= cfg.kol_min_sources) \
-        & (answers >= cfg.kol_min_answers) & sought_out & ~operator & ~shill & ~advertiser
+    eligible = speaks & ~operator & ~shill & ~advertiser
+    # Being turned to by many different people (replied to, @-named, asked, answered).
+    kol_z = outlier_scores(f[F.SOURCES].fillna(0).to_numpy(), eligible, cfg.outlier_quantile)
+    top = float(influence[eligible].max()) if eligible.any() else 0.0
+    top_ratio = influence / top if top > 0 else np.zeros(n)
+    group_discussions = int(f[F.DISCUSSIONS].to_numpy()[eligible].sum())
+    sought = f[F.SOURCES].fillna(0).to_numpy() >= cfg.kol_min_sources
+    is_top = top_ratio >= 1.0 - 1e-12  # (two members tied at the top are both "top")
+    kol = eligible & sought & (group_discussions >= cfg.kol_min_discussions) \
+        & (is_top | (top_ratio >= cfg.kol_near_top_ratio)
+           | ((kol_z >= cfg.kol_min_outlier) & (top_ratio >= cfg.kol_min_top_ratio)))
+    if kol.sum() > cfg.kol_max:
+        order = np.lexsort((ids, -influence))
+        keep = order[kol[order]][:cfg.kol_max]
+        kol = np.zeros(n, bool)
+        kol[keep] = True
 
     newcomer = np.zeros(n, bool)
     if period_end is not None:
@@ -133,4 +189,33 @@ def classify_members(features: pd.DataFrame, period_end: datetime | None, config
 
     flags = {KOL: kol, OPERATOR: operator, SHILL: shill, ADVERTISER: advertiser, NEWCOMER: newcomer, LEFT: left}
     tags = [[t for t in TAGS if flags[t][i]] for i in range(n)]
-    return pd.DataFrame({ROLE: role, TAGS_COLUMN: tags, ACTIVITY_TIER: tier}, index=f.index)
+    return pd.DataFrame({ROLE: role, TAGS_COLUMN: tags, ACTIVITY_TIER: tier, THINKER_OUTLIER: thinker_z,
+                         KOL_OUTLIER: kol_z, KOL_TOP_RATIO: top_ratio,
+                         GROUP_DISCUSSIONS: np.full(n, group_discussions, np.int64),
+                         KOL_BASIS: np.where(kol, np.where(is_top, "top", np.where(top_ratio >= cfg.kol_near_top_ratio,
+                                                                                 "near_top", "outlier")), None),
+                         SHILL_BASIS: shill_basis, OPERATOR_BASIS: _operator_basis(operator, staff, key, welcomes, cfg,
+                                                                                   notice_poster, scripted)},
+                        index=f.index)
+
+
+def _operator_basis(operator: np.ndarray, staff: np.ndarray, key: np.ndarray, welcomes: np.ndarray, cfg: RolesConfig,
+                    notice_poster: np.ndarray, scripted: np.ndarray) -> list[list[str]]:
+    """What made each operator one: ``list`` (owner/admin on the member list), ``welcomes``,
+    ``notices``, ``scripted``; empty for everyone else."""
+    out = []
+    for i in range(len(operator)):
+        if not operator[i]:
+            out.append([])
+            continue
+        basis = []
+        if staff[i] and not key[i]:
+            basis.append("list")
+        if welcomes[i] >= max(1, cfg.operator_min_welcomes):
+            basis.append("welcomes")
+        if notice_poster[i]:
+            basis.append("notices")
+        if scripted[i]:
+            basis.append("scripted")
+        out.append(basis)
+    return out

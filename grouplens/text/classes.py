@@ -165,21 +165,36 @@ _CLAIMS = r"根治|包治|特效药|神药|秘方|副作用|见效|有效|治愈
 BUILTIN_RULES: dict[str, ClassRule] = {
     QUESTION: ClassRule(
         QUESTION,
-        "asks something: a question mark, 吗/么 at a clause end, or a question word "
-        "(怎么, 如何, 为什么, 请问, 有没有, 能不能, 多少, 哪里 ...)",
+        "expects information, help or an opinion: a question mark, 吗/么/咩/嘛 at a clause end, a "
+        "question word (怎么, 如何, 为什么, 请问, 有没有, 能不能, 多少, 哪里, 啥 ...), A还是B, a short "
+        "X呢 or dialect X不/X没, a request (求…, 同求); not a ping (在吗), a bare ？？？ or 啥？, "
+        "surprise (真的假的, 不会吧), a rhetorical 难道…/我怎么知道, or a question word inside a "
+        "statement (不知道…什么, 什么…都)",
         keywords=(
             "?", "？", "请问", "请教", "求问", "求助", "求推荐", "想问", "问一下", "问下",
             "有没有", "能不能", "可不可以", "是不是", "会不会", "要不要", "行不行", "对不对",
             "为什么", "为啥", "如何", "哪里", "哪儿", "哪个", "哪位", "哪家", "哪些", "多少",
             "多久", "几点", "几号", "什么时候", "啥时候", "什么意思", "咋办", "咋样", "怎么办",
-            "谁知道", "有谁", "谁有", "是否",
+            "谁知道", "有谁", "谁有", "是否", "干嘛", "同求", "求带", "求共享", "求分享", "求资料",
+            "求告诉", "求指点", "求解答",
         ),
         patterns=(
-            "吗" + _NOT_HAN,
-            r"(?<=[是好对行能会要有干])么" + _NOT_HAN,
+            "[吗咩]" + _NOT_HAN,
+            r"(?<![什怎这那多要为])么" + _NOT_HAN,
+            r"(?<![就是对好行干])嘛(?=[\W_]*$)",
             r"(?:你|您|你们|大家|他|她|他们|别人|其他人|然后|后来|哪|谁|什么|多少|为啥|咋)呢" + _NOT_HAN,
-            r"(?<!不)怎么(?![也都]|说呢)",
+            # A short "and X?": 分呢, 其他校区呢 (not 我在上班呢, which says what one is doing).
+            r"^(?![^，,。！!？?\s]*(?:我|在|着|了|正|还|要|没))[^，,。！!？?\s]{1,6}呢[\W_]*$",
+            r"(?<![不没])怎么(?![也都]|说呢)",
             r"(?<![没不算])什么(?![都也])",
+            r"(?<![没不])啥(?![都也子])",
+            # A还是B as a whole short message: 开卷还是闭卷, 填宁波还是杭州.
+            r"^[\W_]*[^\s，,。！!？?]{1,8}还是(?!觉得|认为|想|要|算了|挺|很|不|没|会|得|有点)[^\s，,。！!？?]{1,8}"
+            r"(?<![吧了的啊])[\W_]*$",
+            # Dialect A-not-A at the end of a short message: 耍王者不, 有书没.
+            r"^[\W_]*[\u4e00-\u9fff]{2,10}(?<![我你他她也都还就并绝才可决再真太很])[不没][\W_]*$",
+            # A short request: 求概统, 近代史，求.
+            r"(?:^|[，,\s])求[\W_]*$|^[\W_]*求[\u4e00-\u9fff]{1,6}[\W_]*$",
         ),
         # A ? inside a URL asks nothing; 这就是为什么 and 多少有点 are statements.
         exclude_patterns=(
@@ -188,9 +203,23 @@ BUILTIN_RULES: dict[str, ClassRule] = {
             # list still says 请问 or ends with a question mark outside the items.
             r"(?m:^[ \t]*\d{1,2}\s*[.、．)）][^\n?？]*$)",
             r"(?:这就是|这也是|这正是|不知道|不知|没人知道)为什么",
-            r"或多或少|多少(?:有点|有些|会|也|还|都)",
+            r"或多或少|多少(?:有点|有些|会|也|还|都)|多少[^，,。？?]{0,8}多少",
             r"哪里哪里",
             r"无论如何|不管如何",
+            # Pings, bare marks and surprise: they expect no information.
+            r"^[\W_]*(?:在吗|在么|在不在|有人吗|有人在吗|有人在么|在[?？]+|啥|什么|啊|哈|嗯|哦|what|真的吗|真的啊|真的假的|"
+            r"不会吧|认真的吗|我是谁我在哪)?[\W_]*$",
+            # Rhetorical: 难道…, 我怎么知道, 凭什么.
+            r"难道[^，,。！!\n]*[?？吗么]?|(?:我|你)?(?:怎么|咋|哪)知道[^，,。？?\n]*[?？]?|凭什么",
+            # A question word inside a statement: 不知道有没有, 什么人都能来, 没怎么学.
+            r"(?:不知道|不清楚|不记得|忘了|天知道)[^，,。？?！!\n]{0,12}?(?:什么|怎么|多少|哪|谁|几|啥|有没有|是不是)",
+            r"什么[\u4e00-\u9fff]{1,3}[都也]",
+            r"求(?:入群|进群|加群|关注|点赞|赞|抱抱|包养|带飞|购)",
+            # Reported speech and confusion: 问我什么叫…, 我说…是什么意思, 你在说什么, 你们干嘛呢.
+            r"^[\W_]*(?:问我|我说|他说|她说|他问|她问)[^\n]*",
+            r"你(?:在)?说(?:的)?(?:是)?(?:什么|啥)|^[\W_]*(?:你们|你|大家)?(?:在)?干嘛呢[\W_]*$|^[\W_]*怎么[\W_]*$",
+            # Banter: opening with a sticker or with laughter or swearing.
+            r"^\s*(?:\[[\u4e00-\u9fff]{1,4}\]\s*)*(?:\[表情\]|哈哈+|卧槽|我靠|我擦|笑死)[^\n]*",
         ),
     ),
     OBJECTION: ClassRule(

@@ -1,0 +1,276 @@
+"""Questions and their answers on real QQ group chat, against hand labels.
+
+The labels (``bench/labels/questions_*.csv``) hold only line numbers and judgements; the chat
+itself is read from the real export files, found by content hash (``bench/labels/sources.json``)
+under the folder given on the command line. Each group is imported as it is with
+``grouplens.import_paths`` into a temporary store and goes through the same pipeline as ``grouplens report questions``: message classes, reply links,
+answer finding (``grouplens.analysis.answers``).
+
+Printed, per split (``tune``: the part rules were tuned on; ``heldout``: never tuned on):
+- question precision and recall over the labelled candidates (and precision counting every
+  predicted question outside the labels as wrong, a lower bound);
+- answer-link accuracy: of the labelled questions also predicted as questions, the share whose
+  predicted answer is the labelled line (or both none), and the same among those answered;
+- answered/unanswered agreement, and the answered share predicted vs labelled.
+
+    python bench/questions_real.py /path/to/real-exports              # both splits
+    python bench/questions_real.py /path/to/real-exports --fit        # refit the answer weights on tune
+    python bench/questions_real.py /path/to/real-exports --errors tune  # list disagreements (line numbers)
+    python bench/questions_real.py /path/to/real-exports --key-people   # are those others turn to key people?
+
+Targets (issue 15): question precision >= 0.85 and answered/unanswered agreement >= 0.85.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import hashlib
+import json
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from grouplens import import_paths, open_store
+from grouplens import schema as S
+from grouplens.analysis.answers import FEATURES, candidate_features, question_flags
+from grouplens.analysis.engagement import reply_structure
+from grouplens.analysis.group import load_group
+from grouplens.roles import ROLE, TAGS_COLUMN, member_roles
+
+HERE = Path(__file__).resolve().parent
+LABELS = HERE / "labels"
+
+
+@dataclass
+class Labelled:
+    key: str
+    line: int
+    is_question: bool
+    answer_line: int | None
+    split: str
+
+
+def load_labels() -> list[Labelled]:
+    out = []
+    for path in sorted(LABELS.glob("questions_*.csv")):
+        with path.open(encoding="utf-8") as f:
+            for r in csv.DictReader(f):
+                out.append(Labelled(r["file"], int(r["line"]), r["is_question"] == "1",
+                                    int(r["answer_line"]) if r["answer_line"] else None, r["split"]))
+    return out
+
+
+def find_files(root: Path, sources: dict) -> dict[str, Path]:
+    """Label file key -> the real file under ``root`` with that content hash."""
+    wanted = {v["copy_sha256"]: k for k, v in sources["files"].items()}
+    found: dict[str, Path] = {}
+    for p in sorted(root.rglob("*.txt")):
+        h = hashlib.sha256(p.read_bytes()).hexdigest()
+        if h in wanted:
+            found[wanted[h]] = p
+    return found
+
+
+def group_predictions(files: dict[str, Path], group: str, work: Path):
+    """Import one group's files; return its reply structure, question flags, answers, and each
+    speech position's (label key, original line)."""
+    store = work / f"store-{group}"
+    report = import_paths(store, list(files.values()), group=group)
+    failed = [f for f in report.files if f.status != "imported"]
+    if failed:
+        raise SystemExit(f"error: {failed[0].path}: {failed[0].error}")
+    data = load_group(open_store(store), group)
+    rs = reply_structure(data)
+    before = reply_structure(data, answers=False)  # the links the answer finder reads
+    speech = rs.messages
+    by_source = {str(p.resolve()): k for k, p in files.items()}
+    keys = []
+    for src, line in zip(speech[S.SOURCE_FILE].astype(str), speech[S.SOURCE_LINE]):
+        k = by_source.get(str(Path(src).resolve()))
+        keys.append((k, int(line)) if k and pd.notna(line) else None)
+    return rs, keys, before
+
+
+def evaluate(labels: list[Labelled], predictions: dict, split: str, errors: bool) -> dict:
+    tp = fp = fn = 0
+    link_ok = link_n = link_ok_answered = answered_n = agree = 0
+    pred_answered = lab_answered = both = 0
+    err_lines = []
+    for lab in labels:
+        if split != "all" and lab.split != split:
+            continue
+        pred = predictions.get((lab.key, lab.line))
+        if pred is None:
+            err_lines.append(f"{lab.key}:{lab.line} not found in the import")
+            continue
+        is_q, ans_line = pred
+        if is_q and lab.is_question:
+            tp += 1
+        elif is_q:
+            fp += 1
+            err_lines.append(f"{lab.key}:{lab.line} predicted question, labelled not")
+        elif lab.is_question:
+            fn += 1
+            err_lines.append(f"{lab.key}:{lab.line} missed question")
+        if is_q and lab.is_question:
+            both += 1
+            link_n += 1
+            ok = ans_line == lab.answer_line
+            link_ok += ok
+            if lab.answer_line is not None:
+                answered_n += 1
+                link_ok_answered += ok
+            agree += (ans_line is not None) == (lab.answer_line is not None)
+            pred_answered += ans_line is not None
+            lab_answered += lab.answer_line is not None
+            if not ok:
+                err_lines.append(f"{lab.key}:{lab.line} answer predicted {ans_line}, labelled {lab.answer_line}")
+    labelled_keys = {(lab.key, lab.line) for lab in labels if split == "all" or lab.split == split}
+    outside = sum(1 for k, (q, _) in predictions.items() if q and k not in labelled_keys
+                  and (split == "all" or _split_of(k, labels) == split))
+    res = {
+        "precision": tp / max(1, tp + fp), "recall": tp / max(1, tp + fn),
+        "precision_lower": tp / max(1, tp + fp + outside), "outside": outside,
+        "link_accuracy": link_ok / max(1, link_n), "link_accuracy_answered": link_ok_answered / max(1, answered_n),
+        "agreement": agree / max(1, both), "pred_answered_share": pred_answered / max(1, both),
+        "lab_answered_share": lab_answered / max(1, both), "n_questions": tp + fn, "n_candidates": tp + fp + fn,
+        "both": both,
+    }
+    if errors:
+        print("\n".join(err_lines))
+    return res
+
+
+_SPLIT_CACHE: dict = {}
+
+
+def _split_of(key: tuple[str, int], labels: list[Labelled]) -> str:
+    """The split an unlabelled line falls in: that of the nearest labelled line of its file."""
+    f, line = key
+    if f not in _SPLIT_CACHE:
+        _SPLIT_CACHE[f] = sorted((lab.line, lab.split) for lab in labels if lab.key == f)
+    rows = _SPLIT_CACHE[f]
+    before = [s for ln, s in rows if ln <= line]
+    return before[-1] if before else rows[0][1]
+
+
+def fit(labels: list[Labelled], structures: dict) -> None:
+    """Refit the answer model's weights on the tune split's labelled questions (all their candidates)."""
+    from sklearn.linear_model import LogisticRegression
+
+    frames = []
+    for _group, (rs, keys) in structures.items():
+        pos = {k: i for i, k in enumerate(keys) if k is not None}
+        question = np.zeros(len(rs), bool)
+        target = {}
+        for lab in labels:
+            if lab.split != "tune" or not lab.is_question or (lab.key, lab.line) not in pos:
+                continue
+            q = pos[(lab.key, lab.line)]
+            question[q] = True
+            target[q] = pos.get((lab.key, lab.answer_line), -2) if lab.answer_line else -1
+        pairs = candidate_features(rs, question_flags(rs.messages), window_minutes=180.0, max_candidates=8,
+                                   asked=question)
+        pairs["y"] = [target.get(q) == c for q, c in zip(pairs["question"], pairs["candidate"])]
+        frames.append(pairs)
+    data = pd.concat(frames, ignore_index=True)
+    model = LogisticRegression(C=1.0, max_iter=2000).fit(data[list(FEATURES)].to_numpy(float), data["y"].to_numpy())
+    print("WEIGHTS = {" + ", ".join(f'"{f}": {w:.2f}' for f, w in zip(FEATURES, model.coef_[0])) + "}")
+    print(f"INTERCEPT = {model.intercept_[0]:.2f}")
+    print(f"({len(data)} candidate pairs, {int(data['y'].sum())} answers)")
+
+
+def key_people(store: Path, group: str, labels: list[Labelled], keys: list) -> None:
+    """Whether the members others most turn to (by the hand labels: whose answers people got, to
+    how many different askers) are among the group's key people (thinker or critic, or tagged
+    KOL). Members are shown by rank and a short hash of their id, never by name."""
+    data = load_group(open_store(store), group)
+    roles = member_roles(data, lang="en")
+    rs = reply_structure(data)
+    pos = {k: i for i, k in enumerate(keys) if k is not None}
+    sender = rs.messages[S.SENDER_ID].astype(str).tolist()
+    askers: dict[str, set[str]] = {}
+    for lab in labels:
+        if lab.is_question and lab.answer_line and (lab.key, lab.line) in pos and (lab.key, lab.answer_line) in pos:
+            who = sender[pos[(lab.key, lab.answer_line)]]
+            askers.setdefault(who, set()).add(sender[pos[(lab.key, lab.line)]])
+    by_id = roles.set_index(S.MEMBER_ID)
+    ranked = sorted(askers.items(), key=lambda kv: (-len(kv[1]), kv[0]))[:5]
+    print(f"\n== {group}: the members others most turn to (hand-labelled answers to distinct askers)")
+    hits = 0
+    for rank, (mid, who_asked) in enumerate(ranked, 1):
+        row = by_id.loc[mid]
+        key = row[ROLE] in ("thinker", "critic") or "kol" in row[TAGS_COLUMN]
+        hits += key
+        print(f"   #{rank} member {hashlib.sha256(mid.encode()).hexdigest()[:6]}: answered {len(who_asked)} askers; "
+              f"roles says {row[ROLE]} {list(row[TAGS_COLUMN])}, influence {row['influence']:.1f} "
+              f"(#{int(row['influence_rank'])}) -> {'key person' if key else 'NOT a key person'}")
+    print(f"   {hits} of the top {len(ranked)} are key people")
+    print("   key people found: " + ", ".join(
+        f"{hashlib.sha256(r[S.MEMBER_ID].encode()).hexdigest()[:6]} {r[ROLE]}{'+kol' if 'kol' in r[TAGS_COLUMN] else ''}"
+        for r in roles.to_dict("records") if r[ROLE] in ("thinker", "critic") or "kol" in r[TAGS_COLUMN]))
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("root", type=Path, help="folder holding the real exports (found by content hash)")
+    p.add_argument("--fit", action="store_true", help="refit the answer weights on the tune split and print them")
+    p.add_argument("--errors", choices=("tune", "heldout"), help="list the disagreements of one split")
+    p.add_argument("--key-people", action="store_true",
+                   help="check that the members others most turn to (by the labels) are key people")
+    a = p.parse_args(argv)
+    sources = json.loads((LABELS / "sources.json").read_text(encoding="utf-8"))
+    labels = load_labels()
+    found = find_files(a.root, sources)
+    missing = sorted(set(sources["files"]) - set(found))
+    if missing:
+        print(f"error: no file under {a.root} matches {', '.join(missing)} (see bench/labels/sources.json)",
+              file=sys.stderr)
+        return 1
+    groups: dict[str, dict[str, Path]] = {}
+    for key, meta in sources["files"].items():
+        groups.setdefault(meta["group"], {})[key] = found[key]
+    predictions: dict[tuple[str, int], tuple[bool, int | None]] = {}
+    structures = {}
+    with tempfile.TemporaryDirectory(prefix="grouplens-questions-") as tmp:
+        work = Path(tmp)
+        for group, files in groups.items():
+            rs, keys, before = group_predictions(files, group, work)
+            structures[group] = (before, keys)
+            question = question_flags(rs.messages)
+            ids = rs.messages[S.MSG_ID].astype(str).tolist()
+            pos_of = {m: i for i, m in enumerate(ids)}
+            answered_by = rs.messages[S.ANSWERED_BY].astype(object).tolist()
+            for i, k in enumerate(keys):
+                if k is None:
+                    continue
+                a_id = answered_by[i]
+                a_pos = pos_of.get(a_id) if isinstance(a_id, str) else None
+                predictions[k] = (bool(question[i]), keys[a_pos][1] if a_pos is not None and keys[a_pos] else None)
+        if a.fit:
+            fit(labels, structures)
+            return 0
+        if a.key_people:
+            for group in groups:
+                key_people(work / f"store-{group}", group, labels, structures[group][1])
+            return 0
+    for split in ("tune", "heldout", "all"):
+        r = evaluate(labels, predictions, split, errors=a.errors == split)
+        print(f"\n== {split}: {r['n_candidates']} labelled candidates, {r['n_questions']} questions")
+        print(f"   question precision {r['precision']:.3f}  recall {r['recall']:.3f}  "
+              f"(precision counting {r['outside']} predicted questions outside the labels as wrong: "
+              f"{r['precision_lower']:.3f})")
+        print(f"   answer-link accuracy {r['link_accuracy']:.3f} over {r['both']} questions "
+              f"({r['link_accuracy_answered']:.3f} on the labelled-answered ones)")
+        print(f"   answered/unanswered agreement {r['agreement']:.3f}; answered share predicted "
+              f"{r['pred_answered_share']:.3f} vs labelled {r['lab_answered_share']:.3f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,314 @@
+"""Which message answers each question, quoted or not.
+
+In Chinese group chat most answers neither quote nor @-mention the asker: someone else simply
+says the answer a minute later. A question's answer is the first later message from someone
+else that gives the information, says where to find it, or says it cannot be answered. To find
+it, each question's candidates (the next messages by others, within ``answer_window_minutes``
+and ``answer_max_candidates`` messages by others) are scored from evidence read together:
+
+- the reply links (an explicit quote; the reply model's link to the question, or to some other
+  message instead; an @-mention of the asker or of someone else);
+- proximity and turn-taking (the first message by someone else after the question; how many
+  others spoke in between; minutes since the question);
+- topic overlap (uncommon Han character pairs and Latin words shared with the question);
+- what the candidate is (a question itself, a picture, a reply that opens like an answer:
+  可以 / 不用 / 没有 / 在… / 不知道…); chatter (哈哈, 666, +1) and stickers are never answers;
+- what the asker does next (thanks or "I see" right after it).
+
+The score is a logistic model over these features (``WEIGHTS``), fitted on the tune part of the
+hand-labelled real QQ chat in ``bench/labels`` (``python bench/questions_real.py --fit``); the
+first candidate whose probability reaches ``answer_min_probability`` is the answer. An explicit
+quote of the question is always its answer.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+
+import numpy as np
+import pandas as pd
+
+from .. import schema as S
+from ..config import EngagementConfig
+from ..replies.threads import ReplyStructure
+from ..text.classes import AD, AGREEMENT, GREETING, OBJECTION, OPERATOR_TEMPLATE
+from ..text.segment import strip_noise
+
+FEATURES: tuple[str, ...] = (
+    "linked", "linked_elsewhere", "addressed", "addresses_other", "by_addressee", "not_addressee", "first_other",
+    "others_before", "overlap", "is_question", "image", "answer_start", "number_answer", "has_link", "log_minutes",
+    "asker_ack",
+)
+# Logistic weights per feature and the intercept, fitted on the tune part of bench/labels.
+WEIGHTS: dict[str, float] = {
+    "linked": 0.18, "linked_elsewhere": -0.46, "addressed": 0.12, "addresses_other": -0.73, "by_addressee": 0.64,
+    "not_addressee": -0.77, "first_other": 1.21, "others_before": -0.58, "overlap": 0.42, "is_question": -1.24,
+    "image": -0.82, "answer_start": 1.05, "number_answer": 0.22, "has_link": -0.02, "log_minutes": -0.33,
+    "asker_ack": 0.59,
+}
+INTERCEPT = -0.96
+
+_HAN_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]+")
+_LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z0-9+#.]{1,}")
+_CHATTER = re.compile(
+    r"^[\W_\d]*(?:[哈呵嘿嘻嗯哦噢啊呀哇呜额呃]{1,}|h{2,}|(?:ha)+|2333+|6+|卧槽|我去|我靠|牛|厉害|笑死|赞|"
+    r"\+1|[.。…]+)?[\W_\d]*$", re.IGNORECASE)
+_ANSWER_START = re.compile(
+    r"^[\W_]*(?:可以|不可以|能|不能|不行|行|不用|用|要|不要|需要|不需要|没有|没|有|是|不是|对|嗯|恩|应该|好像|貌似|听说|"
+    r"据说|一般|先|直接|找|问|去|在|看|填|选|会|不会|别|当然|肯定|估计|反正|不知道|不清楚|没听说|都|全|只|就是|还是|"
+    r"暂时|目前|因为|大概|差不多)")
+_NUMBER = re.compile(r"\d|[一二两三四五六七八九十半][点号月天个次分岁周]")
+_ASKS_NUMBER = re.compile(r"几|多少|多久|什么时候|啥时候|哪天|哪年|何时")
+_URL = re.compile(r"https?://|www\.")
+_ACK = re.compile(r"谢|感谢|^[\W_]*(?:好的|好哒|好滴|好嘞|好吧|哦+|噢+|嗯嗯|明白|懂了|了解|原来|这样|ok|thx|thank)",
+                  re.IGNORECASE)
+
+
+def _sigmoid(x: np.ndarray | float) -> np.ndarray | float:
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def _content_units(texts: list[str]) -> list[frozenset[str]]:
+    """Each text's Han character pairs and Latin words (lower-cased): what topic overlap reads."""
+    out = []
+    for t in texts:
+        units: set[str] = set()
+        for run in _HAN_RUN.findall(t):
+            units.update(run[i:i + 2] for i in range(len(run) - 1))
+        units.update(w.lower() for w in _LATIN_WORD.findall(t))
+        out.append(frozenset(units))
+    return out
+
+
+def candidate_features(rs: ReplyStructure, question: np.ndarray, *, window_minutes: float, max_candidates: int,
+                       asked: np.ndarray | None = None) -> pd.DataFrame:
+    """Every (question, candidate answer) pair with the features the score reads.
+
+    Columns: ``question`` and ``candidate`` (positions in ``rs``), ``explicit`` (the candidate
+    quotes the question), then ``FEATURES``. Candidates of a question are the messages after it
+    by someone other than the asker, within ``window_minutes`` and the first
+    ``max_candidates`` of them, in time order. ``question`` says which messages are questions;
+    ``asked`` which of them to find answers for (all of them by default).
+    """
+    m = rs.messages
+    n = len(rs)
+    texts = [strip_noise(t) if isinstance(t, str) else "" for t in m[S.TEXT].astype(object).tolist()]
+    units = _content_units(texts)
+    df = Counter(u for s in units for u in s)
+    common = max(20.0, 0.02 * n)
+    rare = [frozenset(u for u in s if df[u] <= common) for s in units]
+    kinds = m[S.KIND].astype(object).fillna("text").to_numpy() if S.KIND in m else np.full(n, "text", object)
+    raw = m[S.TEXT].astype(object).fillna("").to_numpy()
+
+    def flag(name: str) -> np.ndarray:
+        return m[name].fillna(False).to_numpy(bool) if name in m else np.zeros(n, bool)
+
+    ack_class = flag(AGREEMENT) | flag(GREETING)
+    no_words = np.array([not _HAN_RUN.search(t) and not _LATIN_WORD.search(t) and not re.search(r"\d", t)
+                         for t in texts], dtype=bool)
+    image = np.isin(kinds, ("image", "video", "file", "link")) | np.array(["[图片]" in r for r in raw], dtype=bool)
+    sticker = no_words & ~image
+    chatter = np.array([bool(_CHATTER.match(t)) for t in texts], dtype=bool) & ~no_words | (ack_class & (np.char.str_len(
+        np.array(texts, dtype=str)) <= 6))
+    answer_start = np.array([bool(_ANSWER_START.match(t)) for t in texts], dtype=bool)
+    has_number = np.array([bool(_NUMBER.search(t)) for t in texts], dtype=bool)
+    asks_number = np.array([bool(_ASKS_NUMBER.search(t)) for t in texts], dtype=bool)
+    has_link = np.array([bool(_URL.search(r)) for r in raw], dtype=bool)
+    ack = np.array([bool(_ACK.search(t)) for t in texts], dtype=bool)
+    mentions: dict[int, set[int]] = {}
+    for msg, who in zip(rs.mention_message.tolist(), rs.mention_member.tolist()):
+        mentions.setdefault(msg, set()).add(who)
+    author, parent, seconds = rs.author, rs.parent, rs.seconds
+    explicit_flag = rs.explicit
+    window = window_minutes * 60.0
+    rows: list[tuple] = []
+    for q in np.flatnonzero(question if asked is None else asked).tolist():
+        asker = author[q]
+        # Whom the question is put to: the members it @-names, or whose message it answers.
+        addressees = set(mentions.get(q, set())) - {asker}
+        if parent[q] >= 0 and author[parent[q]] != asker:
+            addressees.add(int(author[parent[q]]))
+        seen_others = 0
+        substantive_before = 0
+        for c in range(q + 1, n):
+            gap = seconds[c] - seconds[q]
+            if gap > window or seen_others >= max_candidates:
+                break
+            if author[c] == asker or chatter[c] or sticker[c]:
+                continue  # chatter and stickers (哈哈, 666, [表情]) never give information
+            p = parent[c]
+            linked = p == q
+            # A link to the asker's own follow-up after the question still points at this exchange.
+            to_asker_turn = p > q and author[p] == asker
+            named = mentions.get(c, set())
+            ack_next = False
+            for d in range(c + 1, min(n, c + 8)):
+                if seconds[d] - seconds[c] > 600:
+                    break
+                if author[d] == asker:
+                    ack_next = bool(ack[d]) and not question[d]
+                    break
+            rows.append((q, c, bool(linked and explicit_flag[c]), float(linked or to_asker_turn),
+                         float(p >= 0 and not linked and not to_asker_turn), float(asker in named),
+                         float(bool(named) and asker not in named), float(bool(addressees) and author[c] in addressees),
+                         float(bool(addressees) and author[c] not in addressees), float(substantive_before == 0),
+                         float(substantive_before), float(min(len(rare[q] & rare[c]), 3)), float(question[c]),
+                         float(image[c]), float(answer_start[c]),
+                         float(asks_number[q] and has_number[c]), float(has_link[c]),
+                         math.log1p(max(gap, 0.0) / 60.0), float(ack_next)))
+            seen_others += 1
+            substantive_before += 1
+    columns = ["question", "candidate", "explicit"] + list(FEATURES)
+    if not rows:
+        return pd.DataFrame({c: pd.Series(dtype=float) for c in columns}).astype(
+            {"question": np.int64, "candidate": np.int64, "explicit": bool})
+    out = pd.DataFrame(rows, columns=columns)
+    return out.astype({"question": np.int64, "candidate": np.int64, "explicit": bool})
+
+
+def answer_probability(pairs: pd.DataFrame, weights: dict[str, float] | None = None,
+                       intercept: float | None = None) -> np.ndarray:
+    """The model's probability that each candidate answers its question."""
+    w = WEIGHTS if weights is None else weights
+    b = INTERCEPT if intercept is None else intercept
+    z = np.full(len(pairs), b, float)
+    for name in FEATURES:
+        z += w[name] * pairs[name].to_numpy(float)
+    return np.asarray(_sigmoid(z), float)
+
+
+def find_answers(rs: ReplyStructure, question: np.ndarray, *, window_minutes: float = 180.0,
+                 max_candidates: int = 8, min_probability: float = 0.3,
+                 weights: dict[str, float] | None = None, intercept: float | None = None
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """Each message's answer: the position of the message answering it (-1 when it is no
+    question or nobody answered it) and that answer's probability (0 for none)."""
+    n = len(rs)
+    answer = np.full(n, -1, np.int64)
+    prob = np.zeros(n)
+    # A reply that quotes the question is an answer however late it comes.
+    has = rs.parent >= 0
+    quoting = np.flatnonzero(has & rs.explicit & question[np.where(has, rs.parent, 0)]
+                             & (rs.author != rs.author[np.where(has, rs.parent, 0)]))
+    first_quote = np.full(n, n, np.int64)
+    np.minimum.at(first_quote, rs.parent[quoting], quoting)
+    pairs = candidate_features(rs, question, window_minutes=window_minutes, max_candidates=max_candidates)
+    if not pairs.empty:
+        p = answer_probability(pairs, weights, intercept)
+        p = np.where(pairs["explicit"].to_numpy(bool), 1.0, p)
+        ok = p >= min_probability
+        hit = pairs[ok].assign(p=p[ok])
+        first = hit.groupby("question", sort=False).head(1)  # candidates are in time order
+        answer[first["question"].to_numpy()] = first["candidate"].to_numpy()
+        prob[first["question"].to_numpy()] = first["p"].to_numpy()
+    later = question & (first_quote < n) & ((answer < 0) | (first_quote < np.where(answer < 0, n, answer)))
+    answer[later] = first_quote[later]
+    prob[later] = 1.0
+    return answer, prob
+
+
+def _flag(messages: pd.DataFrame, name: str) -> np.ndarray:
+    return messages[name].fillna(False).to_numpy(bool) if name in messages else np.zeros(len(messages), bool)
+
+
+def question_flags(messages: pd.DataFrame) -> np.ndarray:
+    """Which messages are questions for answering: the ``question`` class, not an ad or a
+    scripted operator post."""
+    from ..text.classes import QUESTION
+
+    def flag(name: str) -> np.ndarray:
+        return messages[name].fillna(False).to_numpy(bool) if name in messages else np.zeros(len(messages), bool)
+
+    return flag(QUESTION) & ~flag(AD) & ~flag(OPERATOR_TEMPLATE)
+
+
+def reaction_parents(rs: ReplyStructure, reactive: np.ndarray, continuing: np.ndarray, *,
+                     window_minutes: float = 10.0) -> np.ndarray:
+    """Parents for messages the reply links left without one, read from proximity and topic.
+
+    A reaction (``reactive``: agreement, thanks, objections such as 同意, 有道理, 不同意, 未必)
+    answers something by its nature: it reacts to the latest message of the last
+    ``window_minutes`` by someone else that says something (not a sticker, chatter or another bare
+    reaction), or to the latest such one sharing words with it. Another message that may continue
+    a conversation (``continuing``) is linked only to a recent message by someone else it shares
+    uncommon words with (the same topic). -1 where there is none or the message has a parent.
+    """
+    m = rs.messages
+    n = len(rs)
+    out = np.full(n, -1, np.int64)
+    todo = np.flatnonzero((reactive | continuing) & (rs.parent < 0))
+    if not len(todo):
+        return out
+    texts = [strip_noise(t) if isinstance(t, str) else "" for t in m[S.TEXT].astype(object).tolist()]
+    units = _content_units(texts)
+    df = Counter(u for s in units for u in s)
+    common = max(20.0, 0.02 * n)
+    rare = [frozenset(u for u in s if df[u] <= common) for s in units]
+    says = np.array([bool(_HAN_RUN.search(t) or _LATIN_WORD.search(t)) and not _CHATTER.match(t) for t in texts],
+                    dtype=bool)
+    says &= ~reactive
+    author, seconds = rs.author, rs.seconds
+    window = window_minutes * 60.0
+    for c in todo.tolist():
+        latest = shared = -1
+        for p in range(c - 1, max(-1, c - 30), -1):
+            if seconds[c] - seconds[p] > window:
+                break
+            if author[p] == author[c] or not says[p]:
+                continue
+            if latest < 0:
+                latest = p
+            if rare[p] & rare[c]:
+                shared = p
+                break
+        out[c] = shared if shared >= 0 else (latest if reactive[c] else -1)
+    return out
+
+
+def with_answers(rs: ReplyStructure, config: EngagementConfig, rebuild) -> ReplyStructure:
+    """``rs`` with each question's answer found (``schema.ANSWERED_BY``, ``schema.ANSWER_SCORE``
+    on its messages) and each answer linked to its question where the export shows no quote;
+    ``rebuild(speech)`` turns the updated speech back into threads."""
+    speech = rs.messages.copy()
+    question = question_flags(speech)
+    answer, prob = find_answers(rs, question, window_minutes=config.answer_window_minutes,
+                                max_candidates=config.answer_max_candidates,
+                                min_probability=config.answer_min_probability)
+    ids = speech[S.MSG_ID].astype(object).to_numpy()
+    has = answer >= 0
+    answered_by = np.full(len(speech), None, dtype=object)
+    answered_by[has] = ids[answer[has]]
+    speech[S.ANSWERED_BY] = pd.Series(answered_by, index=speech.index, dtype="string")
+    speech[S.ANSWER_SCORE] = pd.Series(np.where(has, prob, np.nan), index=speech.index, dtype="float64")
+    q = np.flatnonzero(has)
+    a = answer[q]
+    relink = (rs.parent[a] != q) & ~rs.explicit[a]
+    # Reactions the reply links left alone (同意, 有道理, 谢谢, 不同意 …) answer the post before them.
+    # Other unlinked posts that share uncommon words with a recent post by someone else continue it.
+    reactive = (_flag(speech, AGREEMENT) | _flag(speech, OBJECTION)) & ~question
+    settled = np.zeros(len(speech), bool)
+    settled[a] = True  # answers are linked to their questions already
+    kinds = speech[S.KIND].astype(object).fillna("text").to_numpy() if S.KIND in speech else np.full(len(speech), "text")
+    continuing = (kinds == "text") & ~question & ~_flag(speech, OPERATOR_TEMPLATE) & ~_flag(speech, AD)
+    reacts_to = reaction_parents(rs, reactive & ~settled, continuing & ~settled,
+                                 window_minutes=config.reaction_window_minutes)
+    r = np.flatnonzero(reacts_to >= 0)
+    q = np.concatenate([q[relink], reacts_to[r]])
+    a = np.concatenate([a[relink], r])
+    link_prob = np.concatenate([prob[q[:int(relink.sum())]], np.full(len(r), 0.5)])
+    if len(a):
+        reply_to = speech[S.REPLY_TO].astype(object).to_numpy(copy=True) if S.REPLY_TO in speech \
+            else np.full(len(speech), None, dtype=object)
+        source = speech[S.REPLY_SOURCE].astype(object).to_numpy(copy=True) if S.REPLY_SOURCE in speech \
+            else np.where(pd.notna(reply_to), S.REPLY_SOURCES[0], None).astype(object)
+        score = pd.to_numeric(speech[S.REPLY_SCORE], errors="coerce").to_numpy(copy=True) \
+            if S.REPLY_SCORE in speech else np.where(pd.notna(reply_to), 1.0, np.nan)
+        reply_to[a] = ids[q]
+        source[a] = S.REPLY_SOURCES[1]
+        score[a] = link_prob
+        speech[S.REPLY_TO] = pd.Series(reply_to, index=speech.index, dtype="string")
+        speech[S.REPLY_SOURCE] = pd.Series(source, index=speech.index, dtype="string")
+        speech[S.REPLY_SCORE] = pd.Series(score, index=speech.index, dtype="float64")
+    return rebuild(speech)
