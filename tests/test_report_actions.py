@@ -117,6 +117,22 @@ def test_the_next_review_says_which_of_last_weeks_actions_happened(reviewed):
     assert (outcomes["keep_core"]["outcome"], outcomes["keep_core"]["done"]) == ("active", False)  # one message
 
 
+def test_a_me_too_is_not_the_answer_the_follow_up_reports(tmp_path):
+    """三号 replies 同问 to 二号's open question a few minutes later: a reply, no answer. W14's
+    review lists the question as unanswered, and W15's follow-up names the real answer (五号's
+    quote of it on 04-08), not the 同问 W14 had already seen."""
+    group = todo_group()
+    at = next(i for i, m in enumerate(group.messages) if m.id == "q14") + 1
+    group.messages.insert(at, Msg("2024-04-02 10:03", "60003", "+1 同问"))
+    store = build_store(tmp_path / "store", group).path
+    w14 = review(store, "--week", "2024-W14")["data"]["actions"]["items"]
+    assert [(i["text"], i["status"]) for i in w14 if i["kind"] == "answer_question"] == \
+        [("请问还有活动吗？", "unanswered")]
+    follow = review(store, "--week", "2024-W15")["data"]["follow_up"]["items"]
+    [answer] = [i for i in follow if i["kind"] == "answer_question"]
+    assert (answer["outcome"], answer["by"]["member_id"], answer["at"][:16]) == ("answered", "60006", "2024-04-08T09:00")
+
+
 def test_re_running_a_week_neither_duplicates_nor_loses_actions(reviewed, tmp_path):
     store, w14, _ = reviewed
     first = w14["data"]["actions"]["items"]

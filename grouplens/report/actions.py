@@ -24,8 +24,9 @@ only actions not yet in it, so nothing is duplicated or lost. The next week's re
 each of last week's actions (those recorded, else the ones the data gives for that week), from
 the data up to its own end, the same way every time:
 
-- ``answer_question``: ``answered`` (by whom, when), ``unanswered``, or ``gone`` (the message is
-  no longer in the store);
+- ``answer_question``: ``answered`` (by whom, when: the answer ``analysis.answers`` finds, as
+  the questions report, a quote however late), ``unanswered``, or ``gone`` (the message is no
+  longer in the store);
 - ``welcome_newcomer``: ``spoke`` (when), ``left``, or ``silent``;
 - ``keep_core``: ``back`` (core again), ``active`` (speaks, not core), ``quiet``, or ``left``;
 - ``check_advertiser``: ``left``, ``stopped`` (no ad in the week), or ``continues``;
@@ -244,13 +245,10 @@ def follow_up(ctx: ReportContext, action: dict[str, Any], period: Period) -> dic
         if not len(positions):
             result["outcome"] = "gone"
         else:
-            pos = positions[0]
-            rs = ctx.replies
-            answers = np.flatnonzero((rs.parent == pos) & (rs.author != rs.author[pos]) & seen)
-            if len(answers):
-                first = answers[0]
+            first = _answer_position(ctx, int(positions[0]))
+            if first is not None and seen[first]:
                 result.update(outcome="answered", at=speech[S.TS].iat[first],
-                              by=str(rs.member_ids[rs.author[first]]))
+                              by=str(ctx.replies.member_ids[ctx.replies.author[first]]))
             else:
                 result["outcome"] = "unanswered"
     elif kind == WELCOME_NEWCOMER:
@@ -277,6 +275,19 @@ def follow_up(ctx: ReportContext, action: dict[str, Any], period: Period) -> dic
             result["at"] = left_at
     result["done"] = None if result["outcome"] == "gone" else result["outcome"] in DONE
     return result
+
+
+def _answer_position(ctx: ReportContext, pos: int) -> int | None:
+    """The position of the message that answers the question at ``pos``, as the questions
+    report finds it (``analysis.answers``: never a mere reply such as 同问 or 同意), however late
+    it came; None when nothing answers it."""
+    found = ctx.replies.messages
+    answer = found[S.ANSWERED_BY].iat[pos] if S.ANSWERED_BY in found else None
+    if answer is None or pd.isna(answer):
+        return None
+    later = np.flatnonzero((found[S.MSG_ID].astype(str) == str(answer)).to_numpy())
+    later = later[later > pos]
+    return int(later[0]) if len(later) else None
 
 
 # --- the weekly review's two lists ---------------------------------------------------------------
