@@ -233,3 +233,25 @@ addEventListener("load", () => {
     figures = json.loads(html.unescape(re.search(r'<pre id="measure">(.*?)</pre>', dom, re.DOTALL).group(1)))
     assert figures["page"] <= PHONE_WIDTH and figures["text"] > 200
     assert len(figures["charts"]) == 1 and 250 <= figures["charts"][0] <= PHONE_WIDTH
+
+
+def test_chinese_text_is_drawn_with_real_glyphs_not_empty_boxes():
+    """With the page's own font list, two different Chinese words come out as different images
+    (without a CJK font both are rows of the same empty box), and a character no font has draws
+    differently from a Chinese one. CI installs Noto CJK for this (.ci/run)."""
+    from PIL import Image, ImageChops
+
+    from grouplens.report.browser import render_png
+
+    template = (Path(__file__).resolve().parent.parent / "grouplens" / "data" / "report.html.j2").read_text("utf-8")
+    fonts = re.search(r"font-family: (system-ui[^;]+);", template).group(1)
+
+    def drawn(text: str) -> Image.Image:
+        page = (f"<!DOCTYPE html><html><head><meta charset='utf-8'></head><body style='margin:0;font-family:{fonts};"
+                f"font-size:40px;background:#fff;color:#000'><p style='margin:8px'>{text}</p></body></html>")
+        return Image.open(io.BytesIO(render_png(page, width=240, scale=1))).convert("L")
+
+    review, group, missing = drawn("周报活跃"), drawn("群聊回复"), drawn("\ue000\ue001\ue002\ue003")
+    assert review.size == group.size
+    assert ImageChops.difference(review, group).getbbox() is not None
+    assert ImageChops.difference(review.crop((0, 0, *missing.size)), missing).getbbox() is not None
