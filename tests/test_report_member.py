@@ -112,12 +112,14 @@ def test_an_unclear_or_unknown_member_is_one_line_naming_the_candidates(store):
 
 
 def test_pseudonymized_pages_show_no_name_or_id_of_the_member(store):
-    for fmt in ("md", "table"):  # the JSON below, the HTML and Markdown render the same data
+    for fmt, used in (("md", "用过的名字 (1)"), ("table", "Names used (1)")):  # HTML renders the same data
         result = runner.invoke(app, ["report", "member", "老王", "--store", str(store.path), "-g", "成员页测试群",
-                                     "--week", "2024-W10", "--pseudonymize", "--format", fmt])
+                                     "--week", "2024-W10", "--pseudonymize", "--format", fmt,
+                                     "--lang", "zh" if fmt == "md" else "en"])
         assert result.exit_code == 0, result.output
         for secret in ("老王", "王哥", "60101", "小李", "阿梅"):
             assert secret not in result.stdout, (fmt, secret)
+        assert used in result.stdout  # both names are the one alias: shown once, over both names' dates
     hidden = runner.invoke(app, ["report", "member", "老王", "--store", str(store.path), "-g", "成员页测试群",
                                  "--pseudonymize", "--format", "json"]).stdout
     assert not [secret for secret in ("老王", "王哥", "60101", "小李", "阿梅") if secret in hidden]

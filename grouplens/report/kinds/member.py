@@ -82,7 +82,7 @@ def member_page(report: dict[str, Any], out: Page) -> None:
                                                           for name, value in dates if value))]
     if now and now["reason"]:
         blocks.append(Note(f"{label('reason', lang)} ({now['week']}){colon(lang)}{now['reason']}"))
-    names = [f"{who(n)} ({_day(n['first_seen'])}…{_day(n['last_seen'])})" for n in d["names_seen"]]
+    names = [f"{name} ({_day(first)}…{_day(last)})" for name, (first, last) in names_shown(d["names_seen"]).items()]
     blocks.append(Names(f"{_w('names_seen', lang)} ({len(names)})", names))
     if d["other_groups"]:
         blocks.append(Names(f"{_w('other_groups', lang)} ({len(d['other_groups'])})",
@@ -152,6 +152,17 @@ def member_page(report: dict[str, Any], out: Page) -> None:
         out.sections.append(Section(_w("flags", lang), blocks, wide=True))
     else:
         out.sections.append(Section(_w("flags", lang), [Note(_w("no_flags", lang), "good")]))
+
+
+def names_shown(seen: list[dict[str, Any]]) -> dict[str, tuple[str | None, str | None]]:
+    """Each name as shown, with the first and last time it was seen: names that show the same
+    (every name is the one alias under ``--pseudonymize``) are one entry."""
+    out: dict[str, tuple[str | None, str | None]] = {}
+    for n in seen:
+        first, last = out.get(who(n), (n["first_seen"], n["last_seen"]))
+        out[who(n)] = (min((t for t in (first, n["first_seen"]) if t), default=None),
+                       max((t for t in (last, n["last_seen"]) if t), default=None))
+    return out
 
 
 def partners_table(d: dict[str, Any], lang: str) -> Block:
