@@ -175,3 +175,5 @@ REPLY_SCORE = "reply_score"  # how sure the link is: 1.0 for explicit links, the
 REPLY_SOURCES: tuple[str, ...] = ("explicit", "inferred")
 ANSWERED_BY = "answered_by"  # a question's answer: the msg_id of the first message that answers it (analysis.answers)
 ANSWER_SCORE = "answer_score"  # how sure that answer is (1.0 for an explicit quote)
+ASKS = "asks"  # the message asks something, read in context (analysis.asking): a question-class line that is no banter
+ASK_SCORE = "ask_score"  # the context model's probability that a question-class line asks (NaN for other lines)
