@@ -138,3 +138,16 @@ def test_on_simulated_groups_exactly_the_spliced_advertiser_and_shill_are_flagge
     spliced = splice(tmp_path, (7, 8))
     found = cross_group_accounts(open_store(tmp_path / "store"))
     assert {a["member_id"]: a["flags"] for a in found} == {m: [flag] for m, flag in spliced.items()}
+
+
+def test_on_the_sample_store_the_two_accounts_advertising_in_two_groups_are_flagged(sample_store):
+    """sample_logs/: several QQ numbers are in more than one group, and two of them post an ad
+    in each of two groups (the README's example); only those two are flagged, with both groups."""
+    store = open_store(sample_store)
+    assert len(set(shared_accounts(account_index(store))["member_id"])) > 2
+    found = {a["name"]: a for a in cross_group_accounts(store)}
+    assert sorted(found) == ["代购小美", "店长-阿芬"] and all(a["flags"] == ["ads"] for a in found.values())
+    assert {g["group_name"] for g in found["代购小美"]["groups"]} == {"周末羽毛球交流群", "仁和社区医院·慢病管理群"}
+    page = build_report(store, "member", "周末羽毛球交流群", member="代购小美").data
+    assert [g["group_name"] for g in page["other_groups"]] == ["仁和社区医院·慢病管理群"]
+    assert page["cross_group"]["flags"] == ["ads"]
