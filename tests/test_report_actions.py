@@ -118,8 +118,8 @@ def test_the_next_review_says_which_of_last_weeks_actions_happened(reviewed):
 
 
 def test_a_me_too_is_not_the_answer_the_follow_up_reports(tmp_path):
-    """三号 replies 同问 to 二号's open question a few minutes later: a reply, no answer. W14's
-    review lists the question as unanswered, and W15's follow-up names the real answer (五号's
+    """60003 replies 同问 to 60002's open question a few minutes later: a reply, no answer. W14's
+    review lists the question as unanswered, and W15's follow-up names the real answer (60006's
     quote of it on 04-08), not the 同问 W14 had already seen."""
     group = todo_group()
     at = next(i for i, m in enumerate(group.messages) if m.id == "q14") + 1
@@ -131,6 +131,20 @@ def test_a_me_too_is_not_the_answer_the_follow_up_reports(tmp_path):
     follow = review(store, "--week", "2024-W15")["data"]["follow_up"]["items"]
     [answer] = [i for i in follow if i["kind"] == "answer_question"]
     assert (answer["outcome"], answer["by"]["member_id"], answer["at"][:16]) == ("answered", "60006", "2024-04-08T09:00")
+
+
+def test_whom_an_open_question_names_is_asked_first(tmp_path):
+    """In W14 60005 asks 60003 (named 二号) by name about pills and nobody answers: 60003 comes
+    first among who could answer (shown with @), then 60002, who answered the earlier 降压药
+    question of 60003's."""
+    group = todo_group()
+    group.messages.insert(next(i for i, m in enumerate(group.messages) if m.id == "q14") + 1,
+                          Msg("2024-04-02 15:00", "60005", "@二号 降压药要吃多久？", mentions=("二号",)))
+    store = build_store(tmp_path / "store", group).path
+    items = review(store, "--week", "2024-W14", "--no-record")["data"]["actions"]["items"]
+    [named] = [i for i in items if i["kind"] == "answer_question" and "降压药" in i["text"]]
+    assert [(c["member_id"], c["addressed"], c["reason"]) for c in named["candidates"]] == \
+        [("60003", True, "@"), ("60002", False, "降压药")]
 
 
 def test_re_running_a_week_neither_duplicates_nor_loses_actions(reviewed, tmp_path):

@@ -4,8 +4,9 @@ Every weekly review ends with concrete actions (codes as in the JSON):
 
 - ``answer_question``: a question of the period still without an answer (``unanswered``, or
   ``pending`` when it was asked less than ``[report] answer_window_hours`` before the data
-  ends), with up to ``CANDIDATES`` members who could answer it: those who gave the first answer
-  to the most earlier questions sharing its words (none when nobody answered anything like it);
+  ends), with up to ``CANDIDATES`` members who could answer it: those it @-names, then those who
+  gave the first answer to the most earlier questions sharing its words (none when it names
+  nobody and nobody answered anything like it);
 - ``welcome_newcomer``: a member who joined and said nothing in ``[members] newly_active_days``
   days, in the period in which those days ran out, and still nothing at its end;
 - ``keep_core``: a member who was core in the week before the period and is not in its last
@@ -118,9 +119,9 @@ def _question_actions(ctx: ReportContext, period: Period, staff: set[str], candi
 
 def _answer_candidates(ctx: ReportContext, table: pd.DataFrame, open_: pd.DataFrame,
                        period: Period) -> dict[int, list[dict[str, Any]]]:
-    """Per open question (its position): who gave the first answer to most earlier questions
-    sharing its words (words of asking, and words in over a quarter of the answered questions,
-    do not count)."""
+    """Per open question (its position): the members it @-names, then who gave the first answer
+    to most earlier questions sharing its words (words of asking, and words in over a quarter of
+    the answered questions, do not count); never the asker or members who left."""
     past = table[(table["status"] == ANSWERED) & table["answerer"].notna()]
     texts = ctx.speech[S.TEXT]
     segmenter = Segmenter(ctx.config)
@@ -133,6 +134,10 @@ def _answer_candidates(ctx: ReportContext, table: pd.DataFrame, open_: pd.DataFr
         common |= {w for w, n in frequency.items() if n > len(past_words) / 4}
     past_words = [words - common for words in past_words]
     gone = _left_before(ctx, _until(ctx, period))
+    rs = ctx.replies
+    named: dict[int, list[str]] = {}  # question position -> the members it @-names, in order
+    for message, member in zip(rs.mention_message.tolist(), rs.mention_member.tolist()):
+        named.setdefault(message, []).append(str(rs.member_ids[member]))
     answerers = past["answerer"].astype(str).to_numpy()
     asked_at = pd.to_datetime(past[S.TS], utc=True)
     out: dict[int, list[dict[str, Any]]] = {}
@@ -152,11 +157,15 @@ def _answer_candidates(ctx: ReportContext, table: pd.DataFrame, open_: pd.DataFr
             if common_words:
                 on_topic[who] += 1
                 shared.setdefault(who, Counter()).update(common_words)
-        ranked = sorted(on_topic, key=lambda m: (-on_topic[m], -answers[m], m))[:CANDIDATES]
+        # Whom the question @-names comes first: the asker chose them.
+        addressed = [m for m in dict.fromkeys(named.get(int(row["position"]), [])) if m != asker and m not in gone]
+        ranked = addressed + sorted((m for m in on_topic if m not in addressed),
+                                    key=lambda m: (-on_topic[m], -answers[m], m))
         out[int(row["position"])] = [{S.MEMBER_ID: m, "on_topic": on_topic[m], "answers": answers[m],
+                                      "addressed": m in addressed,
                                       "words": [w for w, _ in sorted(shared.get(m, Counter()).items(),
                                                                     key=lambda kv: (-kv[1], kv[0]))[:3]]}
-                                     for m in ranked]
+                                     for m in ranked[:CANDIDATES]]
     return out
 
 
@@ -409,7 +418,9 @@ def action_items(ctx: ReportContext, records: list[dict[str, Any]]) -> list[dict
         if a["kind"] == ANSWER_QUESTION:
             item.update({S.TS: iso_time(pd.Timestamp(a[S.TS]), tz), "status": a.get("status"),
                          "candidates": [{**people.ref(c[S.MEMBER_ID]), "on_topic": c["on_topic"],
-                                         "answers": c["answers"], "reason": "、".join(c.get("words") or [])}
+                                         "answers": c["answers"], "addressed": bool(c.get("addressed")),
+                                         "reason": "、".join((["@"] if c.get("addressed") else [])
+                                                            + list(c.get("words") or []))}
                                         for c in a.get("candidates", [])]})
         elif a["kind"] == WELCOME_NEWCOMER:
             item[S.JOINED_AT] = iso_time(pd.Timestamp(a[S.JOINED_AT]), tz)
