@@ -609,6 +609,41 @@ class StoreConfig:
 
 
 @dataclass(frozen=True)
+class AccountsConfig:
+    """``[accounts]``: the same account (QQ number, wxid) in several groups of the store.
+
+    ``grouplens report groups`` and ``grouplens roles`` flag an account that posts ads in
+    ``min_groups`` groups or more (跨群广告号), or posts near-identical texts at set times in that
+    many groups (跨群水军). Owners and admins of any of the groups are never flagged.
+
+    Attributes:
+        min_groups: the number of groups an account must post ads, or the same scheduled text, in.
+        script_min_chars: shorter texts (letters and digits, after normalising as templates are)
+            are never a scheduled post (收到, 早上好 …).
+        script_min_days: a scheduled text is posted on at least this many local days in all.
+        script_max_hour_spread: ... at about the same time of day: the spread (circular standard
+            deviation) of its local posting times at most this many hours.
+        ignore: member ids never flagged (the operator's own assistant or bot accounts).
+    """
+
+    min_groups: int = 2
+    script_min_chars: int = 6
+    script_min_days: int = 3
+    script_max_hour_spread: float = 1.0
+    ignore: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.min_groups < 2:
+            raise ConfigValueError("min_groups", "must be at least 2 (an account in several groups)")
+        if self.script_min_chars < 1:
+            raise ConfigValueError("script_min_chars", "must be at least 1")
+        if self.script_min_days < 2:
+            raise ConfigValueError("script_min_days", "must be at least 2 (a scheduled post recurs)")
+        if self.script_max_hour_spread <= 0:
+            raise ConfigValueError("script_max_hour_spread", "must be positive")
+
+
+@dataclass(frozen=True)
 class Config:
     """All of grouplens' settings. Add a section with a dataclass and one field here."""
 
@@ -623,6 +658,7 @@ class Config:
     report: ReportConfig = field(default_factory=ReportConfig)
     engine: EngineConfig = field(default_factory=EngineConfig)
     store: StoreConfig = field(default_factory=StoreConfig)
+    accounts: AccountsConfig = field(default_factory=AccountsConfig)
     # Not a section: the file the settings came from, for error messages (None = defaults).
     source: Path | None = field(default=None, metadata={"section": False})
 

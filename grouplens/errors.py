@@ -62,6 +62,10 @@ class UsageError(GrouplensError):
     """Options that cannot work together, or a value out of range."""
 
 
+class RenderError(GrouplensError):
+    """A page could not be drawn as an image or a PDF (no headless browser, or it failed)."""
+
+
 class Interrupted(KeyboardInterrupt):
     """Ctrl-C during a change to the store; ``committed`` says whether the change had passed its
     commit point (then it is finished the next time the store is opened)."""

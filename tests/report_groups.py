@@ -33,6 +33,7 @@ class Msg:
     reply: str | None = None
     mentions: tuple[str, ...] = ()
     event: tuple[str, ...] = ()
+    name: str | None = None  # the name the export shows on this message (default: ``names[who]``)
 
 
 @dataclass
@@ -41,6 +42,7 @@ class Group:
     names: dict[str, str]
     messages: list[Msg]
     roster: list[tuple[str, str, str | None, str]] = field(default_factory=list)  # id, name, joined, role
+    platform: str = "qq"
 
 
 def local(when: str) -> datetime:
@@ -51,8 +53,8 @@ def local(when: str) -> datetime:
 def conversation(group: Group) -> ParsedConversation:
     rows = MessageRows()
     for i, m in enumerate(group.messages):
-        rows.add(ts=local(m.when), sender_id=m.who, sender_name=group.names.get(m.who, "系统消息") if m.who else
-                 "系统消息", kind=m.kind, text=m.text, msg_id=m.id or f"m{i:04d}", reply_to=m.reply,
+        rows.add(ts=local(m.when), sender_id=m.who, sender_name=m.name or group.names.get(m.who, "系统消息") if m.who
+                 else "系统消息", kind=m.kind, text=m.text, msg_id=m.id or f"m{i:04d}", reply_to=m.reply,
                  mentions=list(m.mentions), event_members=list(m.event))
     roster = None
     if group.roster:
@@ -61,7 +63,7 @@ def conversation(group: Group) -> ParsedConversation:
             S.JOINED_AT: [local(r[2]) if r[2] else None for r in group.roster],
             S.ROLE: [r[3] for r in group.roster], S.SOURCE_LINE: list(range(2, len(group.roster) + 2)),
         }, schema=ROSTER_PARSED_SCHEMA)
-    return ParsedConversation(platform="qq", name=group.name, messages=rows.to_table(), roster=roster)
+    return ParsedConversation(platform=group.platform, name=group.name, messages=rows.to_table(), roster=roster)
 
 
 def build_store(path: Path, *groups: Group) -> Store:

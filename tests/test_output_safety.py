@@ -52,9 +52,11 @@ def store(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def reports(store) -> dict[str, dict]:
-    """Every kind of report on the hostile group's 2024-W10, built once."""
+    """Every kind of report on the hostile group's 2024-W10, built once (the member page about
+    the member whose name would clear the screen)."""
     return {kind: build_report(open_store(store), kind, None if kind == "groups" else "恶意测试群",
-                               week="2024-W10").to_dict() for kind in kind_names()}
+                               week="2024-W10", member="84" if kind == "member" else None).to_dict()
+            for kind in kind_names()}
 
 
 def report_csv(report: dict) -> str:

@@ -105,3 +105,17 @@ def test_markdown_and_html_use_their_renderers(store, fmt, function):
 def test_a_week_without_messages_is_a_usage_error(store):
     result = run(store, "--group", "渐冷群", "--week", "2023-W10")
     assert result.exit_code == 1 and "holds no messages" in result.stderr
+
+
+def test_without_a_browser_png_and_pdf_say_in_one_line_how_to_install_one(store, monkeypatch):
+    """Before the report is built: the browser named by $GROUPLENS_CHROMIUM is not there, or
+    none of the usual ones is on the PATH."""
+    monkeypatch.setenv("GROUPLENS_CHROMIUM", "/no/such/chromium")
+    result = run(store, "-g", "渐冷群", "--format", "png", "-o", "x.png")
+    assert result.exit_code == 1 and result.stderr.count("\n") == 1
+    assert "GROUPLENS_CHROMIUM" in result.stderr and "apt-get install chromium" in result.stderr
+    monkeypatch.delenv("GROUPLENS_CHROMIUM")
+    monkeypatch.setattr("grouplens.report.browser.CANDIDATES", ("no-such-browser-here",))
+    result = run(store, "-g", "渐冷群", "--format", "pdf", "-o", "x.pdf")
+    assert result.exit_code == 1 and result.stderr.count("\n") == 1
+    assert "none was found" in result.stderr and "apt-get install chromium" in result.stderr

@@ -56,7 +56,7 @@ def hostile_group(image_url: str = LOCAL_IMAGE) -> Group:
 def hostile_reports(store, lang: str = "zh") -> dict[str, dict]:
     """Every report kind of the hostile group for 2024-W14 (the groups overview over the store)."""
     return {kind: build_report(store, kind, None if kind == "groups" else "注入测试群", week="2024-W14",
-                               lang=lang).to_dict() for kind in KINDS}
+                               lang=lang, member="70003" if kind == "member" else None).to_dict() for kind in KINDS}
 
 
 @pytest.fixture(scope="module")

@@ -24,7 +24,8 @@ DYNAMIC_PARENTS = {"weeks_by_stage", "by_stage", "examples", "settings", "thresh
 @pytest.fixture(scope="module")
 def reports(tmp_path_factory):
     store = build_store(tmp_path_factory.mktemp("json") / "store", fading_group(), CHALLENGE, RISKY)
-    out = {kind: build_report(store, kind, None if kind == "groups" else "渐冷群").to_dict() for kind in KINDS}
+    out = {kind: build_report(store, kind, None if kind == "groups" else "渐冷群",
+                              member="60001" if kind == "member" else None).to_dict() for kind in KINDS}
     out["checkins"] = build_report(store, "checkins", "早睡打卡群").to_dict()
     out["compliance"] = build_report(store, "compliance", "合规测试群").to_dict()
     return out

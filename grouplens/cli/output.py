@@ -12,7 +12,8 @@ returned (a DataFrame, a ``Report``, a JSON-ready list or dict). ``emit`` picks 
   on Windows reads Chinese text); a cell starting with ``=``, ``+``, ``-``, ``@``, a tab or a
   carriage return gets a leading ``'`` so that a spreadsheet shows it instead of running it,
   unless ``--csv-formulas`` (for machine use);
-- ``md``, ``html``: reports' pages.
+- ``md``, ``html``: reports' pages; ``png`` (a long phone-width image to send in a chat) and
+  ``pdf`` (A4): the HTML page drawn by a headless Chromium (``report.browser``).
 
 Chat text never reaches the terminal raw: escape sequences and control characters are removed
 and rich markup is not parsed (``display.terminal_safe``). JSON keeps every character.
@@ -52,6 +53,7 @@ FORMAT_HELP = {
     "table": "a table for the terminal", "json": "JSON", "jsonl": "one JSON object a line",
     "csv": "CSV (UTF-8; with a BOM for Excel when written to a file or with --excel)",
     "md": "Markdown", "html": "one self-contained HTML page", "parquet": "a Parquet file",
+    "png": "a long phone-width image (needs Chromium)", "pdf": "A4 PDF (needs Chromium)",
 }
 BOM = "\ufeff"
 
@@ -242,6 +244,9 @@ def emit(result: Any, out: OutputOptions, *, columns: Sequence[Col] | None = Non
             _write_text(render_markdown(data), out)
         elif fmt == "html":
             _write_text(render_html(data), out)
+        elif fmt in ("png", "pdf"):
+            from ..report.browser import render_pdf, render_png
+            _write_bytes(out, lambda: (render_png if fmt == "png" else render_pdf)(render_html(data)))
         else:
             raise UsageError(f"a report cannot be written as {fmt}")
         return
@@ -314,6 +319,21 @@ def _write_csv_text(write: Callable[[IO[str]], None], out: OutputOptions) -> Non
         buffer.write(BOM)
     write(buffer)
     _write_text(buffer.getvalue(), out)
+
+
+def _write_bytes(out: OutputOptions, draw: Callable[[], bytes]) -> None:
+    """An image or a PDF: to ``out.path``, or to standard output when that is not a terminal."""
+    if out.path is None and sys.stdout.isatty():
+        raise UsageError(f"--format {out.format} writes a file: add -o FILE.{out.format} (or redirect the output)")
+    data = draw()
+    if out.path is None:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+        return
+    try:
+        out.path.write_bytes(data)
+    except OSError as e:
+        raise UsageError(f"cannot write the output ({e.strerror})", path=out.path) from None
 
 
 def _write_text(text: str, out: OutputOptions) -> None:

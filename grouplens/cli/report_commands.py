@@ -10,6 +10,7 @@ import typer
 from ..engine import using
 from ..errors import UsageError
 from ..report import all_kinds, build_report, get_kind, kind_names
+from ..report.browser import find_chromium
 from .app import (
     REPORTS,
     ConfigOpt,
@@ -50,17 +51,22 @@ The groups overview (--all) reads the groups in parallel: on worker processes he
 default the machine's cores) or on a dask cluster (--engine dask --scheduler tcp://HOST:PORT).
 
 Example: grouplens report weekly --group 周末羽毛球交流群 --week 2024-W14 --pseudonymize
+
+A member's page: grouplens report member 老王 --group 周末羽毛球交流群 (an id, a name or part of a name)
 """
 
 
 @app.command("report", help=REPORT_HELP, rich_help_panel=REPORTS)
 @errors_to_exit
-@output_options("table", "json", "csv", "md", "html",
+@output_options("table", "json", "csv", "md", "html", "png", "pdf",
                 format_help="table (terminal), json, csv (the main table; with a BOM for Excel when written to a "
-                            "file or with --excel), md or html")
+                            "file or with --excel), md, html, png (a long phone-width image to send in a chat) or "
+                            "pdf (A4); png and pdf need a headless Chromium")
 def report_command(
     kind: Annotated[str | None, typer.Argument(help="What to report (default: weekly; the kinds are listed above).",
                                                show_default=False, metavar="KIND", autocompletion=kind_names)] = None,
+    member: Annotated[str | None, typer.Argument(help="For 'report member': the member (an id, a name, or part "
+                                                 "of a name).", show_default=False, metavar="[MEMBER]")] = None,
     group: GroupOpt = None,
     all_groups: Annotated[bool, flag("--all", help="Every group in the store, ranked by health (the groups "
                                      "overview).")] = False,
@@ -78,6 +84,8 @@ def report_command(
                       ] = False,
     show_ids: Annotated[bool, flag("--show-ids", help="Show members' QQ numbers / wxids (hidden by default).")
                         ] = False,
+    no_record: Annotated[bool, flag("--no-record", help="Do not record the weekly review's to-do list in the "
+                                    "store (next week's review then follows up the list the data gives).")] = False,
     private: Annotated[bool, flag("--private", help="With --all: also rank private (one-to-one) chats, which "
                                   "are not groups.")] = False,
     lang: Annotated[Lang | None, typer.Option("--lang", metavar="zh|en", show_default=False,
@@ -98,9 +106,12 @@ def report_command(
     chosen = get_kind(kind).name if kind else ("groups" if all_groups else "weekly")  # any registered kind
     if all_groups and chosen != "groups":
         raise UsageError(f"--all shows the groups overview; for the {chosen} report of one group pass --group")
+    if out.format in ("png", "pdf"):
+        find_chromium()  # before the report is built: without a browser, say so at once
     e = edge(store, config, tz, engine=engine, jobs=jobs, scheduler=scheduler)
     with using(e.engine):  # the groups overview computes its rows on the engine
         report = build_report(e.store(), chosen, group, week=week, month=month, since=since, until=until, tz=e.tz,
                               config=e.config, lang=lang.value if lang else None, pseudonymize=pseudonymize,
-                              redact=redact, show_ids=show_ids, private=private)
+                              redact=redact, show_ids=show_ids, private=private, member=member,
+                              record=not no_record)
     emit(report, out)

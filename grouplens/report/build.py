@@ -17,13 +17,14 @@ from .kinds import get_kind
 from .model import Report
 from .period import resolve_period
 from .privacy import apply_privacy
+from .profile import member_group, resolve_member
 
 
 def build_report(store: Store, kind: str = "weekly", group: str | None = None, *, week: str | None = None,
                  month: str | None = None, since: str | None = None, until: str | None = None,
                  tz: ZoneInfo | None = None, config: Config | None = None, lang: str | None = None,
                  pseudonymize: bool = False, redact: bool = False, show_ids: bool = False,
-                 private: bool = False) -> Report:
+                 private: bool = False, member: str | None = None, record: bool = False) -> Report:
     """A report of one registered kind (``report.kinds``) for one group, or for every group
     (``groups``).
 
@@ -33,8 +34,20 @@ def build_report(store: Store, kind: str = "weekly", group: str | None = None, *
     ``pseudonymize``; phone, ID-card and email numbers in quoted texts are masked with ``redact``.
     Private (one-to-one) chats are not groups: the overview leaves them out unless ``private``,
     and without ``group`` a report is about the store's one group chat.
+
+    ``member`` (an id, a name, or part of a name) is the member a kind about one member
+    (``member``) is about; without ``group`` it is looked for in every group chat.
+
+    ``record``: let the kind keep what it records in the store (the weekly review's to-do list
+    of an ISO week, which the next week's review follows up; see ``report.actions``).
     """
     spec = get_kind(kind)
+    if spec.takes_member and not (member or "").strip():
+        raise UsageError(f"the {spec.name} report is about one member: name them, e.g. "
+                         f"grouplens report {spec.name} 老王 --group 群名 (an id, a name or part of a name)")
+    if member is not None and not spec.takes_member:
+        raise UsageError(f"the {spec.name} report is not about one member; for a member's page use "
+                         "grouplens report member MEMBER")
     config = config or load_config()
     zone = zone_or_default(tz, config)
     lang = lang or config.report.lang
@@ -46,7 +59,10 @@ def build_report(store: Store, kind: str = "weekly", group: str | None = None, *
                                      lang=lang, private=private)
         report = Report(spec.name, None, period, data, settings, lang=lang)
         return apply_privacy(report, pseudonymize=pseudonymize, redact=redact, show_ids=show_ids)
+    if spec.takes_member and group is None and len(store.groups(private=False)) > 1:
+        group = member_group(store, member)
     group_id = report_group(store, group)
+    member_id = resolve_member(store.members(group_id), member) if spec.takes_member else None
     row = store.groups().set_index(S.GROUP_ID).loc[group_id]
     if pd.isna(row[S.FIRST_TS]):
         raise UsageError(f"group {row[S.GROUP_NAME]!r} has no messages to report on")
@@ -58,7 +74,10 @@ def build_report(store: Store, kind: str = "weekly", group: str | None = None, *
         raise UsageError(f"{period.label} holds no messages of {row[S.GROUP_NAME]}; its messages run from "
                          f"{first_day} to {last_day}")
     ctx = load_context(store, group_id, period, config, lang, extra_weeks=spec.history_weeks)
+    ctx.member = member_id
     data = spec.section(ctx)
+    if record and spec.record is not None:
+        spec.record(ctx, data)
     group_info = {"id": group_id, "name": row[S.GROUP_NAME], "platform": row[S.PLATFORM],
                   "first_day": first_day.isoformat(), "last_day": last_day.isoformat()}
     report = Report(spec.name, group_info, period.to_dict(), data, settings, lang=lang,

@@ -50,6 +50,7 @@ class ReportContext:
     last_day: date
     group_start: pd.Timestamp  # UTC: the earliest join or message known
     lang: str = "zh"  # the language of sentences the analyses write (reasons, alerts)
+    member: str | None = None  # the member id a member's page is about
     speech: pd.DataFrame = field(init=False)
     cache: dict[str, Any] = field(default_factory=dict)  # results analyses share (e.g. the layer table)
 

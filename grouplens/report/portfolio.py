@@ -6,6 +6,10 @@ so memory is bounded by the largest group whatever the number of groups; the row
 on the current engine (``grouplens.engine``: worker processes or a dask cluster), one group per
 task, and come back in the same order whichever engine ran them. Without ``--week`` each group is judged on
 its own latest complete week (exports of different groups end on different days).
+
+The overview also lists the accounts that post ads or scheduled texts in several of the groups
+(``report.accounts``): over the ``[members] core_window_weeks`` weeks up to ``--week``, else
+over every day the store holds.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from ..config import Config
 from ..engine import map_groups
 from ..errors import UsageError
 from ..store.store import Store
+from .accounts import accounts_part, overview_days
 from .common import ratio, rounded, week_text
 from .context import load_context
 from .labels import label
@@ -53,6 +58,7 @@ def portfolio_section(store: Store, tz: ZoneInfo, config: Config, *, week: str |
                    "needing_attention": sum(r["attention"] for r in rows)},
         "stages": list(STAGES),
         "groups": rows,
+        "accounts": accounts_part(store, tz, config, *overview_days(monday, config)),
     }
     if monday:
         period = week_period(monday, tz).to_dict()

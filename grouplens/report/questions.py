@@ -145,3 +145,5 @@ def _question_rows(ctx: ReportContext, table: pd.DataFrame) -> list[dict[str, An
     return message_rows(ctx.people, frame, ctx.period.tz, status=table["status"],
                         within_target=table["within_target"].astype(bool), answer=answers)
 
+
+question_rows = _question_rows  # the member page lists one member's questions and answers the same way

@@ -22,6 +22,7 @@ from ..analysis.engagement import (
     THREAD_REPLIES,
     message_engagement,
 )
+from .actions import actions_section
 from .activity import activity_section
 from .checkins import checkins_section
 from .common import message_rows, rounded
@@ -93,6 +94,7 @@ def weekly_section(ctx: ReportContext, period: Period | None = None) -> dict[str
         "engaging_messages": engaging_messages(ctx, period),
         "unanswered": current["questions"]["unanswered"],
         "alerts": alerts(ctx, current, previous),
+        **actions_section(ctx, period),
         "current": current, "previous": previous,
     }
 

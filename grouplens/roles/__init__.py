@@ -25,6 +25,7 @@ from ..errors import UsageError
 from ..records import plain
 from ..store.store import Store
 from . import features as F
+from .accounts import with_cross_group
 from .classifier import (
     ACTIVITY_TIER,
     GROUP_DISCUSSIONS,
@@ -103,8 +104,10 @@ def group_roles(store: Store, group: str | None = None, since: date | datetime |
                 until: date | datetime | str | None = None, *, lang: str = "zh", tz: ZoneInfo | None = None,
                 config: Config | None = None) -> pd.DataFrame:
     """Every member's role, tags, influence, reason and figures for a stored group and period:
-    the library call behind ``grouplens roles``."""
-    return member_roles(load_group(store, group, since, until, tz=tz, config=config), lang=lang)
+    the library call behind ``grouplens roles``. Accounts that post ads or scheduled texts in
+    several groups of the store also get a cross-group tag (``roles.accounts``)."""
+    data = load_group(store, group, since, until, tz=tz, config=config)
+    return with_cross_group(member_roles(data, lang=lang), data, since, until, lang=lang)
 
 
 def role_records(result: pd.DataFrame, tz: ZoneInfo | None = None) -> list[dict]:

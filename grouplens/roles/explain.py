@@ -47,9 +47,10 @@ _ROLE_NAMES = {
     "en": {THINKER: "thinker", CRITIC: "critic", ONLOOKER: "onlooker", SILENT: "silent"},
 }
 _TAG_NAMES = {
-    "zh": {KOL: "意见领袖", OPERATOR: "运营", SHILL: "水军", ADVERTISER: "广告", NEWCOMER: "新人", LEFT: "已退群"},
+    "zh": {KOL: "意见领袖", OPERATOR: "运营", SHILL: "水军", ADVERTISER: "广告", NEWCOMER: "新人", LEFT: "已退群",
+           "cross_group_ads": "跨群广告号", "cross_group_shill": "跨群水军"},
     "en": {KOL: "KOL", OPERATOR: "operator", SHILL: "shill", ADVERTISER: "advertiser", NEWCOMER: "newcomer",
-           LEFT: "left"},
+           LEFT: "left", "cross_group_ads": "cross-group ads", "cross_group_shill": "cross-group shill"},
 }
 
 

@@ -9,7 +9,8 @@
   them, the export fields kept in ``extra``, source file names; each becomes ``FORGOTTEN``;
 - replies to their removed messages lose their ``reply_to`` (it is derived from their text);
 - the group's derived caches (``tokens/`` and any other cache folder partitioned by group), which
-  are rebuilt when needed;
+  are rebuilt when needed, and its recorded weekly to-do lists (``actions/``: they name members;
+  a review of a week without one follows it up from the data);
 - their names in the import journals (``imports/*.json``).
 
 ``forget_group`` removes a group's messages, member lists, members table, caches and its row

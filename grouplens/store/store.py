@@ -98,6 +98,7 @@ PART_GLOB = "part-*.parquet"
 DATA_TABLES = ("messages", "rosters")  # what was imported: cannot be rebuilt
 DERIVED_TABLES = ("members",)  # rebuilt from the data (with groups.parquet)
 CACHE_DIRS = ("tokens",)  # derived caches that readers add to; safe to delete
+RECORD_DIRS = ("actions",)  # JSON records reports keep per group and week (the to-do lists); not rebuilt
 TABLE_SCHEMAS = {"messages": S.FILE_SCHEMA, "rosters": S.ROSTER_FILE_SCHEMA, "members": S.MEMBERS_SCHEMA}
 PRIVATE_DIR = 0o700
 PRIVATE_FILE = 0o600

@@ -45,6 +45,7 @@ from .store import (
     MEMBERS_FILE,
     PRIVATE_DIR,
     PRIVATE_FILE,
+    RECORD_DIRS,
     GroupInfo,
     Store,
     Transaction,
@@ -142,6 +143,8 @@ class _Checker:
                 self.walk_table(name, entry)
             elif name in CACHE_DIRS and entry.is_dir() and not entry.is_symlink():
                 self.walk_cache(entry)
+            elif name in RECORD_DIRS and entry.is_dir() and not entry.is_symlink():
+                self.walk_records(entry)
             elif name == "imports" and entry.is_dir() and not entry.is_symlink():
                 self.walk_journals(entry)
             elif name == GROUPS_FILE and entry.is_file():
@@ -233,6 +236,31 @@ class _Checker:
                     self.add(WARNING, "damaged-cache", f, f"damaged cache file ({problem})",
                              "the group's cache is dropped (it is rebuilt when needed)")
                     self.caches.add(str(part.relative_to(self.root)))
+
+    def walk_records(self, folder: Path) -> None:
+        """Records reports keep (``actions/group_id=X/<week>.json``): each must be a JSON object
+        naming its ``format``; a damaged one is set aside (the report recomputes its week)."""
+        for part in sorted(folder.iterdir()):
+            if not _PARTITION.fullmatch(part.name) or not part.is_dir() or part.is_symlink():
+                self.foreign(part)
+                continue
+            for f in sorted(part.iterdir()):
+                if f.name.startswith(".") and f.name.endswith(".tmp"):
+                    self.add(WARNING, "temp-file", f, "a temporary file left by an interrupted write", "removed")
+                    self.remove.append(f)
+                    continue
+                if not f.name.endswith(".json") or not f.is_file() or f.is_symlink():
+                    self.foreign(f)
+                    continue
+                try:
+                    record = json.loads(f.read_text("utf-8"))
+                    ok = isinstance(record, dict) and isinstance(record.get("format"), str)
+                except (OSError, ValueError):
+                    ok = False
+                if not ok:
+                    self.add(WARNING, "damaged-record", f, "a record that cannot be read (a week's to-do list)",
+                             f"moved to {SET_ASIDE}/ (the week's list is recomputed from the data)")
+                    self.aside.append(f)
 
     def walk_journals(self, folder: Path) -> None:
         for entry in sorted(folder.iterdir()):

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
 # The built-in kinds, in the order help texts list them; each is a module of this folder.
 BUILTIN: tuple[str, ...] = ("weekly", "activity", "members", "lifecycle", "kol", "questions", "checkins",
-                            "compliance", "groups")
+                            "compliance", "member", "groups")
 
 
 @dataclass(frozen=True)
@@ -50,6 +50,10 @@ class ReportKind:
             ``(store, zone, config, week=, month=, since=, until=, lang=, private=) -> (data, period dict)``.
         history_weeks: weeks of messages loaded before the period beyond what every kind loads
             (``context.lookback_weeks``), for a kind that looks further back.
+        takes_member: the kind is about one member (``grouplens report member MEMBER``): the
+            member named is resolved to an id and handed to the section as ``context.member``.
+        record: what the kind keeps in the store after its data is computed, when the report is
+            built with ``record=True`` (the weekly review's to-do list): ``(context, data) -> None``.
     """
 
     name: str
@@ -61,6 +65,8 @@ class ReportKind:
     default_period: Callable[[date, date, ZoneInfo], Period] = whole_span
     overview: Callable[..., tuple[dict[str, Any], dict[str, Any]]] | None = None
     history_weeks: int = 0
+    takes_member: bool = False
+    record: Callable[[ReportContext, dict[str, Any]], None] | None = None
 
     def __post_init__(self) -> None:
         if (self.section is None) == (self.overview is None):

@@ -8,10 +8,13 @@ import functools
 from typing import Any
 
 from .. import charts
-from ..labels import label, stage_label
+from ..actions import record_period_actions
+from ..labels import label, sentence, stage_label
 from ..page import (
+    FOLD_ROWS,
     Alerts,
     Block,
+    Cell,
     Chart,
     Fact,
     Facts,
@@ -20,10 +23,13 @@ from ..page import (
     Section,
     colon,
     comparison_change,
+    listing,
     metric_label,
     metric_value,
     one_line,
+    short_time,
     table,
+    who,
     word,
 )
 from ..parts import (
@@ -78,6 +84,7 @@ def weekly_page(report: dict[str, Any], out: Page) -> None:
                                 [facts, comparison], wide=True))
     if d.get("no_messages"):
         out.sections += layers_now_sections(cur["members"], prev["members"], lang)
+        out.sections += todo_sections(d, lang)
         return  # nothing was said this week: no trend, people or messages to show
 
     days = prev["activity"]["daily"] + cur["activity"]["daily"]
@@ -116,6 +123,87 @@ def weekly_page(report: dict[str, Any], out: Page) -> None:
         out.sections += compliance_sections(compliance, lang, weekly=False)
     if cur["checkins"]["totals"]["checkins"]:
         out.sections.append(Section(label("checkins", lang), checkin_blocks(cur["checkins"], report, lang)))
+    out.sections += todo_sections(d, lang)
+
+
+def todo_sections(d: dict[str, Any], lang: str) -> list[Section]:
+    """The review's end: what became of last week's to-do list, then this week's; one table per
+    kind of action, so a long list of questions never hides the rest."""
+    out = []
+    f = d.get("follow_up")
+    if f and f["items"]:
+        tones = {True: "good", False: "bad", None: "muted"}
+        blocks: list[Block] = [Note(f"{sentence('follow_up_done', lang, done=f['done'], total=f['total'])} · "
+                                    f"{label('source_' + f['source'], lang)}",
+                                    "good" if f["done"] == f["total"] else None)]
+        for kind, items in _by_kind(f["items"]):
+            blocks.append(table([(word("member", lang), "l", "name"), (label("what", lang), "l", "text"),
+                                 (label("outcome", lang), "l", "text")],
+                                [(name, what_text(i, lang), Cell(outcome_text(i, lang), tones[i["done"]]))
+                                 for name, i in zip(distinct_names(items), items)],
+                                caption=f"{label(kind, lang)} ({len(items)})", fold=len(items) > FOLD_ROWS))
+        out.append(Section(f"{label('follow_up', lang)} ({f['week']})", blocks, wide=True))
+    a = d.get("actions")
+    if a is None:
+        return out
+    title = f"{label('actions', lang)} ({len(a['items'])})"
+    if not a["items"]:
+        out.append(Section(title, [Note(label("nothing_to_do", lang), "good")]))
+        return out
+    blocks = [table([(word("member", lang), "l", "name"), (label("what", lang), "l", "text"),
+                     (label("todo", lang), "l", "text")],
+                    [(name, what_text(i, lang), todo_text(i, lang)) for name, i in zip(distinct_names(items), items)],
+                    caption=f"{label(kind, lang)} ({len(items)})", fold=len(items) > FOLD_ROWS)
+              for kind, items in _by_kind(a["items"])]
+    blocks.append(Note(label("recorded_note" if a["recorded"] else "not_recorded_note", lang), "muted"))
+    out.append(Section(title, blocks, wide=True))
+    return out
+
+
+def _by_kind(items: list[dict[str, Any]]) -> list[tuple[str, list[dict[str, Any]]]]:
+    """Actions grouped by kind, kinds in the order they first appear."""
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for i in items:
+        groups.setdefault(i["kind"], []).append(i)
+    return list(groups.items())
+
+
+def what_text(i: dict[str, Any], lang: str) -> str:
+    """What an action is about: the question, the newcomer's silence, the core member's move,
+    the suspect's posts."""
+    kind = i["kind"]
+    if kind == "answer_question":
+        return one_line(i.get("text")) + (f" ({label('pending', lang)})" if i.get("status") == "pending" else "")
+    if kind == "welcome_newcomer":
+        return sentence("what_welcome_newcomer", lang, day=(i.get("joined_at") or "")[:10], days="7+")
+    if kind == "keep_core":
+        return sentence("what_keep_core", lang, to=label(i["to"], lang))
+    code = "what_check_shill" if kind == "check_shill" or not i.get("ads") else "what_check_advertiser"
+    return sentence(code, lang, ads=i.get("ads"), messages=i.get("messages"), text=one_line(i.get("text")))
+
+
+def todo_text(i: dict[str, Any], lang: str) -> str:
+    """What the operator could do: for a question, the members who answered the like before."""
+    if i["kind"] == "answer_question":
+        if not i["candidates"]:
+            return label("todo_answer_anyone", lang)
+        names = [who(c) + (f" ({c['reason']})" if c["reason"] else "") for c in i["candidates"]]
+        return sentence("todo_answer_question", lang, names=listing(names, lang))
+    return label("todo_" + i["kind"], lang)
+
+
+def outcome_text(i: dict[str, Any], lang: str) -> str:
+    """What became of an action, in words."""
+    outcome, when = i["outcome"], short_time(i.get("at")) if i.get("at") else ""
+    if outcome == "answered":
+        return sentence("answered_by", lang, name=who(i["by"]) if i.get("by") else "?", when=when)
+    if outcome == "spoke":
+        return sentence("spoke_at", lang, when=when)
+    if outcome == "continues":
+        return sentence("continues", lang, count=i.get("count") or 0)
+    words = {"left": "left_group", "silent": "still_silent", "unanswered": "still_unanswered",
+             "active": "still_active"}
+    return label(words.get(outcome, outcome), lang)
 
 
 def no_messages_note(d: dict[str, Any], lang: str) -> Note:
@@ -135,5 +223,5 @@ KIND = ReportKind(
     summary="this week beside last week (deltas with arrows), the stage of the last 12 weeks, key people, messages "
             "that drew replies, unanswered questions, alerts",
     section=weekly_section, page=weekly_page, main_table="comparison", default_period=latest_week,
-    history_weeks=HISTORY_WEEKS,
+    history_weeks=HISTORY_WEEKS, record=record_period_actions,
 )
