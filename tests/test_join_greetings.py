@@ -62,3 +62,18 @@ def test_a_notice_naming_a_known_member_keeps_naming_them(tmp_path: Path) -> Non
     m = members(store)
     assert set(m.index) == {"5", "2"}
     assert pd.isna(m.loc["2", S.JOINED_AT])
+
+
+def test_a_name_holding_a_comma_is_one_newcomer_not_two(tmp_path: Path) -> None:
+    names = {**NAMES, "6": "阿青，小溪！", "7": "大海、"}
+    store = build_store(tmp_path / "store", Group("迎新群", names, [
+        Msg("2017-01-02 09:00:00", "6", "早"),
+        Msg("2017-01-02 09:01:00", "7", "早上好"),
+        Msg("2017-01-02 10:05:07", None, "阿青，小溪！加入本群", kind="join", event=("阿青", "小溪！")),
+        Msg("2017-01-02 10:06:07", None, "大海、加入本群", kind="join", event=("大海",)),
+        Msg("2017-01-02 10:07:07", None, "山风、老班长加入本群", kind="join", event=("山风", "老班长")),
+    ]))
+    m = store.members(store.group_ids()[0]).set_index(S.MEMBER_ID)
+    assert set(m.index) == {"6", "7", "name:山风", "name:老班长"}
+    assert m.loc["6", S.JOINED_AT] == pd.Timestamp("2017-01-02 02:05:07", tz="UTC")
+    assert m.loc["7", S.JOINED_AT] == pd.Timestamp("2017-01-02 02:06:07", tz="UTC")

@@ -35,6 +35,28 @@ def _event_times(events: pd.DataFrame, name_to_id: dict[str, str]) -> pd.DataFra
 
 
 GREETING_WINDOW = pd.Timedelta(minutes=2)
+NAME_SEPARATORS = ("，", "、", ",")  # what importers split a notice's names at (textutil._split_names)
+
+
+def _rejoin_names(names: list[str], known: dict[str, str]) -> list[str]:
+    """A notice's names, with parts put back together where a member's name holds the separator
+    (``张三，李四！加入本群`` is one newcomer called 张三，李四！; ``阿青、加入本群`` is 阿青、)."""
+    if all(n in known for n in names):
+        return names
+    out: list[str] = []
+    i = 0
+    while i < len(names):
+        step, whole = 1, names[i]
+        if names[i] not in known:
+            for j in range(len(names), i, -1):
+                found = [sep.join(names[i:j]) + tail for sep in NAME_SEPARATORS for tail in ("", sep)
+                         if (j - i > 1 or tail) and sep.join(names[i:j]) + tail in known]
+                if found:
+                    step, whole = j - i, found[0]
+                    break
+        out.append(whole)
+        i += step
+    return out
 
 
 def _greeted_joins(events: pd.DataFrame, stats: pd.DataFrame, name_to_id: dict[str, str]) -> None:
@@ -116,6 +138,9 @@ def derive_members(group_id: str, messages: pa.Table | pd.DataFrame, roster: pd.
         for mid, name in zip(roster[S.MEMBER_ID], roster[S.NAME]):
             if isinstance(name, str) and name and name not in name_to_id:
                 name_to_id[name] = mid
+    if not events.empty:
+        events[S.EVENT_MEMBERS] = [_rejoin_names(list(n) if n is not None else [], name_to_id)
+                                   for n in events[S.EVENT_MEMBERS]]
     _greeted_joins(events, stats, name_to_id)
     ev = _event_times(events, name_to_id).set_index(S.MEMBER_ID) if not events.empty else None
 
