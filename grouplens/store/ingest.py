@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import stat
 import traceback
+import weakref
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import date
@@ -403,6 +404,8 @@ def _stage_conversations(tx: Transaction, conversations: list[ParsedConversation
         new = _resolve_quotes(tx, info.group_id, new)
         tx.stage_messages(info.group_id, new)
         _relink_earlier_quotes(tx, info.group_id, new)
+        if new.num_rows and pc.any(_open_quotes(new)).as_py():
+            _QUOTING_FILES.setdefault(tx, {}).setdefault(info.group_id, []).append(tx._staged[info.group_id][-1])
         if conv.roster is not None and conv.roster.num_rows:
             tx.stage_roster(info.group_id, _roster_file_table(conv.roster, str(path), tx.import_id))
             result.members += conv.roster.num_rows
@@ -621,6 +624,12 @@ def _resolve_quotes(tx: Transaction, group_id: str, table: pa.Table) -> pa.Table
 
 
 _QUOTE_COLUMNS = [S.MSG_ID, S.TS, S.REPLY_TO, S.QUOTE_SENDER, S.QUOTE_TEXT, S.QUOTE_TS]
+# Files staged in a transaction that hold quotes no message matched yet, per group.
+_QUOTING_FILES: weakref.WeakKeyDictionary[Transaction, dict[str, list[Path]]] = weakref.WeakKeyDictionary()
+
+
+def _open_quotes(table: pa.Table) -> pa.ChunkedArray:
+    return pc.and_(pc.is_null(table.column(S.REPLY_TO)), pc.is_valid(table.column(S.QUOTE_TEXT)))
 
 
 def _relink_earlier_quotes(tx: Transaction, group_id: str, new: pa.Table) -> None:
@@ -636,15 +645,16 @@ def _relink_earlier_quotes(tx: Transaction, group_id: str, new: pa.Table) -> Non
         return
     since = ds.field(S.TS) >= pa.scalar(pc.min(new.column(S.TS)).as_py(), S.TS_TYPE)
     just_added = new.column(S.MSG_ID).combine_chunks()  # resolved against everything already
-    tx._wait_for_writes()
     stored = {f: tx.dir / f.relative_to(tx.store.path) for f in tx.store._files("messages", group_id)}
     files = [(f, staged if staged.exists() else f, True) for f, staged in stored.items()]
-    files += [(f, f, False) for f in tx._staged.get(group_id, [])]
+    quoting = _QUOTING_FILES.get(tx, {}).get(group_id, [])
+    if quoting:  # staged files are written in the background
+        tx._wait_for_writes()
+        files += [(f, f, False) for f in quoting]
     waiting: list[tuple[Path, Path, bool, pa.Table]] = []
     for target, source, is_stored in files:
         table = tx.store.read_file(source, S.FILE_SCHEMA, _QUOTE_COLUMNS, since)
-        open_quote = pc.and_(pc.and_(pc.is_null(table.column(S.REPLY_TO)), pc.is_valid(table.column(S.QUOTE_TEXT))),
-                             pc.invert(pc.is_in(table.column(S.MSG_ID), value_set=just_added)))
+        open_quote = pc.and_(_open_quotes(table), pc.invert(pc.is_in(table.column(S.MSG_ID), value_set=just_added)))
         if pc.any(open_quote).as_py():
             waiting.append((target, source, is_stored, table.filter(open_quote)))
     if not waiting:
