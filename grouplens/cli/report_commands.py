@@ -7,9 +7,25 @@ from typing import Annotated
 
 import typer
 
+from ..engine import using
 from ..errors import UsageError
 from ..report import all_kinds, build_report, get_kind, kind_names
-from .app import REPORTS, ConfigOpt, GroupOpt, SinceOpt, StoreOpt, TzOpt, UntilOpt, app, edge, errors_to_exit, flag
+from .app import (
+    REPORTS,
+    ConfigOpt,
+    EngineOpt,
+    GroupOpt,
+    JobsOpt,
+    SchedulerOpt,
+    SinceOpt,
+    StoreOpt,
+    TzOpt,
+    UntilOpt,
+    app,
+    edge,
+    errors_to_exit,
+    flag,
+)
 from .output import OutputOptions, emit, output_options
 
 KIND_LIST = "\n".join(f"- **{k.name}**: {k.summary}" for k in all_kinds())
@@ -29,6 +45,9 @@ shown unless --show-ids; --pseudonymize and --redact make a report safe to share
 KIND is one of:
 
 """ + KIND_LIST + """
+
+The groups overview (--all) reads the groups in parallel: on worker processes here (--jobs N,
+default the machine's cores) or on a dask cluster (--engine dask --scheduler tcp://HOST:PORT).
 
 Example: grouplens report weekly --group 周末羽毛球交流群 --week 2024-W14 --pseudonymize
 """
@@ -67,6 +86,9 @@ def report_command(
     store: StoreOpt = None,
     config: ConfigOpt = None,
     tz: TzOpt = None,
+    engine: EngineOpt = None,
+    jobs: JobsOpt = None,
+    scheduler: SchedulerOpt = None,
     *,
     out: OutputOptions,
 ) -> None:
@@ -76,8 +98,9 @@ def report_command(
     chosen = get_kind(kind).name if kind else ("groups" if all_groups else "weekly")  # any registered kind
     if all_groups and chosen != "groups":
         raise UsageError(f"--all shows the groups overview; for the {chosen} report of one group pass --group")
-    e = edge(store, config, tz)
-    report = build_report(e.store(), chosen, group, week=week, month=month, since=since, until=until, tz=e.tz,
-                          config=e.config, lang=lang.value if lang else None, pseudonymize=pseudonymize,
-                          redact=redact, show_ids=show_ids, private=private)
+    e = edge(store, config, tz, engine=engine, jobs=jobs, scheduler=scheduler)
+    with using(e.engine):  # the groups overview computes its rows on the engine
+        report = build_report(e.store(), chosen, group, week=week, month=month, since=since, until=until, tz=e.tz,
+                              config=e.config, lang=lang.value if lang else None, pseudonymize=pseudonymize,
+                              redact=redact, show_ids=show_ids, private=private)
     emit(report, out)
