@@ -13,6 +13,7 @@ import ctypes.util
 import os
 import stat
 import traceback
+import weakref
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
@@ -24,6 +25,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.dataset as ds
 
 from .. import importers
 from .. import schema as S
@@ -36,8 +38,8 @@ from ..importers.textutil import INVISIBLE_CHARS, clean_array, rows_containing
 from .compact import compact_crowded
 from .ids import content_ids, group_id_for, hash_strings, repeated, same_native_id
 from .quotes import resolve_quotes
+from .store import _MESSAGE_PARQUET_OPTIONS, GroupInfo, Store, Transaction, open_store
 from .store import MARKER as STORE_MARKER
-from .store import GroupInfo, Store, Transaction, open_store
 
 Progress = Callable[[str, dict[str, Any]], None]  # (event, details): "start", "file", "done"
 
@@ -504,6 +506,9 @@ def _stage_conversations(tx: Transaction, conversations: list[ParsedConversation
         new, dupes = _deduplicate(tx, info.group_id, table)
         new = _resolve_quotes(tx, info.group_id, new)
         tx.stage_messages(info.group_id, new)
+        _relink_earlier_quotes(tx, info.group_id, new)
+        if new.num_rows and pc.any(_open_quotes(new)).as_py():
+            _QUOTING_FILES.setdefault(tx, {}).setdefault(info.group_id, []).append(tx._staged[info.group_id][-1])
         if conv.roster is not None and conv.roster.num_rows:
             tx.stage_roster(info.group_id, _roster_file_table(conv.roster, str(path), tx.import_id))
             result.members += conv.roster.num_rows
@@ -721,3 +726,56 @@ def _resolve_quotes(tx: Transaction, group_id: str, table: pa.Table) -> pa.Table
     for pos, target in zip(positions, found.tolist()):
         replies[pos] = target
     return table.set_column(table.schema.get_field_index(S.REPLY_TO), S.REPLY_TO, pa.array(replies, pa.string()))
+
+
+_QUOTE_COLUMNS = [S.MSG_ID, S.TS, S.REPLY_TO, S.QUOTE_SENDER, S.QUOTE_TEXT, S.QUOTE_TS]
+# Files staged in a transaction that hold quotes no message matched yet, per group.
+_QUOTING_FILES: weakref.WeakKeyDictionary[Transaction, dict[str, list[Path]]] = weakref.WeakKeyDictionary()
+
+
+def _open_quotes(table: pa.Table) -> pa.ChunkedArray:
+    return pc.and_(pc.is_null(table.column(S.REPLY_TO)), pc.is_valid(table.column(S.QUOTE_TEXT)))
+
+
+def _relink_earlier_quotes(tx: Transaction, group_id: str, new: pa.Table) -> None:
+    """Link quotes imported before the message they quote, now that it has come.
+
+    A quote carried as text is resolved against the messages the group holds when it is
+    imported, so importing a later export before an earlier one would leave its quotes of the
+    earlier messages unlinked for good, and the same messages would give other reply links in
+    another order of import. Only quotes sent after the earliest new message can gain a target;
+    the files (stored or staged in this import) holding those that now resolve are rewritten.
+    """
+    if new.num_rows == 0:
+        return
+    since = ds.field(S.TS) >= pa.scalar(pc.min(new.column(S.TS)).as_py(), S.TS_TYPE)
+    just_added = new.column(S.MSG_ID).combine_chunks()  # resolved against everything already
+    stored = {f: tx.dir / f.relative_to(tx.store.path) for f in tx.store._files("messages", group_id)}
+    files = [(f, staged if staged.exists() else f, True) for f, staged in stored.items()]
+    quoting = _QUOTING_FILES.get(tx, {}).get(group_id, [])
+    if quoting:  # staged files are written in the background
+        tx._wait_for_writes()
+        files += [(f, f, False) for f in quoting]
+    waiting: list[tuple[Path, Path, bool, pa.Table]] = []
+    for target, source, is_stored in files:
+        table = tx.store.read_file(source, S.FILE_SCHEMA, _QUOTE_COLUMNS, since)
+        open_quote = pc.and_(_open_quotes(table), pc.invert(pc.is_in(table.column(S.MSG_ID), value_set=just_added)))
+        if pc.any(open_quote).as_py():
+            waiting.append((target, source, is_stored, table.filter(open_quote)))
+    if not waiting:
+        return
+    cols = [S.MSG_ID, S.TS, S.SENDER_ID, S.SENDER_NAME, S.TEXT]
+    history = tx.group_history(group_id, cols).to_pandas()
+    for target, source, is_stored, quotes in waiting:
+        found = resolve_quotes(quotes.to_pandas(), history)
+        links = {mid: to for mid, to in zip(quotes.column(S.MSG_ID).to_pylist(), found.tolist()) if to is not None}
+        if not links:
+            continue
+        table = tx.store.read_file(source, S.FILE_SCHEMA)
+        replies = [links.get(mid, to) for mid, to in zip(table.column(S.MSG_ID).to_pylist(),
+                                                         table.column(S.REPLY_TO).to_pylist())]
+        table = table.set_column(table.schema.get_field_index(S.REPLY_TO), S.REPLY_TO, pa.array(replies, pa.string()))
+        if is_stored:
+            tx.stage_file(str(target.relative_to(tx.store.path)), table)
+        else:
+            tx._write(table, target, _MESSAGE_PARQUET_OPTIONS)

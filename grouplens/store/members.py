@@ -34,6 +34,64 @@ def _event_times(events: pd.DataFrame, name_to_id: dict[str, str]) -> pd.DataFra
     return joins.join(leaves, how="outer").join(last_name, how="outer").reset_index()
 
 
+GREETING_WINDOW = pd.Timedelta(minutes=2)
+NAME_SEPARATORS = ("，", "、", ",")  # what importers split a notice's names at (textutil._split_names)
+
+
+def _rejoin_names(names: list[str], known: dict[str, str]) -> list[str]:
+    """A notice's names, with parts put back together where a member's name holds the separator
+    (``张三，李四！加入本群`` is one newcomer called 张三，李四！; ``阿青、加入本群`` is 阿青、)."""
+    if all(n in known for n in names):
+        return names
+    out: list[str] = []
+    i = 0
+    while i < len(names):
+        step, whole = 1, names[i]
+        if names[i] not in known:
+            for j in range(len(names), i, -1):
+                found = [sep.join(names[i:j]) + tail for sep in NAME_SEPARATORS for tail in ("", sep)
+                         if (j - i > 1 or tail) and sep.join(names[i:j]) + tail in known]
+                if found:
+                    step, whole = j - i, found[0]
+                    break
+        out.append(whole)
+        i += step
+    return out
+
+
+def _greeted_joins(events: pd.DataFrame, stats: pd.DataFrame, name_to_id: dict[str, str]) -> None:
+    """Give a join notice that names no one known to the newcomer who spoke right after it.
+
+    QQ's notice shows the account's nickname while its messages show the group card, so the
+    newcomer's greeting (usually at the notice's very second) comes under another name, and the
+    notice alone would add a second, silent member. When exactly one member says their first
+    words within two minutes of such a notice, and no other such notice claims them, the
+    notice's name is theirs (added to ``name_to_id``).
+    """
+    if events.empty or stats.empty:
+        return
+    joins = events[events[S.KIND] == "join"].explode(S.EVENT_MEMBERS).dropna(subset=[S.EVENT_MEMBERS])
+    unknown = joins[~joins[S.EVENT_MEMBERS].astype(str).map(
+        lambda n: not n or n in name_to_id or n in name_to_id.values())]
+    if unknown.empty:
+        return
+    names = joins[S.EVENT_MEMBERS].astype(str)
+    claimed = {name_to_id[n] for n in names if n in name_to_id} | {n for n in names if n in stats.index}
+    firsts = stats[S.FIRST_MESSAGE]
+    firsts = firsts[~firsts.index.isin(claimed)]
+    chosen: dict[str, str] = {}
+    for ts, name in zip(unknown[S.TS], unknown[S.EVENT_MEMBERS].astype(str)):
+        near = firsts.index[(firsts >= ts) & (firsts <= ts + GREETING_WINDOW)].tolist()
+        if len(near) == 1 and chosen.get(name, near[0]) == near[0]:
+            chosen[name] = near[0]
+        else:
+            chosen[name] = ""
+    taken = pd.Series([mid for mid in chosen.values() if mid]).value_counts()
+    for name, mid in chosen.items():
+        if mid and taken[mid] == 1:
+            name_to_id[name] = mid
+
+
 def _id_if_known(name: str, name_to_id: dict[str, str]) -> str:
     if name in name_to_id.values():  # a notice that names the member by id
         return name
@@ -86,6 +144,10 @@ def derive_members(group_id: str, messages: pa.Table | pd.DataFrame, roster: pd.
         for mid, name in zip(roster[S.MEMBER_ID], roster[S.NAME]):
             if isinstance(name, str) and name and name not in name_to_id:
                 name_to_id[name] = mid
+    if not events.empty:
+        events[S.EVENT_MEMBERS] = [_rejoin_names(list(n) if n is not None else [], name_to_id)
+                                   for n in events[S.EVENT_MEMBERS]]
+    _greeted_joins(events, stats, name_to_id)
     ev = _event_times(events, name_to_id).set_index(S.MEMBER_ID) if not events.empty else None
 
     ids: list[str] = list(stats.index)
