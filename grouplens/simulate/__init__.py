@@ -14,11 +14,10 @@ from __future__ import annotations
 
 import random
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from .cast import build_cast, draw_sizes
 from .content import Content
-from .engine import Generator
-from .export import write_simulation
 from .model import INTENTS, SYSTEM, TIMEZONE, SimMember, SimMessages, SimulatedGroup
 from .params import (
     ROLES,
@@ -33,6 +32,16 @@ from .params import (
 )
 from .themes import THEMES
 
+if TYPE_CHECKING:
+    from .export import write_simulation
+
+
+def __getattr__(name: str) -> object:
+    if name == "write_simulation":  # loaded when used: it needs pyarrow, the simulation itself does not
+        from .export import write_simulation
+        return write_simulation
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 def simulate_group(members: int = 300, weeks: int = 8, seed: int = 1,
                    params: SimParams | None = None) -> SimulatedGroup:
@@ -40,6 +49,8 @@ def simulate_group(members: int = 300, weeks: int = 8, seed: int = 1,
 
     Raises UsageError for settings that cannot work (too few members, unknown scenario...).
     """
+    from .engine import Generator  # numpy
+
     params = params or SimParams()
     validate(params, members, weeks)
     # Separate streams, so drawing the cast differently never reshuffles the rates, and so on.
