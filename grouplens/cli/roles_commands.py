@@ -7,17 +7,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markup import escape
-from rich.text import Text
 
-from .. import schema as S
-from ..analysis.engagement import CONTENT_TYPE, DISTINCT_REPLIERS, ENGAGEMENT, THREAD_REPLIES, group_engagement
-from ..analysis.influence import INFLUENCE
-from ..display import terminal_safe
-from ..roles import REASON, ROLE, TAGS_COLUMN, explain_member, group_roles, role_records
-from ..roles import features as F
-from ..roles.explain import find_member, role_name, tag_name
-from ..simulate import SCENARIOS, THEMES, SimParams, simulate_group, write_simulation
+from ..simulate.params import SCENARIOS
+from ..simulate.themes import THEMES
 from .app import (
     DATA,
     PEOPLE,
@@ -51,6 +43,12 @@ LangOpt = Annotated[Lang | None, typer.Option("--lang", metavar="zh|en", show_de
 
 def role_columns(lang: str) -> list[Col]:
     """The roles table in the report's language: name, role, tags, influence, messages, reason."""
+    from .. import schema as S
+    from ..analysis.influence import INFLUENCE
+    from ..roles import REASON, ROLE, TAGS_COLUMN
+    from ..roles import features as F
+    from ..roles.explain import role_name, tag_name
+
     tags = (lambda v: "·".join(tag_name(t, lang) for t in v) if v else "")
     return [Col(S.NAME, "成员" if lang == "zh" else "member", "name"),
             Col(ROLE, "角色" if lang == "zh" else "role", show=lambda v: role_name(v, lang)),
@@ -86,6 +84,13 @@ def roles_command(
 
     Example: grouplens roles --group 周末羽毛球交流群 --explain 老王 --lang en
     """
+    from rich.text import Text
+
+    from .. import schema as S
+    from ..display import terminal_safe
+    from ..roles import explain_member, group_roles, role_records
+    from ..roles.explain import find_member
+
     e = edge(store, config, tz)
     language = lang.value if lang else e.config.report.lang
     result = group_roles(e.store(), group, since, until, lang=language, tz=e.tz, config=e.config)
@@ -123,6 +128,9 @@ def engagement_command(
 
     Example: grouplens engagement --group 周末羽毛球交流群 --top 5 --format json
     """
+    from .. import schema as S
+    from ..analysis.engagement import CONTENT_TYPE, DISTINCT_REPLIERS, ENGAGEMENT, THREAD_REPLIES, group_engagement
+
     e = edge(store, config, tz)
     report = group_engagement(e.store(), group, since, until, top=top, tz=e.tz, config=e.config)
     if not report.links_inferred:
@@ -172,6 +180,10 @@ def simulate_command(
 
     Example: grouplens simulate --members 300 --weeks 8 --seed 1 --scenario declining --out sim/
     """
+    from rich.markup import escape
+
+    from ..simulate import SimParams, simulate_group, write_simulation
+
     params = SimParams(scenario=scenario.value, theme=theme.value if theme else None, activity=activity)
     paths = write_simulation(out, simulate_group(members, weeks, seed, params))
     for kind, path in paths.items():
