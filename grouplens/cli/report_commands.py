@@ -11,6 +11,7 @@ from typer.core import TyperCommand
 from ..errors import UsageError
 from .app import REPORTS, ConfigOpt, GroupOpt, SinceOpt, StoreOpt, TzOpt, UntilOpt, app, edge, errors_to_exit, flag
 from .output import OutputOptions, emit, output_options
+from .progress_bar import phase_bar
 
 KIND_LIST = "{kinds}"  # filled in when `grouplens report --help` is shown: listing the kinds loads them
 
@@ -107,7 +108,8 @@ def report_command(
     if all_groups and chosen != "groups":
         raise UsageError(f"--all shows the groups overview; for the {chosen} report of one group pass --group")
     e = edge(store, config, tz)
-    report = build_report(e.store(), chosen, group, week=week, month=month, since=since, until=until, tz=e.tz,
-                          config=e.config, lang=lang.value if lang else None, pseudonymize=pseudonymize,
-                          redact=redact, show_ids=show_ids, private=private)
+    with phase_bar(f"{chosen} report"):
+        report = build_report(e.store(), chosen, group, week=week, month=month, since=since, until=until, tz=e.tz,
+                              config=e.config, lang=lang.value if lang else None, pseudonymize=pseudonymize,
+                              redact=redact, show_ids=show_ids, private=private)
     emit(report, out)

@@ -26,6 +26,7 @@ from .app import (
     stdout,
 )
 from .output import Col, OutputOptions, emit, output_options
+from .progress_bar import phase_bar
 
 
 class Lang(str, Enum):
@@ -93,7 +94,8 @@ def roles_command(
 
     e = edge(store, config, tz)
     language = lang.value if lang else e.config.report.lang
-    result = group_roles(e.store(), group, since, until, lang=language, tz=e.tz, config=e.config)
+    with phase_bar("roles"):
+        result = group_roles(e.store(), group, since, until, lang=language, tz=e.tz, config=e.config)
     if explain is not None:
         lines = explain_member(result, explain, language, e.config.roles)
         member_id = find_member(result, explain)[S.MEMBER_ID]
@@ -132,7 +134,8 @@ def engagement_command(
     from ..analysis.engagement import CONTENT_TYPE, DISTINCT_REPLIERS, ENGAGEMENT, THREAD_REPLIES, group_engagement
 
     e = edge(store, config, tz)
-    report = group_engagement(e.store(), group, since, until, top=top, tz=e.tz, config=e.config)
+    with phase_bar("engagement"):
+        report = group_engagement(e.store(), group, since, until, top=top, tz=e.tz, config=e.config)
     if not report.links_inferred:
         stderr.print("note: the reply model is not installed; replies are explicit quotes and @-addressed "
                      "messages only", highlight=False, soft_wrap=True)
