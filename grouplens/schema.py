@@ -48,45 +48,6 @@ PLATFORMS: tuple[Platform, ...] = get_args(Platform)
 Lang = Literal["zh", "en"]  # the languages of reasons, labels and reports
 LANGS: tuple[Lang, ...] = get_args(Lang)
 
-# --- roster (member list) columns ------------------------------------------------------
-MEMBER_ID = "member_id"
-NAME = "name"
-JOINED_AT = "joined_at"
-LEFT_AT = "left_at"
-ROLE = "role"  # owner / admin / member, from a member list
-MEMBER_ROLES: tuple[str, ...] = ("owner", "admin", "member")
-
-# --- the derived members table ---------------------------------------------------------
-NAMES_SEEN = "names_seen"  # list of {name, first_seen, last_seen}
-FIRST_MESSAGE = "first_message"
-LAST_MESSAGE = "last_message"
-MESSAGE_COUNT = "message_count"
-IN_ROSTER = "in_roster"
-
-# --- the groups table ------------------------------------------------------------------
-NATIVE_ID = "native_id"  # the group's id in the exports (group number, chatroom id), if any
-NAMES = "names"
-FIRST_TS = "first_ts"
-LAST_TS = "last_ts"
-MEMBER_COUNT = "member_count"
-SENDER_COUNT = "sender_count"
-IS_GROUP = "is_group"  # false for a private (one-to-one) chat; null when no export said
-
-NAME_ID_PREFIX = "name:"  # sender_id for members an export names but gives no id for
-
-
-def name_based_id(name: str) -> str:
-    """The stable member id used when an export gives only a display name."""
-    return NAME_ID_PREFIX + name
-
-# --- columns analyses add to a group's messages -------------------------------------------
-TOKENS = "tokens"  # the message's words (list of strings), see grouplens.tokens
-REPLY_SOURCE = "reply_source"  # "explicit" (the export says so), "inferred" (the reply model), or null
-REPLY_SCORE = "reply_score"  # how sure the link is: 1.0 for explicit links, the model's probability else
-REPLY_SOURCES: tuple[str, ...] = ("explicit", "inferred")
-ANSWERED_BY = "answered_by"  # a question's answer: the msg_id of the first message that answers it (analysis.answers)
-ANSWER_SCORE = "answer_score"  # how sure that answer is (1.0 for an explicit quote)
-
 
 # --- Arrow types and schemas ------------------------------------------------------------------
 # Built on first use (``S.FILE_SCHEMA``), so that a module needing only column names, such as the
@@ -212,3 +173,45 @@ if TYPE_CHECKING:  # what the names are, for type checkers and readers
     NAME_SEEN_TYPE: pa.DataType
     MEMBERS_SCHEMA: pa.Schema
     GROUPS_SCHEMA: pa.Schema
+
+
+# --- roster (member list) columns ------------------------------------------------------
+MEMBER_ID = "member_id"
+NAME = "name"
+JOINED_AT = "joined_at"
+LEFT_AT = "left_at"
+ROLE = "role"  # owner / admin / member, from a member list
+MEMBER_ROLES: tuple[str, ...] = ("owner", "admin", "member")
+
+# --- the derived members table ---------------------------------------------------------
+NAMES_SEEN = "names_seen"  # list of {name, first_seen, last_seen}
+FIRST_MESSAGE = "first_message"
+LAST_MESSAGE = "last_message"
+MESSAGE_COUNT = "message_count"
+IN_ROSTER = "in_roster"
+
+# --- the groups table ------------------------------------------------------------------
+NATIVE_ID = "native_id"  # the group's id in the exports (group number, chatroom id), if any
+NAMES = "names"
+FIRST_TS = "first_ts"
+LAST_TS = "last_ts"
+MEMBER_COUNT = "member_count"
+SENDER_COUNT = "sender_count"
+IS_GROUP = "is_group"  # false for a private (one-to-one) chat; null when no export said
+
+NAME_ID_PREFIX = "name:"  # sender_id for members an export names but gives no id for
+
+
+def name_based_id(name: str) -> str:
+    """The stable member id used when an export gives only a display name."""
+    return NAME_ID_PREFIX + name
+
+# --- columns analyses add to a group's messages -------------------------------------------
+TOKENS = "tokens"  # the message's words (list of strings), see grouplens.tokens
+REPLY_SOURCE = "reply_source"  # "explicit" (the export says so), "inferred" (the reply model), or null
+REPLY_SCORE = "reply_score"  # how sure the link is: 1.0 for explicit links, the model's probability else
+REPLY_SOURCES: tuple[str, ...] = ("explicit", "inferred")
+ANSWERED_BY = "answered_by"  # a question's answer: the msg_id of the first message that answers it (analysis.answers)
+ANSWER_SCORE = "answer_score"  # how sure that answer is (1.0 for an explicit quote)
+ASKS = "asks"  # the message asks something, read in context (analysis.asking): a question-class line that is no banter
+ASK_SCORE = "ask_score"  # the context model's probability that a question-class line asks (NaN for other lines)

@@ -30,7 +30,8 @@ def install() -> None:
 
 def _handler(signum: int, frame: Any) -> None:
     store = sys.modules.get("grouplens.store.store")
-    if store is not None and store.committing():
+    committing = getattr(store, "committing", None)  # absent while that module is still being imported
+    if committing is not None and committing():
         state["deferred"] = True  # the change completes; the command reports the Ctrl-C after it
         return
     if state["phase"] == "starting":

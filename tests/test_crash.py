@@ -257,3 +257,17 @@ def test_sigkill_and_sigint_at_random_moments_leave_old_or_new_and_no_traceback(
                 assert ("nothing was changed" in line) == (plain_state(store) == old), (where, line)
         open_store(store)
         assert plain_state(store) in (old, new), where
+
+
+def test_ctrl_c_while_the_store_module_is_half_imported_is_a_plain_interrupt(monkeypatch) -> None:
+    # A Ctrl-C can land while grouplens.store.store is in sys.modules but not yet past the
+    # definition of committing(); the handler must not fail on the missing name.
+    import types
+
+    from grouplens import sigint
+
+    half = types.ModuleType("grouplens.store.store")
+    monkeypatch.setitem(sys.modules, "grouplens.store.store", half)
+    monkeypatch.setitem(sigint.state, "phase", "running")
+    with pytest.raises(KeyboardInterrupt):
+        sigint._handler(signal.SIGINT, None)

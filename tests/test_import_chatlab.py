@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from helpers import rows_of, utc
 
 from grouplens import schema as S
 from grouplens.errors import FormatError
@@ -23,22 +24,11 @@ HEADER = {"_type": "header", "chatlab": {"version": "0.0.2", "exportedAt": 17602
           "meta": {"name": "测试群", "platform": "qq", "type": "group", "groupId": "738201456"}}
 
 
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)
-
-
 def message(**changes) -> dict:
     record = {"_type": "message", "sender": "1190023478", "accountName": "大熊", "timestamp": 1760144400,
               "type": 0, "content": "早"}
     record.update(changes)
     return record
-
-
-def rows_of(conversation) -> list[dict]:
-    rows = conversation.messages.to_pylist()
-    for r in rows:
-        r[S.EXTRA] = json.loads(r[S.EXTRA]) if r[S.EXTRA] else {}
-    return rows
 
 
 def only(importer, path: Path):

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from helpers import rows_of, utc
 
 from grouplens import schema as S
 from grouplens.errors import FormatError
@@ -26,19 +27,8 @@ GROUP_ID = "45812376901@chatroom"
 CSV_HEADER = "Time,SenderName,Sender,TalkerName,Talker,Content\n"
 
 
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)
-
-
 def parse(path: Path, importer, **options) -> list:
     return list(importer.parse(path, ParseOptions(**options)))
-
-
-def rows_of(conversation) -> list[dict]:
-    rows = conversation.messages.to_pylist()
-    for r in rows:
-        r[S.EXTRA] = json.loads(r[S.EXTRA]) if r[S.EXTRA] else {}
-    return rows
 
 
 @pytest.fixture(scope="module")

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from helpers import utc
 
 from grouplens import schema as S
 from grouplens.errors import FormatError
@@ -38,10 +38,6 @@ REJECTED = Path(__file__).parent / "data" / "rejected"
 AI_TXT_FILE = REJECTED / "悦享烘焙万达店会员福利群_chat.txt"
 LLM_JSON_FILE = REJECTED / "悦享烘焙万达店会员福利群_train.json"
 GROUP = "悦享烘焙万达店会员福利群"
-
-
-def utc(text: str) -> datetime:
-    return datetime.fromisoformat(text).replace(tzinfo=UTC)
 
 
 def parse_one(importer, path: Path):

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from helpers import utc
 
 from grouplens import importers
 from grouplens import schema as S
@@ -18,10 +18,6 @@ SAMPLES = Path(__file__).parent.parent / "sample_logs"
 JSONL = SAMPLES / "onebot-json" / "napcat_873214560_20250614.jsonl"
 HISTORY = SAMPLES / "onebot-json-history" / "get_group_msg_history_596310248.json"
 NAPCAT = SAMPLES / "onebot-json-napcat" / "group_640028117_20250815_103512.json"
-
-
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)
 
 
 def parse(path: Path) -> list[importers.ParsedConversation]:

@@ -15,10 +15,10 @@ import io
 import json
 import shutil
 from collections import Counter
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from helpers import utc
 
 from grouplens import schema as S
 from grouplens.errors import FormatError
@@ -37,10 +37,6 @@ YOGA_ROOM = "34617829105@chatroom"
 JSON_FILE = SAMPLES / "pywxdump-json" / f"{YOGA_ROOM}_0_27.json"
 JSON_USERS = SAMPLES / "pywxdump-json" / "users.json"
 DATA_JS = SAMPLES / "pywxdump-html" / "data.js"
-
-
-def utc(text: str) -> datetime:
-    return datetime.fromisoformat(text).replace(tzinfo=UTC)
 
 
 def parse_one(path: Path):

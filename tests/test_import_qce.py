@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 import shutil
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from helpers import utc
 
 from grouplens import importers
 from grouplens import schema as S
@@ -19,10 +19,6 @@ V6 = SAMPLES / "qce-json" / "group_周末羽毛球交流群_20250503.json"
 V4 = SAMPLES / "qce-json-v4" / "group_Python数据分析训练营·3期_20241203.json"
 CHUNKED = SAMPLES / "qce-jsonl" / "内分泌科·控糖打卡群_chunked_jsonl"
 QCE_META = {"name": "QQChatExporter", "copyright": "https://github.com/shuakami/qq-chat-exporter", "version": "6.0.4"}
-
-
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)
 
 
 def parse(path: Path, fmt: str | None = None) -> list[importers.ParsedConversation]:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from helpers import utc
 
 from grouplens import importers
 from grouplens import schema as S
@@ -23,10 +23,6 @@ HEADER = ("[QQChatExporter V5 / https://github.com/shuakami/qq-chat-exporter]\n"
           "聊天名称: 测试群\n聊天类型: 群聊\n导出时间: 2026-01-03 10:00:00\n\n\n")
 FOOTER = ("\n\n===============================================\n              导出完成\n"
           "===============================================\n总计导出 {n} 条消息\n导出时间: 2026-01-03 10:00:00")
-
-
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)
 
 
 def parse(path: Path) -> importers.ParsedConversation:

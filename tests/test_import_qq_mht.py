@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import base64
 import json
-from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from helpers import utc
 
 from grouplens import importers
 from grouplens import schema as S
@@ -20,10 +20,6 @@ MHT = SAMPLES / "qq-mht" / "仁和社区医院.mht"
 OLD = SAMPLES / "qq-mht-2012" / "康复科病友交流群.mht"
 HTML_LINE = 13  # the fixture's HTML part is line 13 of the file
 BOUNDARY = "----=_NextPart_00_TEST"
-
-
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)
 
 
 def parse(path: Path, options: ParseOptions | None = None) -> list[importers.ParsedConversation]:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from helpers import utc
 
 from grouplens import schema as S
 from grouplens.errors import FormatError
@@ -16,10 +16,6 @@ SEP = "=" * 64
 
 def parse(path: Path) -> dict:
     return {c.name: c for c in get("qq-txt").parse(path, ParseOptions())}
-
-
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)
 
 
 def write(tmp_path: Path, body: list[str], *, encoding: str = "utf-8-sig", eol: str = "\r\n",

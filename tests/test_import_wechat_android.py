@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from helpers import rows_of, utc
 
 from grouplens import schema as S
 from grouplens.errors import FormatError
@@ -19,19 +19,8 @@ SAMPLES = Path(__file__).parent.parent / "sample_logs"
 TXT_FILE = SAMPLES / "wechat-dump" / "健身私教学员群.txt"
 
 
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)
-
-
 def parse(path: Path) -> list:
     return list(wechat_android.WechatDumpTxt().parse(path, ParseOptions()))
-
-
-def rows_of(conversation) -> list[dict]:
-    rows = conversation.messages.to_pylist()
-    for r in rows:
-        r[S.EXTRA] = json.loads(r[S.EXTRA]) if r[S.EXTRA] else {}
-    return rows
 
 
 def write(tmp_path: Path, text: str) -> Path:

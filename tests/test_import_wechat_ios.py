@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from collections import Counter
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from helpers import rows_of, utc
 
 from grouplens import schema as S
 from grouplens.errors import FormatError
@@ -19,19 +18,8 @@ SAMPLES = Path(__file__).parent.parent / "sample_logs"
 TXT_FILE = SAMPLES / "wechatexporter-txt" / "社区团购·阳光花园3期" / "index.txt"
 
 
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)
-
-
 def parse(path: Path) -> list:
     return list(wechat_ios.WechatExporterTxt().parse(path, ParseOptions()))
-
-
-def rows_of(conversation) -> list[dict]:
-    rows = conversation.messages.to_pylist()
-    for r in rows:
-        r[S.EXTRA] = json.loads(r[S.EXTRA]) if r[S.EXTRA] else {}
-    return rows
 
 
 def write(tmp_path: Path, text: str) -> Path:

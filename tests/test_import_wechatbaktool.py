@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from collections import Counter
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from helpers import rows_of, utc
 
 from grouplens import schema as S
 from grouplens.errors import FormatError
@@ -20,19 +19,8 @@ TXT_FILE = SAMPLES / "wechatbaktool-txt" / "摄影入门网课·周末班.txt"
 HEADER = "WechatBakTool\n与 摄影入门网课·周末班 的聊天记录\n导出时间：2024-10-20 21:15:32\n" + "=" * 65 + "\n\n\n"
 
 
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)
-
-
 def parse(path: Path) -> list:
     return list(wechatbaktool.WechatBakToolTxt().parse(path, ParseOptions()))
-
-
-def rows_of(conversation) -> list[dict]:
-    rows = conversation.messages.to_pylist()
-    for r in rows:
-        r[S.EXTRA] = json.loads(r[S.EXTRA]) if r[S.EXTRA] else {}
-    return rows
 
 
 def write(tmp_path: Path, text: str, name: str = "班.txt") -> Path:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from helpers import rows_of, utc
 
 from grouplens import schema as S
 from grouplens.errors import FormatError
@@ -22,19 +22,8 @@ JSON_FILE = SAMPLES / "weflow-json" / "宝妈育儿交流群（朝阳社区）.j
 CSV_HEADER = "\ufeffid,MsgSvrID,type_name,is_sender,talker,msg,src,CreateTime\r\n"
 
 
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)
-
-
 def parse(path: Path, importer) -> list:
     return list(importer.parse(path, ParseOptions()))
-
-
-def rows_of(conversation) -> list[dict]:
-    rows = conversation.messages.to_pylist()
-    for r in rows:
-        r[S.EXTRA] = json.loads(r[S.EXTRA]) if r[S.EXTRA] else {}
-    return rows
 
 
 def only_rows(path: Path, importer) -> list[dict]:

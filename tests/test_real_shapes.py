@@ -10,10 +10,10 @@ line breaks bare LF, as in the real QQ files.
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from helpers import utc
 
 from grouplens import schema as S
 from grouplens.errors import FormatError
@@ -22,10 +22,6 @@ from grouplens.importers import MEMBER_LIST, ParseOptions, detect, get, sniff
 DATA = Path(__file__).resolve().parent / "data"
 SHAPES = DATA / "real-shapes"
 EXCEL = DATA / "excel"
-
-
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)
 
 
 def rows(path: Path, layout: str | None = None) -> list[dict]:

@@ -36,11 +36,14 @@ def question_table(ctx: ReportContext) -> pd.DataFrame:
 
     staff = ctx.people.staff_ids()
     by_staff = speech[S.SENDER_ID].astype(str).isin(staff).to_numpy()
-    is_question = flag(QUESTION) & ~flag(AD) & ~flag(OPERATOR_TEMPLATE) & ~by_staff
+    found = rs.messages  # the reply structure's speech: same rows as ``speech``, with the answers found
+    # A question-class line that asks something where it stands (``analysis.asking``: no teasing,
+    # retort or meme copy); without the reply model, the class alone.
+    asks = found[S.ASKS].fillna(False).to_numpy(bool) if S.ASKS in found else flag(QUESTION)
+    is_question = asks & ~flag(AD) & ~flag(OPERATOR_TEMPLATE) & ~by_staff
     n = len(rs)
     # The answer: the first later message from someone else that answers it, quoted or not
     # (``analysis.answers``: reply links, proximity, turn-taking and shared words read together).
-    found = rs.messages  # the reply structure's speech: same rows as ``speech``, with the answers found
     position = pd.Series(np.arange(n), index=found[S.MSG_ID].astype(str).to_numpy())
     position = position[~position.index.duplicated()]
     answered_by = found[S.ANSWERED_BY].astype(object) if S.ANSWERED_BY in found else pd.Series(None, index=found.index)

@@ -168,7 +168,7 @@ BUILTIN_RULES: dict[str, ClassRule] = {
         "expects information, help or an opinion: a question mark, 吗/么/咩/嘛 at a clause end, a "
         "question word (怎么, 如何, 为什么, 请问, 有没有, 能不能, 多少, 哪里, 啥 ...), A还是B, a short "
         "X呢 or dialect X不/X没, a request (求…, 同求); not a ping (在吗), a bare ？？？ or 啥？, "
-        "surprise (真的假的, 不会吧), a rhetorical 难道…/我怎么知道, or a question word inside a "
+        "surprise (真的假的, 不会吧, 是么, 这么牛), a bare lament (怎么办。。。), quoted speech (“…？”), a rhetorical 难道…/我怎么知道, or a question word inside a "
         "statement (不知道…什么, 什么…都)",
         keywords=(
             "?", "？", "请问", "请教", "求问", "求助", "求推荐", "想问", "问一下", "问下",
@@ -208,7 +208,10 @@ BUILTIN_RULES: dict[str, ClassRule] = {
             r"无论如何|不管如何",
             # Pings, bare marks and surprise: they expect no information.
             r"^[\W_]*(?:在吗|在么|在不在|有人吗|有人在吗|有人在么|在[?？]+|啥|什么|啊|哈|嗯|哦|what|真的吗|真的啊|真的假的|"
-            r"不会吧|认真的吗|我是谁我在哪)?[\W_]*$",
+            r"不会吧|认真的吗|我是谁我在哪|是[吗么]|真的[吗么]?|怎么可能[噢哦啊呀]?|这么[\u4e00-\u9fff\d]{1,2}|怎么办|咋办|"
+            r"怎么弄|我信了)?[\W_]*$",
+            # Reported speech in quotation marks: “这个项目做了多久？” “半年”.
+            r"[“「][^”」\n]*[”」]?",
             # Rhetorical: 难道…, 我怎么知道, 凭什么.
             r"难道[^，,。！!\n]*[?？吗么]?|(?:我|你)?(?:怎么|咋|哪)知道[^，,。？?\n]*[?？]?|凭什么",
             # A question word inside a statement: 不知道有没有, 什么人都能来, 没怎么学.
