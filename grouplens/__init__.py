@@ -2,7 +2,9 @@
 
 Library entry points: ``open_store(path)`` to read a store, ``import_paths(store, paths)`` to
 import exports into it. They are loaded on first use, so that ``grouplens`` on the command line
-can install its Ctrl-C handler before pandas and pyarrow are imported.
+can install its Ctrl-C handler before pandas and pyarrow are imported, and so that importing a
+small part of grouplens (as each command of the CLI does) does not load the store, pandas and
+the importers with it.
 """
 
 from __future__ import annotations
@@ -31,3 +33,7 @@ def __getattr__(name: str) -> object:
         raise AttributeError(f"module 'grouplens' has no attribute {name!r}")
     globals()[name] = value
     return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

@@ -574,6 +574,46 @@ class ReportConfig:
 
 
 @dataclass(frozen=True)
+class EngineConfig:
+    """``[engine]``: where the work on every group (``--all``, the groups overview) runs.
+
+    Attributes:
+        engine: ``local`` (processes on this machine) or ``dask`` (a dask.distributed cluster;
+            ``pip install 'grouplens[dask]'``). ``--engine`` overrides it.
+        jobs: local worker processes; 0 means the machine's cores. ``--jobs`` overrides it.
+        scheduler: the dask scheduler's address, e.g. ``tcp://10.0.0.5:8786`` (empty: a dask
+            cluster started on this machine). ``--scheduler`` overrides it.
+    """
+
+    engine: str = "local"
+    jobs: int = 0
+    scheduler: str = ""
+
+    def __post_init__(self) -> None:
+        if self.engine not in ("local", "dask"):
+            raise ConfigValueError("engine", "must be \"local\" or \"dask\"")
+        if self.jobs < 0:
+            raise ConfigValueError("jobs", "must not be negative (0: the machine's cores)")
+
+
+@dataclass(frozen=True)
+class StoreConfig:
+    """``[store]``: how the store keeps its files.
+
+    Attributes:
+        compact_after: when an import leaves a group with more than this many part files in
+            messages/ or rosters/ (one per import), they are rewritten into one
+            (``grouplens compact`` does it on demand); 0 never compacts automatically.
+    """
+
+    compact_after: int = 24
+
+    def __post_init__(self) -> None:
+        if self.compact_after < 0:
+            raise ConfigValueError("compact_after", "must not be negative (0: never compact automatically)")
+
+
+@dataclass(frozen=True)
 class Config:
     """All of grouplens' settings. Add a section with a dataclass and one field here."""
 
@@ -586,8 +626,21 @@ class Config:
     members: MembersConfig = field(default_factory=MembersConfig)
     lifecycle: LifecycleConfig = field(default_factory=LifecycleConfig)
     report: ReportConfig = field(default_factory=ReportConfig)
+    engine: EngineConfig = field(default_factory=EngineConfig)
+    store: StoreConfig = field(default_factory=StoreConfig)
     # Not a section: the file the settings came from, for error messages (None = defaults).
     source: Path | None = field(default=None, metadata={"section": False})
+
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Settings travel to worker processes; a mappingproxy cannot be pickled, a dict can.
+        values = {f.name: getattr(self, f.name) for f in fields(self)}
+        values["classes"] = dict(self.classes)
+        return (_config_from_fields, (values,))
+
+
+def _config_from_fields(values: dict[str, Any]) -> Config:
+    return Config(**{**values, "classes": types.MappingProxyType(values["classes"])})
 
 
 # --- loading --------------------------------------------------------------------------------

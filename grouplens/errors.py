@@ -53,6 +53,11 @@ class GroupNotFoundError(GrouplensError):
     """A --group value names no group in the store, or names several."""
 
 
+class EngineError(GrouplensError):
+    """The engine that runs per-group work cannot: no dask scheduler there, no workers, or
+    workers that run another grouplens."""
+
+
 class UsageError(GrouplensError):
     """Options that cannot work together, or a value out of range."""
 

@@ -3,7 +3,8 @@
 Used by test_crash.py: ``python crash_driver.py PLAN.json`` loads grouplens once, then for each
 run copies the seed store, forks, and in the child runs the real command line (``grouplens.
 __main__.main``, Ctrl-C handler included) with ``os.replace`` counting renames; after rename N
-the child sends itself the run's signal. The first run of each plan kills nothing and counts
+the child sends itself the run's signal (a swap of two folders, ``store.exchange``, counts as a
+rename). The first run of each plan kills nothing and counts
 the renames, so the plan covers every one. Prints one JSON object per run on stdout.
 """
 
@@ -35,6 +36,19 @@ def run_child(argv: list[str], store: Path, sig: int | None, after: int, stderr_
             os.kill(os.getpid(), sig)
 
     os.replace = counted
+    # A compaction swaps group folders in one step (store.exchange): a rename too.
+    import grouplens.store.store as store_module
+    real_exchange = store_module.exchange
+
+    def counted_exchange(a, b):
+        nonlocal count
+        real_exchange(a, b)
+        count += 1
+        count_path.write_text(str(count))
+        if sig is not None and count == after:
+            os.kill(os.getpid(), sig)
+
+    store_module.exchange = counted_exchange
     sys.argv = ["grouplens", *[a.replace("{store}", str(store)) for a in argv]]
     code = 0
     try:

@@ -259,6 +259,74 @@ def test_sigkill_and_sigint_at_random_moments_leave_old_or_new_and_no_traceback(
         assert plain_state(store) in (old, new), where
 
 
+# --- a compaction killed right after each rename or folder swap ------------------------------------
+
+def plain_folders(store: Path, seed: Path | None = None) -> dict[str, tuple[frozenset, int]]:
+    """Each group folder of messages/ and rosters/: its file names, and how many rows a plain
+    reader counts in it (duplicates included). A file the seed store does not have is named
+    "compacted" (each run's compaction has its own id)."""
+    known = {f.name for f in seed.glob("*/group_id=*/*.parquet")} if seed else None
+    out = {}
+    for folder in sorted([*store.glob("messages/group_id=*"), *store.glob("rosters/group_id=*")]):
+        files = sorted(folder.glob("*.parquet"))
+        names = frozenset(f.name if known is None or f.name in known else "compacted" for f in files)
+        out[str(folder.relative_to(store))] = (names, sum(pq.ParquetFile(f).metadata.num_rows for f in files))
+    return out
+
+
+@pytest.fixture
+def crowded(tmp_path: Path) -> Path:
+    """Three imports into two groups (one with member lists): three part files per folder."""
+    seed = tmp_path / "crowded"
+    for week in range(3):
+        msgs = [(f"2024-03-{4 + week:02d} 9:00:00", f"成员{i}({10000 + i})", f"第{week}周 第{i}条") for i in range(5)]
+        lab = chatlab_jsonl(tmp_path / f"lab{week}.jsonl", "33445566@chatroom", "丙群",
+                            [(1710000000 + 86400 * week + 60 * i, "wxid_a", "阿甲", f"{week}-{i}") for i in range(4)],
+                            members={"wxid_a": "阿甲", "wxid_b": f"阿乙{week}"})
+        import_paths(seed, [qq_txt(tmp_path / f"w{week}.txt", {"测试群": msgs}), lab])
+    return seed
+
+
+def test_a_compaction_killed_after_any_rename_or_swap_leaves_each_group_folder_old_or_new(
+        tmp_path: Path, crowded: Path) -> None:
+    runs = run_driver(tmp_path, crowded, ["compact", "--store", "{store}"], ["KILL", "INT"])
+    reference, crashed = runs[0], runs[1:]
+    assert reference["exit"] == 0, reference["stderr"]
+    old, new = plain_folders(crowded, crowded), plain_folders(Path(reference["store"]), crowded)
+    assert set(old) == set(new) and len(old) == 3  # two messages folders, one of member lists
+    for folder in old:  # the same rows, in fewer files
+        assert old[folder][1] == new[folder][1] and new[folder][0] == {"compacted"} and len(old[folder][0]) == 3
+    state = plain_state(crowded)
+    assert reference["renames"] >= 2 + len(old) and len(crashed) == 2 * reference["renames"]
+    midway = []
+    for run in crashed:
+        store = Path(run["store"])
+        folders = plain_folders(store, crowded)
+        if folders not in (old, new):
+            midway.append(run["name"])
+        for folder in old:  # every group folder all old or all new: never both, never neither
+            assert folders.get(folder) in (old[folder], new[folder]), (run["name"], folder, folders.get(folder))
+        assert plain_state(store) == state, run["name"]  # the same messages, members, groups table
+        duckdb_counts_not_ahead(store, run["name"])
+        if run["signal"] == "SIGINT":
+            assert run["exit"] == 130, run
+            line = one_message_line(run["stderr"])
+        else:
+            assert run["exit"] == -signal.SIGKILL, run
+        pending = list((store / "imports" / "pending").glob("*.json")) if (store / "imports" / "pending").exists() \
+            else []
+        open_store(store)  # a compaction past its commit point is finished, one before it dropped
+        after = plain_folders(store, crowded)
+        assert after in (old, new), run["name"]
+        if pending:
+            assert after == new, run["name"]
+        if run["signal"] == "SIGINT":
+            assert ("nothing was changed" in line) == (after == old), (run["name"], line)
+        assert not [p for p in store.glob(".staging/**/*") if p.is_file()], run["name"]  # no copy left behind
+    # runs killed between two swaps saw some folders old and others new: each one was checked above
+    assert len(midway) >= 2, midway
+
+
 def test_ctrl_c_while_the_store_module_is_half_imported_is_a_plain_interrupt(monkeypatch) -> None:
     # A Ctrl-C can land while grouplens.store.store is in sys.modules but not yet past the
     # definition of committing(); the handler must not fail on the missing name.

@@ -21,6 +21,7 @@ from typer.core import TyperArgument, TyperOption
 
 from .. import sigint
 from ..config import DEFAULT_TZ, STORE_ENV, load_config, parse_zone
+from ..engine import Engine
 from ..errors import GrouplensError
 
 if TYPE_CHECKING:
@@ -75,7 +76,8 @@ _state = Globals()
 
 # --- options shared by several commands ------------------------------------------------------
 StoreOpt = Annotated[str | None, typer.Option(
-    "--store", metavar="PATH", help=f"The store folder (default: ${STORE_ENV}, else ./grouplens-store).",
+    "--store", metavar="PATH", help=f"The store folder, or a URL to read it from (s3://bucket/prefix, gs://…; default: ${STORE_ENV}, else "
+    "./grouplens-store).",
     show_default=False)]
 GroupOpt = Annotated[str | None, typer.Option(
     "--group", "-g", metavar="NAME", help="A group's name or id; may be left out when the store holds one group.",
@@ -90,6 +92,19 @@ TzOpt = Annotated[str | None, typer.Option(
 ConfigOpt = Annotated[str | None, typer.Option(
     "--config", metavar="PATH", help="A grouplens.toml with your stop words, user dictionary, classes and "
     "thresholds (default: ./grouplens.toml if present; see `grouplens config --example`).", show_default=False)]
+
+# --engine/--jobs/--scheduler: where the work on every group runs (commands with --all).
+EngineOpt = Annotated[str | None, typer.Option(
+    "--engine", metavar="local|dask", show_default=False, help="Where the work on each group runs: local "
+    "(processes on this machine) or dask (a dask.distributed cluster; pip install 'grouplens[dask]'). Default: "
+    "[engine] engine, else local.")]
+JobsOpt = Annotated[int | None, typer.Option(
+    "--jobs", "-j", min=1, metavar="N", show_default=False, help="Local worker processes (default: [engine] jobs, "
+    "else the machine's cores).")]
+SchedulerOpt = Annotated[str | None, typer.Option(
+    "--scheduler", metavar="tcp://HOST:PORT", show_default=False, help="The dask scheduler to run on (implies "
+    "--engine dask; default: [engine] scheduler, else a dask cluster started on this machine). The store must be "
+    "at the same path or URL for its workers.")]
 
 
 def flag(*names: str, help: str) -> Any:
@@ -107,6 +122,7 @@ class Edge:
     store_path: str | None
     config: Config
     tz: ZoneInfo
+    engine: Engine = Engine()
 
     def store(self, *, create: bool = False) -> Store:
         return open_store(self.store_path, create=create)
@@ -118,15 +134,18 @@ def open_store(path: Path, *, create: bool = False) -> Store:
     return open_(path, create=create)
 
 
-def edge(store: str | None = None, config: str | None = None, tz: str | None = None) -> Edge:
+def edge(store: str | None = None, config: str | None = None, tz: str | None = None, *,
+         engine: str | None = None, jobs: int | None = None, scheduler: str | None = None) -> Edge:
     """Resolve the shared options once: the command's own value, else the one given before the
-    command, else ``$GROUPLENS_STORE`` / ``./grouplens.toml`` / ``[time] tz``. A bad time zone
-    or settings file is a UsageError (one line, exit 1)."""
+    command, else ``$GROUPLENS_STORE`` / ``./grouplens.toml`` / ``[time] tz`` / ``[engine]``. A
+    bad time zone, settings file or engine is a UsageError (one line, exit 1)."""
     config_path = config or _state.config
     cfg = load_config(Path(config_path) if config_path else None)
     zone_name = tz or _state.tz
     zone = parse_zone(zone_name) if zone_name else cfg.time.zone
-    return Edge(store or _state.store, cfg, zone)
+    scheduler = scheduler or (cfg.engine.scheduler if (engine or cfg.engine.engine) == "dask" else None) or None
+    kind = engine or ("dask" if scheduler else cfg.engine.engine)
+    return Edge(store or _state.store, cfg, zone, Engine(kind, jobs or cfg.engine.jobs or None, scheduler))
 
 
 def _version(value: bool) -> None:

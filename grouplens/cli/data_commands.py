@@ -90,12 +90,18 @@ def import_command(
                 bar.advance(task)
 
         report = import_paths(e.store_path, paths, fmt=layout, group=group, tz=e.tz, day=date, strict=strict,
-                              progress=progress, debug=_state.debug)
+                              progress=progress, debug=_state.debug, compact_after=e.config.store.compact_after)
     emit(report, out, json_value=report.to_dict(), table=lambda fit: import_table(report, fit))
     for f in report.files:
         if f.status != "error":
             for w in dict.fromkeys(f.warnings):  # what the importer noticed (e.g. ids a spreadsheet rounded)
                 stderr.print(f"note: {escape(terminal_safe(w))}", highlight=False, soft_wrap=True)
+    if report.compacted:
+        stderr.print(f"note: compacted the part files of {len(report.compacted)} group(s) (more than "
+                     f"{e.config.store.compact_after}, [store] compact_after)", highlight=False)
+    if report.compact_problem:
+        stderr.print(f"[yellow]warning:[/yellow] the import is complete, but compacting its groups failed: "
+                     f"{escape(terminal_safe(report.compact_problem))}", highlight=False, soft_wrap=True)
     for f in report.unaccepted:
         if f.status != "error":
             stderr.print(f"[yellow]warning:[/yellow] {escape(terminal_safe(f.path))}: "
@@ -216,7 +222,8 @@ def messages_command(
     e = edge(store, tz=tz)
     st = e.store()
     if replies:
-        from ..analysis.group import messages_with_replies
+        from ..analysis.group import messages_with_replies  # the reply-link model, only when asked for
+
         df = messages_with_replies(st, group, since, until, tz=e.tz)
     else:
         df = st.messages(group=group, since=since, until=until, tz=e.tz)

@@ -8,8 +8,24 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperCommand
 
+from ..engine import using
 from ..errors import UsageError
-from .app import REPORTS, ConfigOpt, GroupOpt, SinceOpt, StoreOpt, TzOpt, UntilOpt, app, edge, errors_to_exit, flag
+from .app import (
+    REPORTS,
+    ConfigOpt,
+    EngineOpt,
+    GroupOpt,
+    JobsOpt,
+    SchedulerOpt,
+    SinceOpt,
+    StoreOpt,
+    TzOpt,
+    UntilOpt,
+    app,
+    edge,
+    errors_to_exit,
+    flag,
+)
 from .output import OutputOptions, emit, output_options
 from .progress_bar import phase_bar
 
@@ -59,6 +75,9 @@ KIND is one of:
 
 """ + KIND_LIST + """
 
+The groups overview (--all) reads the groups in parallel: on worker processes here (--jobs N,
+default the machine's cores) or on a dask cluster (--engine dask --scheduler tcp://HOST:PORT).
+
 Example: grouplens report weekly --group 周末羽毛球交流群 --week 2024-W14 --pseudonymize
 """
 
@@ -96,6 +115,9 @@ def report_command(
     store: StoreOpt = None,
     config: ConfigOpt = None,
     tz: TzOpt = None,
+    engine: EngineOpt = None,
+    jobs: JobsOpt = None,
+    scheduler: SchedulerOpt = None,
     *,
     out: OutputOptions,
 ) -> None:
@@ -107,8 +129,8 @@ def report_command(
     chosen = get_kind(kind).name if kind else ("groups" if all_groups else "weekly")  # any registered kind
     if all_groups and chosen != "groups":
         raise UsageError(f"--all shows the groups overview; for the {chosen} report of one group pass --group")
-    e = edge(store, config, tz)
-    with phase_bar(f"{chosen} report"):
+    e = edge(store, config, tz, engine=engine, jobs=jobs, scheduler=scheduler)
+    with using(e.engine), phase_bar(f"{chosen} report"):  # the groups overview computes its rows on the engine
         report = build_report(e.store(), chosen, group, week=week, month=month, since=since, until=until, tz=e.tz,
                               config=e.config, lang=lang.value if lang else None, pseudonymize=pseudonymize,
                               redact=redact, show_ids=show_ids, private=private)

@@ -8,13 +8,17 @@ from typing import Annotated
 
 import typer
 
+from ..errors import UsageError
 from ..simulate.params import SCENARIOS
 from ..simulate.themes import THEMES
 from .app import (
     DATA,
     PEOPLE,
     ConfigOpt,
+    EngineOpt,
     GroupOpt,
+    JobsOpt,
+    SchedulerOpt,
     SinceOpt,
     StoreOpt,
     TzOpt,
@@ -22,6 +26,7 @@ from .app import (
     app,
     edge,
     errors_to_exit,
+    flag,
     stderr,
     stdout,
 )
@@ -40,6 +45,13 @@ Theme = Enum("Theme", {t: t for t in sorted(THEMES)}, type=str)  # type: ignore[
 LangOpt = Annotated[Lang | None, typer.Option("--lang", metavar="zh|en", show_default=False,
                                               help="Language of roles, tags and reasons (default: [report] lang, "
                                               "else zh).")]
+AllOpt = Annotated[bool, flag("--all", help="Every group chat in the store (not private chats), one after another "
+                              "in the output, largest first; run on --engine.")]
+
+
+def one_or_all(all_groups: bool, group: str | None) -> None:
+    if all_groups and group:
+        raise UsageError("--all and --group cannot be combined: --all covers every group")
 
 
 def role_columns(lang: str) -> list[Col]:
@@ -64,6 +76,7 @@ def role_columns(lang: str) -> list[Col]:
 @output_options("table", "json", "csv")
 def roles_command(
     group: GroupOpt = None,
+    all_groups: AllOpt = False,
     since: SinceOpt = None,
     until: UntilOpt = None,
     explain: Annotated[str | None, typer.Option("--explain", metavar="MEMBER", show_default=False,
@@ -73,6 +86,9 @@ def roles_command(
     store: StoreOpt = None,
     config: ConfigOpt = None,
     tz: TzOpt = None,
+    engine: EngineOpt = None,
+    jobs: JobsOpt = None,
+    scheduler: SchedulerOpt = None,
     *,
     out: OutputOptions,
 ) -> None:
@@ -83,17 +99,31 @@ def roles_command(
     report language (思想者, 意见领袖 …); --format csv/json keep the codes and every figure.
     Thresholds live in the \\[roles] section of grouplens.toml.
 
+    With --all, every group chat of the store, each member's row led by its group (run on
+    worker processes, or on a dask cluster with --engine dask).
+
     Example: grouplens roles --group 周末羽毛球交流群 --explain 老王 --lang en
     """
     from rich.text import Text
 
     from .. import schema as S
     from ..display import terminal_safe
+    from ..every_group import every_group_roles
     from ..roles import explain_member, group_roles, role_records
     from ..roles.explain import find_member
 
-    e = edge(store, config, tz)
+    one_or_all(all_groups, group)
+    e = edge(store, config, tz, engine=engine, jobs=jobs, scheduler=scheduler)
     language = lang.value if lang else e.config.report.lang
+    if all_groups:
+        if explain is not None:
+            raise UsageError("--explain is about one member of one group: pass --group instead of --all")
+        every = every_group_roles(e.store(), since, until, lang=language, tz=e.tz, config=e.config,
+                                  engine=e.engine)
+        emit(every, out, tz=e.tz, json_value=every_group_role_records(every, e.tz),
+             title=f"{len(every)} members of {every[S.GROUP_ID].nunique()} groups",
+             columns=[Col(S.GROUP_NAME, "群" if language == "zh" else "group", "name"), *role_columns(language)])
+        return
     with phase_bar("roles"):
         result = group_roles(e.store(), group, since, until, lang=language, tz=e.tz, config=e.config)
     if explain is not None:
@@ -107,11 +137,23 @@ def roles_command(
          columns=role_columns(language))
 
 
+def every_group_role_records(every, tz) -> list[dict]:
+    """``role_records`` of every group, each record led by its group's id and name."""
+    from .. import schema as S
+    from ..roles import role_records
+
+    out = []
+    for (gid, name), rows in every.groupby([S.GROUP_ID, S.GROUP_NAME], sort=False):
+        out += [{S.GROUP_ID: gid, S.GROUP_NAME: name, **r} for r in role_records(rows, tz)]
+    return out
+
+
 @app.command("engagement", rich_help_panel=PEOPLE)
 @errors_to_exit
 @output_options("table", "json", "csv", format_help="table, json, or csv (the top messages)")
 def engagement_command(
     group: GroupOpt = None,
+    all_groups: AllOpt = False,
     since: SinceOpt = None,
     until: UntilOpt = None,
     top: Annotated[int, typer.Option("--top", min=1, metavar="N",
@@ -119,6 +161,9 @@ def engagement_command(
     store: StoreOpt = None,
     config: ConfigOpt = None,
     tz: TzOpt = None,
+    engine: EngineOpt = None,
+    jobs: JobsOpt = None,
+    scheduler: SchedulerOpt = None,
     *,
     out: OutputOptions,
 ) -> None:
@@ -128,33 +173,58 @@ def engagement_command(
     distinct repliers, and replies that @-mention or quote its author; weights live in the
     \\[engagement] section of grouplens.toml.
 
+    With --all, every group chat of the store, one after another (run on worker processes, or
+    on a dask cluster with --engine dask); JSON is then a list with one object per group.
+
     Example: grouplens engagement --group 周末羽毛球交流群 --top 5 --format json
     """
-    from .. import schema as S
-    from ..analysis.engagement import CONTENT_TYPE, DISTINCT_REPLIERS, ENGAGEMENT, THREAD_REPLIES, group_engagement
+    import pandas as pd
 
-    e = edge(store, config, tz)
-    with phase_bar("engagement"):
-        report = group_engagement(e.store(), group, since, until, top=top, tz=e.tz, config=e.config)
-    if not report.links_inferred:
+    from .. import schema as S
+    from ..analysis.engagement import group_engagement
+    from ..every_group import every_group_engagement
+
+    one_or_all(all_groups, group)
+    e = edge(store, config, tz, engine=engine, jobs=jobs, scheduler=scheduler)
+    if all_groups:
+        reports = every_group_engagement(e.store(), since, until, top=top, tz=e.tz, config=e.config,
+                                         engine=e.engine)
+    else:
+        with phase_bar("engagement"):
+            reports = [group_engagement(e.store(), group, since, until, top=top, tz=e.tz, config=e.config)]
+    if not all(r.links_inferred for r in reports):
         stderr.print("note: the reply model is not installed; replies are explicit quotes and @-addressed "
                      "messages only", highlight=False, soft_wrap=True)
     from ..records import records
-    payload = {"group_id": report.group_id, "group_name": report.group_name,
-               "messages": records(report.messages, e.tz), "content": records(report.content),
-               "members": records(report.members.head(top), e.tz)}
+    payloads = [{"group_id": r.group_id, "group_name": r.group_name, "messages": records(r.messages, e.tz),
+                 "content": records(r.content), "members": records(r.members.head(top), e.tz)} for r in reports]
+    if all_groups:
+        top_messages = pd.concat([r.messages.assign(**{S.GROUP_ID: r.group_id, S.GROUP_NAME: r.group_name})
+                                  for r in reports], ignore_index=True) if reports else pd.DataFrame()
+        emit(top_messages, out, tz=e.tz, json_value=payloads,
+             table=lambda fit: [engagement_table(r, e.tz, fit) for r in reports])
+        return
+    (report,), (payload,) = reports, payloads
 
     def tables(fit: bool):
         from .output import frame_table
-        return [frame_table(report.messages, [Col(S.TS, "time", "time"), Col(S.NAME, "member", "name"),
-                                              Col(CONTENT_TYPE, "type"), Col(THREAD_REPLIES, "replies", "num"),
-                                              Col(DISTINCT_REPLIERS, "people", "num"),
-                                              Col(ENGAGEMENT, "score", "num", show=lambda v: f"{v:.1f}"),
-                                              Col(S.TEXT, "text", "text")],
-                            title=f"most engaging messages: {report.group_name}", tz=e.tz, fit=fit),
+        return [engagement_table(report, e.tz, fit),
                 frame_table(report.content, title="engagement by content type", fit=fit)]
 
     emit(report.messages, out, tz=e.tz, json_value=payload, table=tables)
+
+
+def engagement_table(report, tz, fit: bool):
+    """A group's most engaging messages as a terminal table."""
+    from .. import schema as S
+    from ..analysis.engagement import CONTENT_TYPE, DISTINCT_REPLIERS, ENGAGEMENT, THREAD_REPLIES
+    from .output import frame_table
+    return frame_table(report.messages, [Col(S.TS, "time", "time"), Col(S.NAME, "member", "name"),
+                                         Col(CONTENT_TYPE, "type"), Col(THREAD_REPLIES, "replies", "num"),
+                                         Col(DISTINCT_REPLIERS, "people", "num"),
+                                         Col(ENGAGEMENT, "score", "num", show=lambda v: f"{v:.1f}"),
+                                         Col(S.TEXT, "text", "text")],
+                       title=f"most engaging messages: {report.group_name}", tz=tz, fit=fit)
 
 
 @app.command("simulate", rich_help_panel=DATA)

@@ -1,4 +1,5 @@
-"""Commands that look after the store itself: verify (and repair), forget (deletion requests)."""
+"""Commands that look after the store itself: verify (and repair), forget (deletion requests),
+compact (many small part files into one per group)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ if TYPE_CHECKING:
     from rich.table import Table
     from rich.text import Text
 
+    from ..store.compact import CompactReport
     from ..store.forget import ForgetReport
     from ..store.verify import VerifyReport
 
@@ -126,4 +128,43 @@ def _forget_table(report: ForgetReport) -> Table:
         name = _safe(g.group or g.group_id) + (" [bold](whole group)[/bold]" if g.group_removed else "")
         t.add_row(name, str(g.messages_removed), str(g.roster_rows_removed), str(g.member_rows_removed),
                   str(g.messages_rewritten), str(g.replies_unlinked), str(g.caches_dropped))
+    return t
+
+
+@app.command("compact", rich_help_panel=DATA)
+@errors_to_exit
+def compact_command(
+    group: Annotated[list[str] | None, typer.Option("--group", "-g", metavar="NAME", show_default=False,
+                                                    help="Only this group (name or id); may be repeated.")] = None,
+    min_files: Annotated[int, typer.Option("--min-files", min=2, metavar="N",
+                                           help="Compact a group's folder only when it holds at least N part "
+                                           "files.")] = 2,
+    store: StoreOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Rewrite each group's part files (one per import) into one file per group, in one atomic
+    change: the same messages, in the order grouplens reads them; other readers see a group's
+    old files or its new ones, never both. Imports do this by themselves for a group with more
+    than [store] compact_after part files.
+
+    Example: grouplens compact --min-files 10
+    """
+    from ..store.compact import compact_store
+
+    report = compact_store(edge(store).store_path, group or None, min_files=min_files)
+    emit(report, OutputOptions("json" if as_json else "table"), json_value=report.to_dict(),
+         table=lambda fit: _compact_table(report))
+
+
+def _compact_table(report: CompactReport) -> Table | Text:
+    from rich.table import Table
+    from rich.text import Text
+
+    if not report.groups:
+        return Text("nothing to compact: no group folder holds enough part files")
+    t = Table(title=f"compacted {len({g.group_id for g in report.groups})} group(s)", header_style="bold")
+    for col in ("group", "table", "files before", "files after", "rows"):
+        t.add_column(col, justify="left" if col in ("group", "table") else "right", overflow="fold")
+    for g in report.groups:
+        t.add_row(_safe(g.group_id), g.table, str(g.files_before), str(g.files_after), str(g.rows))
     return t

@@ -9,12 +9,15 @@ start of a file (never from the file name's extension), and a ``parse`` that yie
 from __future__ import annotations
 
 import json
+import os
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -185,6 +188,48 @@ class Importer:
 
     def parse(self, path: Path, options: ParseOptions) -> Iterator[ParsedConversation]:
         raise NotImplementedError
+
+
+# --- work split over the cores --------------------------------------------------------------
+
+# Rows (or lines) per part when vectorised work over a big export is split over the cores. numpy
+# and Arrow release the GIL in their kernels, so threads run the parts side by side.
+PART_ROWS = 250_000
+_PART_THREAD = "grouplens-part"
+_pool: ThreadPoolExecutor | None = None
+_pool_lock = threading.Lock()
+
+
+def cores() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def part_bounds(n: int, rows: int | None = None) -> list[tuple[int, int]]:
+    """Consecutive ranges covering [0, n) of about ``rows`` (``PART_ROWS``) each: as many as the
+    cores run at once bound the memory their work takes."""
+    k = max(1, -(-n // (rows or PART_ROWS)))
+    edges = [n * i // k for i in range(k + 1)]
+    return list(zip(edges[:-1], edges[1:]))
+
+
+T = TypeVar("T")
+
+
+def in_parts(work: Callable[[int, int], T], bounds: Sequence[tuple[int, int]]) -> list[T]:
+    """``work(lo, hi)`` for each range, on the cores, results in order; the first range (in order)
+    that fails raises its error. Runs in the calling thread when there is one range, or when
+    called from a part already (no nesting on the pool)."""
+    global _pool
+    if len(bounds) <= 1 or threading.current_thread().name.startswith(_PART_THREAD):
+        return [work(lo, hi) for lo, hi in bounds]
+    with _pool_lock:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(max_workers=cores(), thread_name_prefix=_PART_THREAD)
+    futures = [_pool.submit(work, lo, hi) for lo, hi in bounds]
+    return [f.result() for f in futures]
 
 
 # --- time helpers --------------------------------------------------------------------------

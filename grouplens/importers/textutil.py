@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -119,7 +119,8 @@ def numbered_lines(path: Path, encoding: str) -> Iterator[tuple[int, str]]:
 
 
 # Zero-width characters, BOMs and NULs are removed from all stored text; CJK punctuation stays.
-INVISIBLE_PATTERN = "[\u200b\u200c\u200d\u2060\ufeff\x00]"
+INVISIBLE_CHARS = ("\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\x00")
+INVISIBLE_PATTERN = "[" + "".join(INVISIBLE_CHARS) + "]"
 _INVISIBLE = re.compile(INVISIBLE_PATTERN)
 
 
@@ -190,10 +191,13 @@ def kind_from_text(text: str | None) -> str:
 _KIND_HINT = r"\[|http|图片|表情|语音|视频|转账|已收款"
 
 
+_KIND_NAMES = pa.array(["text", *dict.fromkeys(kind for kind, _ in _KIND_RULES)], pa.string())
+_KIND_CODE = {kind: code for code, kind in enumerate(_KIND_NAMES.to_pylist())}
+
+
 def kinds_from_text(texts: pa.Array) -> pa.Array:
     """``kind_from_text`` over an Arrow string array, vectorised with Arrow's regex kernels."""
-    n = len(texts)
-    kinds = np.full(n, "text", dtype=object)
+    codes = np.zeros(len(texts), dtype=np.int32)
     hinted = np.flatnonzero(pc.fill_null(pc.match_substring_regex(texts, _KIND_HINT), False)
                             .to_numpy(zero_copy_only=False))
     if len(hinted):
@@ -202,9 +206,56 @@ def kinds_from_text(texts: pa.Array) -> pa.Array:
         for kind, pattern in _KIND_RULES:
             hit = pc.fill_null(pc.match_substring_regex(subset, "(?s)" + pattern), False).to_numpy(zero_copy_only=False)
             hit &= undecided
-            kinds[hinted[hit]] = kind
+            codes[hinted[hit]] = _KIND_CODE[kind]
             undecided &= ~hit
-    return pa.array(kinds, pa.string())
+    return _KIND_NAMES.take(pa.array(codes))
+
+
+# --- bytes of Arrow string arrays -------------------------------------------------------------
+
+def utf8_buffers(arr: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
+    """The bytes of a string array and the offsets (int64, one more than strings) of each string
+    in them, without copying (a null's range is empty, or whatever Arrow left there)."""
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+        arr = arr.cast(pa.large_string())
+    _, offsets, data = arr.buffers()
+    width = np.int64 if pa.types.is_large_string(arr.type) else np.int32
+    offsets = np.frombuffer(offsets, dtype=width)[arr.offset:arr.offset + len(arr) + 1].astype(np.int64)
+    return (np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(0, np.uint8)), offsets
+
+
+def rows_containing(arr: pa.Array | pa.ChunkedArray, literals: Iterable[str]) -> np.ndarray:
+    """Which strings of ``arr`` contain one of ``literals`` (False for nulls), as a numpy mask.
+
+    Found over the array's bytes at once rather than string by string: the positions of each
+    literal's first byte, narrowed byte by byte, then mapped to the string holding them. UTF-8
+    makes a byte match a character match.
+    """
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    data, offsets = utf8_buffers(arr)
+    found = np.zeros(len(arr), dtype=bool)
+    lo, hi = int(offsets[0]), int(offsets[-1])
+    if hi <= lo:
+        return found
+    span = data[lo:hi]
+    by_first: dict[int, np.ndarray] = {}
+    for literal in literals:
+        code = literal.encode("utf-8")
+        at = by_first.get(code[0])
+        if at is None:
+            at = by_first[code[0]] = np.flatnonzero(span == code[0])
+        for k in range(1, len(code)):
+            at = at[at < len(span) - k]
+            at = at[span[at + k] == code[k]]
+        if len(at):
+            rows = np.searchsorted(offsets, at + lo, side="right") - 1
+            found[rows[at + lo + len(code) <= offsets[rows + 1]]] = True
+    if arr.null_count:
+        found &= arr.is_valid().to_numpy(zero_copy_only=False)
+    return found
 
 
 # --- system events ----------------------------------------------------------------------------

@@ -72,24 +72,35 @@ def _single_reading_statement(con, query: str, duckdb):
 
 
 def _create_views(con, store: Store) -> None:
-    """A view per table; an empty table of the right shape where the store holds none yet."""
-    root = store.path
-    _view(con, "messages", root / "messages", S.FILE_SCHEMA, hive=True)
-    _view(con, "members", root / "members", S.MEMBERS_SCHEMA, hive=True)
-    _view(con, "rosters", root / "rosters", S.ROSTER_FILE_SCHEMA, hive=True)
-    _tokens_view(con, root / "tokens")
-    groups = root / "groups.parquet"
-    if groups.exists():
-        con.execute(f"CREATE VIEW groups AS SELECT * FROM read_parquet({_literal(groups)})")
+    """A view per table; an empty table of the right shape where the store holds none yet. A
+    store read from a URL is read through its fsspec filesystem (registered with DuckDB)."""
+    fs = getattr(store, "fs", None)
+    if fs is None:
+        root = str(store.path)
+
+        def has(pattern: str) -> bool:
+            return any(store.path.glob(pattern))
+    else:
+        con.register_filesystem(fs)
+        protocol = fs.protocol if isinstance(fs.protocol, str) else fs.protocol[0]
+        root = f"{protocol}://{store.path}"
+
+        def has(pattern: str) -> bool:
+            return bool(fs.glob(f"{store.path}/{pattern}"))
+    _view(con, "messages", root, S.FILE_SCHEMA, has)
+    _view(con, "members", root, S.MEMBERS_SCHEMA, has)
+    _view(con, "rosters", root, S.ROSTER_FILE_SCHEMA, has)
+    _tokens_view(con, root, has)
+    if has("groups.parquet"):
+        con.execute(f"CREATE VIEW groups AS SELECT * FROM read_parquet({_literal(root + '/groups.parquet')})")
     else:
         con.register("_empty_groups", S.GROUPS_SCHEMA.empty_table())
         con.execute("CREATE VIEW groups AS SELECT * FROM _empty_groups")
 
 
-def _view(con, name: str, folder: Path, schema: pa.Schema, *, hive: bool) -> None:
-    pattern = folder / "*" / "*.parquet"
-    if hive and any(folder.glob("*/*.parquet")):
-        con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet({_literal(pattern)}, "
+def _view(con, name: str, root: str, schema: pa.Schema, has) -> None:
+    if has(f"{name}/*/*.parquet"):
+        con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet({_literal(f'{root}/{name}/*/*.parquet')}, "
                     "hive_partitioning = true, union_by_name = true)")
         return
     empty = schema.empty_table()
@@ -99,13 +110,13 @@ def _view(con, name: str, folder: Path, schema: pa.Schema, *, hive: bool) -> Non
     con.execute(f"CREATE VIEW {name} AS SELECT * FROM _empty_{name}")
 
 
-def _tokens_view(con, folder: Path) -> None:
+def _tokens_view(con, root: str, has) -> None:
     """The token cache: one folder per segmenter setting (``seg-<fingerprint>``), shown as the
     ``segmenter`` column so a query can pick one when settings changed over time."""
-    if any(folder.glob("*/*/*.parquet")):
+    if has("tokens/*/*/*.parquet"):
         con.execute(f"CREATE VIEW tokens AS SELECT {S.MSG_ID}, {S.TOKENS}, {S.GROUP_ID}, "
                     "regexp_extract(filename, 'seg-([0-9a-f]+)', 1) AS segmenter "
-                    f"FROM read_parquet({_literal(folder / '*' / '*' / '*.parquet')}, hive_partitioning = true, "
+                    f"FROM read_parquet({_literal(f'{root}/tokens/*/*/*.parquet')}, hive_partitioning = true, "
                     "filename = true)")
         return
     con.register("_empty_tokens", pa.table({S.MSG_ID: pa.array([], pa.string()),
@@ -115,7 +126,7 @@ def _tokens_view(con, folder: Path) -> None:
     con.execute("CREATE VIEW tokens AS SELECT * FROM _empty_tokens")
 
 
-def _literal(path: Path) -> str:
+def _literal(path: Path | str) -> str:
     return "'" + str(path).replace("'", "''") + "'"
 
 

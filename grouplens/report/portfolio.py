@@ -2,7 +2,9 @@
 trend — the view of an operator who runs many groups.
 
 Groups are read one at a time (only the weeks and message classes the lifecycle rules need),
-so memory is bounded by the largest group whatever the number of groups. Without ``--week`` each group is judged on
+so memory is bounded by the largest group whatever the number of groups; the rows are computed
+on the current engine (``grouplens.engine``: worker processes or a dask cluster), one group per
+task, and come back in the same order whichever engine ran them. Without ``--week`` each group is judged on
 its own latest complete week (exports of different groups end on different days).
 """
 
@@ -14,9 +16,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pandas as pd
+import pyarrow.compute as pc
 
 from .. import schema as S
 from ..config import Config
+from ..engine import map_groups
 from ..errors import UsageError
 from ..store.store import Store
 from .common import ratio, rounded, week_text
@@ -37,7 +41,8 @@ def portfolio_section(store: Store, tz: ZoneInfo, config: Config, *, week: str |
         raise UsageError("the groups overview compares weeks: pass --week (e.g. 2024-W14) or nothing for "
                          "each group's latest complete week")
     monday = parse_week(week) if week else None
-    rows = [group_row(store, g, tz, config, monday) for g in store.groups(private=private).to_dict("records")]
+    ids = store.groups(private=private)[S.GROUP_ID].tolist()
+    rows = map_groups(overview_row, store, ids, tz, config, monday)
     rows.sort(key=lambda r: (r["health"] is None, -(r["health"] or 0), str(r["name"]), r["group_id"]))
     for rank, r in enumerate(rows, 1):
         r["rank"] = rank
@@ -56,6 +61,13 @@ def portfolio_section(store: Store, tz: ZoneInfo, config: Config, *, week: str |
         period = {"label": label("each_latest_week", lang), "first_day": None, "last_day": None,
                   "days": None, "week": None, "month": None, "tz": str(tz), "start": None, "end": None}
     return data, period
+
+
+def overview_row(store: Store, group_id: str, tz: ZoneInfo, config: Config, monday=None) -> dict[str, Any]:
+    """``group_row`` of the group with this id (one engine task)."""
+    table = store.groups_table()
+    (group,) = table.filter(pc.equal(table.column(S.GROUP_ID), group_id)).to_pandas().to_dict("records")
+    return group_row(store, group, tz, config, monday)
 
 
 def group_row(store: Store, group: dict[str, Any], tz: ZoneInfo, config: Config, monday=None) -> dict[str, Any]:

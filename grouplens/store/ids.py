@@ -12,7 +12,6 @@ import hashlib
 import re
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -52,16 +51,18 @@ def same_native_id(a: str | None, b: str | None) -> bool:
     return (a or "").strip() == (b or "").strip()
 
 
+_HEX_PAIRS = np.frombuffer("".join(f"{i:02x}" for i in range(256)).encode(), dtype=np.uint16)  # byte -> 2 digits
+
+
 def _hex_ids(hashes: np.ndarray) -> pa.Array:
     """``"h" + 16 hex digits`` for each uint64, built without a Python loop."""
     n = len(hashes)
     raw = hashes.astype(">u8").view(np.uint8).reshape(n, 8)
     out = np.empty((n, 17), dtype=np.uint8)
     out[:, 0] = ord("h")
-    out[:, 1::2] = _HEX[raw >> 4]
-    out[:, 2::2] = _HEX[raw & 15]
+    out[:, 1:] = _HEX_PAIRS[raw].view(np.uint8).reshape(n, 16)
     offsets = np.arange(0, 17 * (n + 1), 17, dtype=np.int32)
-    return pa.Array.from_buffers(pa.string(), n, [None, pa.py_buffer(offsets), pa.py_buffer(out.tobytes())])
+    return pa.Array.from_buffers(pa.string(), n, [None, pa.py_buffer(offsets), pa.py_buffer(out)])
 
 
 _M1 = np.uint64(0x9E3779B97F4A7C15)
@@ -94,8 +95,11 @@ def hash_strings(arr: pa.Array) -> np.ndarray:
     offsets = np.frombuffer(arr.buffers()[1], dtype=np.int64)[arr.offset: arr.offset + n + 1]
     data = arr.buffers()[2]
     raw = np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(0, np.uint8)
-    padded = np.concatenate([raw, np.zeros(8, np.uint8)])
-    words = np.ndarray(shape=(max(len(padded) - 7, 1),), dtype="<u8", buffer=padded, strides=(1,))
+    if len(raw) < 8:
+        raw = np.concatenate([raw, np.zeros(8 - len(raw), np.uint8)])
+    # A word at every byte; a read that would run past the end takes the last word, shifted.
+    words = np.ndarray(shape=(len(raw) - 7,), dtype="<u8", buffer=raw, strides=(1,))
+    last = len(raw) - 8
     starts = offsets[:-1]
     lengths = np.diff(offsets)
     h = _mix(lengths.astype(np.uint64) * _M1 + np.uint64(0x243F6A8885A308D3))
@@ -109,7 +113,12 @@ def hash_strings(arr: pa.Array) -> np.ndarray:
             rows, left = rows[live], left[live]
             if not len(rows):
                 break
-        w = words[starts[rows] + k] & _TAIL_MASKS[np.minimum(left, 8)]
+        at = starts[rows] + k
+        w = words[np.minimum(at, last)]
+        beyond = np.flatnonzero(at > last)
+        if len(beyond):
+            w[beyond] >>= ((at[beyond] - last) * 8).astype(np.uint64)
+        w &= _TAIL_MASKS[np.minimum(left, 8)]
         h[rows] = _mix((h[rows] ^ w) * _M1)
         k += 8
     if len(long_rows):
@@ -143,11 +152,46 @@ def content_ids(ts: pa.Array, sender: pa.Array, text: pa.Array) -> pa.Array:
     micros = pc.cast(pc.cast(ts, pa.timestamp("us", tz="UTC")), pa.int64()).to_numpy(zero_copy_only=False)
     hashes = _mix(hash_strings(text) ^ _mix(_hash_repeated(sender) + micros.astype(np.uint64) * _M3))
     ids = _hex_ids(hashes)
-    if not pd.Series(hashes).duplicated().any():
+    occurrence = occurrences(hashes)
+    if occurrence is None:
         return ids
-    occurrence = pd.Series(hashes).groupby(hashes, sort=False).cumcount().to_numpy()
     repeated = np.flatnonzero(occurrence > 0)
     patched = ids.to_pylist()
     for i in repeated:
         patched[i] = f"{patched[i]}.{occurrence[i]}"
     return pa.array(patched, pa.string())
+
+
+def _all_distinct(values: np.ndarray) -> bool:
+    ordered = np.sort(values)  # numpy's vectorised sort: faster than a hash table here
+    return not (ordered[1:] == ordered[:-1]).any()
+
+
+def occurrences(values: np.ndarray) -> np.ndarray | None:
+    """For each value, how many times it occurred before (0 for a first occurrence); None when
+    every value is distinct (the usual case)."""
+    if _all_distinct(values):
+        return None
+    order = np.argsort(values, kind="stable")
+    ordered = values[order]
+    repeats = ordered[1:] == ordered[:-1]
+    if not repeats.any():
+        return None
+    run_start = np.concatenate([[True], ~repeats])  # the first of each run of equal values
+    position = np.arange(len(values))
+    counts = np.empty(len(values), dtype=np.int64)
+    counts[order] = position - np.maximum.accumulate(np.where(run_start, position, 0))
+    return counts
+
+
+def repeated(values: np.ndarray) -> np.ndarray:
+    """Which values occur more than once (every copy marked)."""
+    if _all_distinct(values):
+        return np.zeros(len(values), dtype=bool)
+    order = np.argsort(values, kind="stable")
+    ordered = values[order]
+    same = ordered[1:] == ordered[:-1]
+    marked = np.zeros(len(values), dtype=bool)
+    marked[order[1:][same]] = True
+    marked[order[:-1][same]] = True
+    return marked

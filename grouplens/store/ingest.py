@@ -8,10 +8,13 @@ ts + sender + text + occurrence, see ``ids.content_ids``).
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import os
 import stat
 import traceback
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
@@ -19,19 +22,19 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from .. import importers
 from .. import schema as S
-from ..config import zone_or_default
+from ..config import StoreConfig, zone_or_default
 from ..errors import FormatError, GroupConflictError, GrouplensError, StoreError, UsageError
 from ..importers import ParsedConversation, ParseOptions
 from ..importers.base import LineAccount
 from ..importers.other.roster import platform_of_ids
-from ..importers.textutil import INVISIBLE_PATTERN, clean_array
-from .ids import content_ids, group_id_for, hash_strings, same_native_id
+from ..importers.textutil import INVISIBLE_CHARS, clean_array, rows_containing
+from .compact import compact_crowded
+from .ids import content_ids, group_id_for, hash_strings, repeated, same_native_id
 from .quotes import resolve_quotes
 from .store import MARKER as STORE_MARKER
 from .store import GroupInfo, Store, Transaction, open_store
@@ -71,6 +74,8 @@ class ImportReport:
     import_id: str
     store: str
     files: list[FileResult]
+    compacted: list[str] = field(default_factory=list)  # groups compacted after the import ([store] compact_after)
+    compact_problem: str | None = None  # why compacting after the import failed (the import stands)
 
     @property
     def failed(self) -> list[FileResult]:
@@ -207,7 +212,8 @@ def _size(path: Path) -> int:
 
 def import_paths(store: Store | str | Path | None, paths: Iterable[str | Path], *, fmt: str | None = None,
                  group: str | None = None, tz: ZoneInfo | None = None, day: date | str | None = None,
-                 strict: bool = False, progress: Progress | None = None, debug: bool = False) -> ImportReport:
+                 strict: bool = False, progress: Progress | None = None, debug: bool = False,
+                 compact_after: int = StoreConfig.compact_after) -> ImportReport:
     """Import files and folders into the store; the library function behind ``grouplens import``.
 
     Args:
@@ -221,6 +227,8 @@ def import_paths(store: Store | str | Path | None, paths: Iterable[str | Path], 
         strict: refuse a file (import nothing from it) when some of its lines look like message
             headers but were not read as ones; otherwise the file is imported and the report
             lists those lines (``FileResult.lines``).
+        compact_after: afterwards, compact the groups the import leaves with more part files
+            than this (``[store] compact_after``; 0: never).
     """
     options = make_options(tz, day)
     forced = importers.get(fmt) if fmt else None
@@ -231,6 +239,9 @@ def import_paths(store: Store | str | Path | None, paths: Iterable[str | Path], 
     with st.lock(on_wait=lambda: notify("waiting", {})):
         tx = st.transaction()
         tx.space_hint = sum(_size(p) for p, _, skip in inputs if skip is None) + 1_000_000
+        ahead = _ReadAhead(forced, options)
+        to_read = [path for path, _, skip in inputs if skip is None]
+        following = dict(zip(to_read, to_read[1:]))
         results: list[FileResult] = []
         try:
             for path, named, skip in inputs:
@@ -238,7 +249,9 @@ def import_paths(store: Store | str | Path | None, paths: Iterable[str | Path], 
                 if skip is not None:
                     result = FileResult(path=str(path), status="skipped", error=skip)
                 else:
-                    result = _import_one(tx, path, named, forced, group, options, debug, notify, strict)
+                    if path in following:
+                        ahead.start(path, following[path])
+                    result = _import_one(tx, path, named, forced, group, options, debug, notify, strict, ahead)
                 results.append(result)
                 notify("done", {"result": result})
             report = ImportReport(tx.import_id, str(st.path), results)
@@ -247,7 +260,78 @@ def import_paths(store: Store | str | Path | None, paths: Iterable[str | Path], 
         except BaseException:
             tx.abort()
             raise
+        finally:
+            ahead.close()
+        if compact_after and tx.committed:
+            report.compacted, report.compact_problem = compact_crowded(st, list(tx.groups), compact_after)
     return report
+
+
+# Inputs up to this size are parsed one ahead, in the background, while the one before is merged
+# (an import of many exports uses a second core that way); bigger ones are read in parts instead.
+READ_AHEAD_BYTES = 32 * 2**20
+
+
+class _ReadAhead:
+    """Parses the next input in a background thread while the current one is merged.
+
+    Only a regular file goes ahead, and only when it and the one being merged are small, so that
+    two big files never sit in memory at once. ``_import_one`` takes the result if the file gets
+    as far as parsing with the same importer (its own checks come first); otherwise it is dropped.
+    """
+
+    def __init__(self, forced: importers.Importer | None, options: ParseOptions):
+        self.forced, self.options = forced, options
+        self._pool: ThreadPoolExecutor | None = None
+        self._pending: dict[Path, Future] = {}
+
+    def start(self, current: Path, following: Path) -> None:
+        try:
+            if not (_small_file(current) and _small_file(following)):
+                return
+        except OSError:
+            return
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="grouplens-read")
+        self._pending[following] = self._pool.submit(self._parse, following)
+
+    def _parse(self, path: Path) -> tuple[importers.Importer | None, list[ParsedConversation] | None,
+                                           BaseException | None]:
+        try:
+            if written_by_grouplens(path):  # skipped where the file is imported
+                return None, None, None
+            imp = self.forced or importers.detect(path)
+        except Exception:  # detection is done again, and reported, where the file is imported
+            return None, None, None
+        if imp.sidecar or imp.directory or imp is importers.MEMBER_LIST:
+            return None, None, None
+        try:
+            return imp, list(imp.parse(path, self.options)), None
+        except Exception as e:  # raised where the file is imported, as if parsed there
+            return imp, None, e
+
+    def take(self, path: Path, imp: importers.Importer) -> list[ParsedConversation] | None:
+        """The conversations parsed ahead for ``path`` with ``imp`` (its error raised), or None."""
+        future = self._pending.pop(path, None)
+        if future is None:
+            return None
+        parsed_with, conversations, error = future.result()
+        if parsed_with is not imp:
+            return None
+        if error is not None:
+            raise error
+        return conversations
+
+    def close(self) -> None:
+        for future in self._pending.values():
+            future.cancel()
+        self._pending.clear()
+        if self._pool is not None:
+            self._pool.shutdown(wait=False)
+
+
+def _small_file(path: Path) -> bool:
+    return path.is_file() and path.stat().st_size <= READ_AHEAD_BYTES
 
 
 # What grouplens itself writes beside exports, recognised so that importing the folder skips it.
@@ -278,7 +362,8 @@ def written_by_grouplens(path: Path) -> str | None:
 
 
 def _import_one(tx: Transaction, path: Path, named: bool, forced, group: str | None,
-                options: ParseOptions, debug: bool, notify: Progress, strict: bool = False) -> FileResult:
+                options: ParseOptions, debug: bool, notify: Progress, strict: bool = False,
+                ahead: _ReadAhead | None = None) -> FileResult:
     result = FileResult(path=str(path), status="error")
     try:
         if not path.exists():
@@ -305,7 +390,10 @@ def _import_one(tx: Transaction, path: Path, named: bool, forced, group: str | N
             _import_member_list(tx, path, imp, group, options, result)
         else:
             notify("phase", {"phase": f"reading {imp.name}"})
-            conversations = list(imp.parse(path, options))  # the whole file parses before anything is staged
+            conversations = ahead.take(path, imp) if ahead else None
+            if conversations is None:
+                conversations = list(imp.parse(path, options))  # the whole file parses before anything is staged
+            release_memory()
             account = file_account(conversations)
             if account is not None:
                 result.lines = account.to_dict()
@@ -330,6 +418,21 @@ def _import_one(tx: Transaction, path: Path, named: bool, forced, group: str | N
         if debug:
             result.warnings.append(traceback.format_exc())
     return result
+
+
+def release_memory() -> None:
+    """Give the memory that parsing freed back to the system: Arrow's pool keeps freed blocks,
+    and glibc's malloc keeps what numpy's temporaries (many, in several threads) used. Without
+    this, a big import's peak is that memory plus everything merging allocates after it."""
+    pa.default_memory_pool().release_unused()
+    if _trim is not None:
+        _trim(0)
+
+
+try:
+    _trim = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
+except (OSError, AttributeError):  # not glibc
+    _trim = None
 
 
 def file_account(conversations: list[ParsedConversation]) -> LineAccount | None:
@@ -519,21 +622,23 @@ def adopt_known_ids(parsed: pa.Table, history: pa.Table) -> pa.Table:
     by_name = pc.fill_null(pc.starts_with(sender, S.NAME_ID_PREFIX), False)
     if history.num_rows == 0 or not pc.any(by_name).as_py():
         return parsed
-    known = history.filter(pc.invert(pc.fill_null(pc.starts_with(history.column(S.SENDER_ID), S.NAME_ID_PREFIX),
-                                                  True)))
-    ids_by_name: dict[str, set[str]] = {}
-    for name, mid in set(zip(known.column(S.SENDER_NAME).to_pylist(), known.column(S.SENDER_ID).to_pylist())):
-        if name:
-            ids_by_name.setdefault(name, set()).add(mid)
-    unique = {S.name_based_id(n): next(iter(ids)) for n, ids in ids_by_name.items() if len(ids) == 1}
-    if not unique:
+    # Each name's distinct ids among the members known by id; a name with exactly one is adopted.
+    known_id, known_name = history.column(S.SENDER_ID), history.column(S.SENDER_NAME)
+    keep = pc.and_(pc.invert(pc.fill_null(pc.starts_with(known_id, S.NAME_ID_PREFIX), True)),
+                   pc.fill_null(pc.not_equal(known_name, ""), False))
+    pairs = pa.table({"name": known_name, "id": known_id}).filter(keep).group_by(["name", "id"]).aggregate([])
+    per_name = pairs.group_by("name").aggregate([("id", "count"), ("id", "min")])
+    unique = per_name.filter(pc.equal(per_name.column("id_count"), 1))
+    if unique.num_rows == 0:
         return parsed
+    keys = pc.binary_join_element_wise(S.NAME_ID_PREFIX, unique.column("name"), "").combine_chunks()
+    adopted = unique.column("id_min").cast(sender.type)
     # A sender keyed by one name but shown with another (an export's "我" for its own account,
     # shown with the account's name) is matched on the name shown too.
-    names = parsed.column(S.SENDER_NAME).to_pylist()
-    mapped = [unique.get(v, unique.get(S.name_based_id(n), v) if n else v) if v and v.startswith(S.NAME_ID_PREFIX)
-              else v for v, n in zip(sender.to_pylist(), names)]
-    return parsed.set_column(parsed.schema.get_field_index(S.SENDER_ID), S.SENDER_ID, pa.array(mapped, pa.string()))
+    shown = pc.binary_join_element_wise(S.NAME_ID_PREFIX, parsed.column(S.SENDER_NAME).cast(pa.string()), "")
+    found = pc.coalesce(pc.index_in(sender, value_set=keys), pc.index_in(shown, value_set=keys))
+    mapped = pc.if_else(pc.and_(by_name, pc.is_valid(found)), pc.take(adopted, found), sender)
+    return parsed.set_column(parsed.schema.get_field_index(S.SENDER_ID), S.SENDER_ID, mapped)
 
 
 def finalize_messages(parsed: pa.Table, *, group_name: str | None, platform: str, source_file: str,
@@ -544,7 +649,7 @@ def finalize_messages(parsed: pa.Table, *, group_name: str | None, platform: str
     _check_kinds(t, source_file)
     for col in (S.TEXT, S.SENDER_NAME, S.QUOTE_TEXT, S.QUOTE_SENDER):
         values = t.column(col).combine_chunks()
-        if values.null_count < n and pc.any(pc.match_substring_regex(values, INVISIBLE_PATTERN)).as_py():
+        if values.null_count < n and rows_containing(values, INVISIBLE_CHARS).any():
             t = t.set_column(t.schema.get_field_index(col), col, clean_array(values))
     ids = t.column(S.MSG_ID).combine_chunks()
     all_derived = ids.null_count == n  # then unique by construction (see ids.content_ids)
@@ -589,7 +694,7 @@ def _deduplicate(tx: Transaction, group_id: str, table: pa.Table) -> tuple[pa.Ta
     # An export repeating its own id (overlapping chunks) keeps the first copy. Hashing the ids
     # finds candidates fast; only rows whose hash repeats are compared as strings.
     derived = (table.schema.metadata or {}).get(_IDS_KEY) == b"derived"
-    clash = [] if derived else np.flatnonzero(pd.Series(hash_strings(ids)).duplicated(keep=False).to_numpy())
+    clash = [] if derived else np.flatnonzero(repeated(hash_strings(ids)))
     if len(clash):
         seen: set[str] = set()
         for i in clash:

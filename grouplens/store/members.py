@@ -46,12 +46,18 @@ def _speech_summaries(messages: pa.Table) -> tuple[pd.DataFrame, pd.DataFrame, p
     kind = messages.column(S.KIND)
     speaking = pc.and_(pc.is_valid(messages.column(S.SENDER_ID)),
                        pc.invert(pc.is_in(kind, value_set=pa.array(sorted(SPEECH_EXCLUDED_KINDS)))))
-    speech = messages.filter(speaking).select([S.SENDER_ID, S.SENDER_NAME, S.TS])
-    seen = (speech.filter(pc.is_valid(speech.column(S.SENDER_NAME)))
-            .group_by([S.SENDER_ID, S.SENDER_NAME], use_threads=False)
-            .aggregate([(S.TS, "min"), (S.TS, "max")])
-            .rename_columns([S.SENDER_ID, S.SENDER_NAME, "first_seen", "last_seen"]).to_pandas())
-    stats = (speech.group_by(S.SENDER_ID).aggregate([(S.TS, "min"), (S.TS, "max"), (S.TS, "count")])
+    speech = messages.select([S.SENDER_ID, S.SENDER_NAME, S.TS])
+    if not pc.all(speaking).as_py():
+        speech = speech.filter(speaking)
+    # One pass over the messages, per (member, name) in order of first appearance; the members'
+    # own figures then come from those few rows.
+    by_name = (speech.group_by([S.SENDER_ID, S.SENDER_NAME], use_threads=False)
+               .aggregate([(S.TS, "min"), (S.TS, "max"), (S.TS, "count")])
+               .rename_columns([S.SENDER_ID, S.SENDER_NAME, "first_seen", "last_seen", "count"]))
+    seen = (by_name.filter(pc.is_valid(by_name.column(S.SENDER_NAME)))
+            .select([S.SENDER_ID, S.SENDER_NAME, "first_seen", "last_seen"]).to_pandas())
+    stats = (by_name.group_by(S.SENDER_ID, use_threads=False)
+             .aggregate([("first_seen", "min"), ("last_seen", "max"), ("count", "sum")])
              .rename_columns([S.SENDER_ID, S.FIRST_MESSAGE, S.LAST_MESSAGE, S.MESSAGE_COUNT])
              .to_pandas().set_index(S.SENDER_ID))
     events = messages.filter(pc.is_in(kind, value_set=pa.array(["join", "leave"])))

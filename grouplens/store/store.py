@@ -19,6 +19,13 @@ describing data that is not there yet. A crash before the journal leaves only a 
 time: a lock file serialises them. Folders are created readable by their owner only (0700),
 files 0600.
 
+A change that rewrites a whole group folder (``grouplens compact``) stages the folder's new
+contents and swaps the two folders in one step (``exchange``: renameat2's RENAME_EXCHANGE on
+Linux, RENAME_SWAP on macOS), so a plain reader sees the group's old files or its new ones.
+Where the filesystem has no such swap the old folder is renamed away and the new one into its
+place: a plain reader may then miss the group for that moment (grouplens readers finish the
+change before they read).
+
 Readers check what they read: a file that cannot be decoded, or whose columns are not the ones
 its place says, is named in a ``StoreDamagedError`` that says how to rebuild it (derived tables)
 or set it aside (``grouplens verify --repair``). Only files named as grouplens names them
@@ -190,12 +197,25 @@ class GroupInfo:
 
 
 def open_store(path: str | Path | None = None, *, create: bool = False) -> Store:
-    """Open the store at ``path`` (see resolve_store_path); ``create`` makes a new one if none."""
+    """Open the store at ``path`` (see resolve_store_path); ``create`` makes a new one if none.
+    An fsspec URL (``s3://bucket/prefix``, ``memory://x``) opens a read-only ``RemoteStore``;
+    a ``file://`` URL is a local folder."""
+    location = str(path) if path else os.environ.get(STORE_ENV)
+    if location and "://" in location:
+        from .remote import RemoteStore, is_url, local_path_of
+        if is_url(location):
+            local = local_path_of(location)
+            if local is None:
+                return RemoteStore(location, create=create)
+            path = local
     return Store(resolve_store_path(path), create=create)
 
 
 class Store:
     """Read access to a store, and the one way to change it (``transaction``)."""
+
+    writable = True  # a RemoteStore (store/remote.py) is read-only
+    _filesystem: Any = None  # where pyarrow reads the files (None: the local filesystem)
 
     def __init__(self, path: Path, *, create: bool = False):
         self.path = Path(path)
@@ -308,11 +328,12 @@ class Store:
         its columns are not the ones ``schema`` says (a column the file lacks reads as nulls,
         so stores written before a column was added stay readable)."""
         try:
-            problem = schema_problem(pq.read_schema(path), schema)
+            problem = schema_problem(pq.read_schema(str(path), filesystem=self._filesystem), schema)
             if problem:
                 raise StoreDamagedError(f"not a grouplens file here ({problem}); {self.how_to_fix(path)}",
                                         path=path)
-            return ds.dataset(str(path), format="parquet", schema=schema).to_table(columns=columns, filter=filter)
+            return ds.dataset(str(path), format="parquet", schema=schema, filesystem=self._filesystem).to_table(
+                columns=columns, filter=filter)
         except StoreDamagedError:
             raise
         except FileNotFoundError:
@@ -452,6 +473,15 @@ class Store:
         t = pa.concat_tables(self.read_file(f, S.ROSTER_FILE_SCHEMA) for f in files)
         return t.take(pc.sort_indices(t, [(S.IMPORT_ID, "ascending"), (S.SOURCE_LINE, "ascending")]))
 
+    def list_parts(self, folder: Path) -> list[Path]:
+        """The ``part-*.parquet`` files of a folder of the store (caches), by name."""
+        return sorted(folder.glob(PART_GLOB)) if folder.is_dir() else []
+
+    def read_parquet(self, path: Path, schema: pa.Schema) -> pa.Table:
+        """A whole file of the store as ``schema``, unchecked (caches: the caller decides what a
+        damaged file means)."""
+        return pq.read_table(str(path), schema=schema, filesystem=self._filesystem)
+
     def imports(self) -> list[dict[str, Any]]:
         d = self.path / "imports"
         out = []
@@ -525,14 +555,16 @@ class Store:
             steps = record.get("steps")
             if steps is None:  # journals written before steps: moves only, applied data first
                 steps = [["move", rel] for rel in _commit_order(record.get("moves") or [])]
-            if not all(isinstance(st, list) and len(st) == 2 and st[0] in ("move", "delete")
+            if not all(isinstance(st, list) and len(st) == 2 and st[0] in ("move", "delete", "swap")
                        and isinstance(st[1], str) and _STEP_PATH.fullmatch(st[1]) for st in steps):
                 raise ValueError("a step outside the store's layout")
             record["steps"] = steps
             return record
         except (OSError, ValueError, TypeError):
             staged = self.path / ".staging" / f.stem
-            if _IMPORT_ID.fullmatch(f.stem) and staged.is_dir():
+            # A change that swaps folders cannot be told from its staged files (after a swap they
+            # hold the old data): it is set aside, leaving each folder old or new.
+            if _IMPORT_ID.fullmatch(f.stem) and staged.is_dir() and not (staged / SWAP_MARKER).exists():
                 # The journal is only written once everything is staged: the staging folder says it all.
                 moves = [str(p.relative_to(staged)) for p in staged.rglob("*.parquet")]
                 if all(_STEP_PATH.fullmatch(m) for m in moves):
@@ -604,6 +636,7 @@ class Transaction:
         self._staged_kept: dict[str, list[pa.Table]] = {}
         self._files: list[str] = []  # whole files staged with stage_file (relative paths)
         self._deletes: list[str] = []
+        self._swaps: list[str] = []  # group folders replaced whole (``stage_folder``)
         self._groups_table: pa.Table | None = None  # a groups table given by stage_groups
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="grouplens-write")
         self._writes: list[Future] = []
@@ -679,6 +712,25 @@ class Transaction:
         """Remove a file or a group's folder of the store when committed."""
         self._deletes.append(rel)
 
+    def stage_folder(self, rel: str, files: dict[str, pa.Table], keep: list[Path] = ()) -> None:
+        """Replace a group's folder (``messages/group_id=X``) whole when committed: its new
+        contents are the tables in ``files`` (file name -> table; one must be named after this
+        change, ``part-<id>…``, which is how a repeated commit knows the swap was done) and the
+        existing files ``keep`` (linked or copied in)."""
+        if not any(name.startswith(f"part-{self.import_id}") for name in files):
+            raise ValueError("a staged folder needs a file named after its change")
+        folder = self._staging_dir(*Path(rel).parts)
+        (self.dir / SWAP_MARKER).touch(mode=PRIVATE_FILE)
+        options = _MESSAGE_PARQUET_OPTIONS if Path(rel).parts[0] == "messages" else _PARQUET_OPTIONS
+        for name, table in files.items():
+            self._write(table, folder / name, options)
+        for f in keep:
+            try:
+                os.link(f, folder / f.name)
+            except OSError:
+                shutil.copy2(f, folder / f.name)
+        self._swaps.append(rel)
+
     def stage_groups(self, table: pa.Table) -> None:
         """Replace the whole groups table when committed (for changes that are not imports)."""
         self._groups_table = table.cast(S.GROUPS_SCHEMA)
@@ -727,7 +779,8 @@ class Transaction:
 
     def commit(self, summary: dict[str, Any]) -> None:
         """Make everything staged visible at once (the caller holds the store's lock)."""
-        if not self.groups and not self._files and not self._deletes and self._groups_table is None:
+        if (not self.groups and not self._files and not self._deletes and not self._swaps
+                and self._groups_table is None):
             self.abort()
             return
         if self.groups:
@@ -738,7 +791,9 @@ class Transaction:
         self._writer.shutdown()
         self._consolidate()
         staged = [str(p.relative_to(self.dir)) for p in self.dir.rglob("*.parquet")] if self.dir.exists() else []
-        steps = [["move", rel] for rel in _commit_order(staged)]
+        staged = [rel for rel in staged if not any(rel.startswith(f"{folder}/") for folder in self._swaps)]
+        steps = [["move", rel] for rel in _commit_order(staged)] + [["swap", rel] for rel in _commit_order(self._swaps)]
+        steps.sort(key=lambda st: _rank(st[1]))  # stable: the data first, the derived files last
         # Deleted data goes with the data, deleted derived files and caches after the moves.
         steps = ([st for st in steps if _rank(st[1]) == 0] + [["delete", d] for d in self._deletes if _rank(d) == 0]
                  + [st for st in steps if _rank(st[1]) > 0] + [["delete", d] for d in self._deletes if _rank(d) > 0])
@@ -841,10 +896,62 @@ def _apply_steps(root: Path, import_id: str, steps: list[list[str]]) -> None:
             if src.exists():
                 private_dir(dst.parent, root)
                 os.replace(src, dst)
+        elif op == "swap":
+            _swap_in(root, staging, rel, import_id)
         elif dst.is_dir() and not dst.is_symlink():
             shutil.rmtree(dst)
         else:
             dst.unlink(missing_ok=True)
+
+
+SWAP_MARKER = "swaps-folders"  # in a change's staging folder: it replaces whole folders
+
+
+def _swap_in(root: Path, staging: Path, rel: str, import_id: str) -> None:
+    """Put the staged folder ``rel`` in place of the store's, in one step where the filesystem
+    can swap two folders; idempotent: done once the live folder holds the change's own file."""
+    live, new = root / rel, staging / rel
+    if live.is_dir() and any(p.name.startswith(f"part-{import_id}") for p in live.iterdir()):
+        return
+    if not new.is_dir():
+        return
+    if not live.exists():
+        private_dir(live.parent, root)
+        os.replace(new, live)
+        return
+    try:
+        exchange(new, live)  # the old folder is now at ``new`` and leaves with the staging folder
+    except OSError as e:
+        if e.errno not in _NO_EXCHANGE:
+            raise
+        old = staging / ".old" / rel
+        private_dir(old.parent, root)
+        os.replace(live, old)
+        os.replace(new, live)
+
+
+_NO_EXCHANGE = {errno.EINVAL, errno.ENOSYS, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV}
+
+
+def exchange(a: Path, b: Path) -> None:
+    """Swap two paths atomically (both must exist); OSError with EINVAL/ENOSYS/ENOTSUP where the
+    system or filesystem cannot."""
+    import ctypes
+    import sys
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    src, dst = os.fsencode(a), os.fsencode(b)
+    if sys.platform.startswith("linux") and hasattr(libc, "renameat2"):
+        at_fdcwd, rename_exchange = -100, 2
+        result = libc.renameat2(at_fdcwd, src, at_fdcwd, dst, rename_exchange)
+    elif sys.platform == "darwin" and hasattr(libc, "renamex_np"):
+        rename_swap = 2
+        result = libc.renamex_np(src, dst, rename_swap)
+    else:
+        raise OSError(errno.ENOSYS, "no atomic exchange of two paths on this system")
+    if result != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, os.strerror(err), str(a), None, str(b))
 
 
 def _finish_journal(root: Path, pending: Path, record: dict[str, Any]) -> None:

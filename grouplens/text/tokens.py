@@ -53,11 +53,12 @@ def message_tokens(store: Store, group_id: str, messages: pd.DataFrame, segmente
     possible; messages not yet cached are segmented and added to it."""
     folder = cache_dir(store, group_id, segmenter)
     cached: dict[str, list[str]] = {}
-    if folder.exists():
+    files = store.list_parts(folder)
+    if files:
         tables = []
-        for f in sorted(folder.glob("part-*.parquet")):
+        for f in files:
             try:
-                tables.append(pq.read_table(f, schema=_CACHE_SCHEMA))
+                tables.append(store.read_parquet(f, _CACHE_SCHEMA))
             except (pa.ArrowException, OSError, ValueError):
                 continue  # a damaged cache file: its messages are segmented again ('grouplens verify' reports it)
         if tables:
@@ -69,7 +70,8 @@ def message_tokens(store: Store, group_id: str, messages: pd.DataFrame, segmente
     missing = ~ids.isin(cached.keys())
     if missing.any():
         fresh = segmenter.message_tokens(messages[missing])
-        _append_if_current(store, group_id, folder, ids[missing].tolist(), fresh.tolist())
+        if store.writable:  # a store read from a URL is not written to
+            _append_if_current(store, group_id, folder, ids[missing].tolist(), fresh.tolist())
         cached.update(zip(ids[missing].tolist(), fresh.tolist()))
     return pd.Series([list(cached[i] or []) for i in ids], index=messages.index, dtype=object)
 
