@@ -32,13 +32,18 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from . import schema
 from .errors import UsageError
+from .lazy import lazy
+
+schema = lazy("grouplens.schema")  # pyarrow, loaded when a setting is checked (not for --help)
 
 CONFIG_FILE_NAME = "grouplens.toml"
 # The time zone exports' wall-clock times are read in and days and weeks are counted in, unless
 # ``[time] tz`` or ``--tz`` says otherwise: the one place this default is written.
 DEFAULT_TZ = "Asia/Shanghai"
+# The store a command uses without --store: $GROUPLENS_STORE, else ./grouplens-store.
+STORE_ENV = "GROUPLENS_STORE"
+DEFAULT_STORE = "grouplens-store"
 
 # Names of [classes.<name>] tables become DataFrame column names, so they must be identifiers.
 _TABLE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")

@@ -8,38 +8,46 @@ from __future__ import annotations
 
 import json
 import math
+import sys
 from collections.abc import Sequence
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-import numpy as np
-import pandas as pd
-
 from . import schema as S
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 JSON_COLUMNS = (S.EXTRA,)  # columns holding JSON text, emitted as objects in JSON output
 
 
 def plain(value: Any, tz: ZoneInfo | None = None) -> Any:
     """A JSON-ready version of one cell: ISO times with offset, lists, None for missing."""
-    if value is None or value is pd.NA or value is pd.NaT:
+    if value is None:
+        return None
+    if type(value) in (str, int, bool):
+        return value
+    # A pandas or numpy value can only come from a loaded pandas or numpy (plain Python values,
+    # such as a pyarrow table's rows, need neither).
+    pd, np = sys.modules.get("pandas"), sys.modules.get("numpy")
+    if pd is not None and (value is pd.NA or value is pd.NaT):
         return None
     if isinstance(value, float) and math.isnan(value):
         return None
-    if isinstance(value, pd.Timestamp):
+    if pd is not None and isinstance(value, pd.Timestamp):
         return (value.tz_convert(tz) if tz and value.tzinfo else value).isoformat()
     if isinstance(value, datetime):
         return (value.astimezone(tz) if tz and value.tzinfo else value).isoformat()
     if isinstance(value, date):
         return value.isoformat()
-    if isinstance(value, np.ndarray):
+    if np is not None and isinstance(value, np.ndarray):
         return [plain(v, tz) for v in value.tolist()]
     if isinstance(value, (list, tuple)):
         return [plain(v, tz) for v in value]
     if isinstance(value, dict):
         return {k: plain(v, tz) for k, v in value.items()}
-    if isinstance(value, np.generic):
+    if np is not None and isinstance(value, np.generic):
         return value.item()
     return value
 

@@ -2,14 +2,16 @@
 
 Importers produce tables with PARSED_SCHEMA (what one export says about one conversation);
 the ingest step adds the store's own columns to give MESSAGE_SCHEMA, which is what the
-Parquet store holds and what ``Store.messages()`` returns.
+Parquet store holds and what ``Store.messages()`` returns. The Arrow types and schemas are
+built when first read, so that code needing only the names does not import pyarrow.
 """
 
 from __future__ import annotations
 
-from typing import Literal, get_args
+from typing import TYPE_CHECKING, Any, Literal, get_args
 
-import pyarrow as pa
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 # --- message columns -------------------------------------------------------------------
 GROUP_ID = "group_id"  # stable, platform-qualified: "qq-730123456", "wechat-12345@chatroom"
@@ -46,53 +48,132 @@ PLATFORMS: tuple[Platform, ...] = get_args(Platform)
 Lang = Literal["zh", "en"]  # the languages of reasons, labels and reports
 LANGS: tuple[Lang, ...] = get_args(Lang)
 
-TS_TYPE = pa.timestamp("us", tz="UTC")
-NAMES_TYPE = pa.list_(pa.string())
 
-# What an importer produces for one conversation.
-PARSED_SCHEMA = pa.schema([
-    pa.field(MSG_ID, pa.string()),
-    pa.field(TS, TS_TYPE, nullable=False),
-    pa.field(SENDER_ID, pa.string()),
-    pa.field(SENDER_NAME, pa.string()),
-    pa.field(KIND, pa.string(), nullable=False),
-    pa.field(TEXT, pa.string()),
-    pa.field(REPLY_TO, pa.string()),
-    pa.field(MENTIONS, NAMES_TYPE),
-    pa.field(EVENT_MEMBERS, NAMES_TYPE),
-    pa.field(QUOTE_SENDER, pa.string()),
-    pa.field(QUOTE_TEXT, pa.string()),
-    pa.field(QUOTE_TS, TS_TYPE),
-    pa.field(SOURCE_LINE, pa.int64()),
-    pa.field(EXTRA, pa.string()),
-])
-PARSED_COLUMNS: tuple[str, ...] = tuple(PARSED_SCHEMA.names)
+# --- Arrow types and schemas ------------------------------------------------------------------
+# Built on first use (``S.FILE_SCHEMA``), so that a module needing only column names, such as the
+# command line's, does not import pyarrow.
+_ARROW_NAMES = frozenset({
+    "TS_TYPE", "NAMES_TYPE", "PARSED_SCHEMA", "PARSED_COLUMNS", "FILE_SCHEMA", "MESSAGE_SCHEMA", "MESSAGE_COLUMNS",
+    "ROSTER_FILE_SCHEMA", "NAME_SEEN_TYPE", "MEMBERS_SCHEMA", "GROUPS_SCHEMA",
+})
 
-# What one Parquet file of the store holds (group_id lives in the Hive partition directory).
-FILE_SCHEMA = pa.schema([
-    pa.field(GROUP_NAME, pa.string()),
-    pa.field(PLATFORM, pa.string()),
-    pa.field(MSG_ID, pa.string(), nullable=False),
-    pa.field(TS, TS_TYPE, nullable=False),
-    pa.field(SENDER_ID, pa.string()),
-    pa.field(SENDER_NAME, pa.string()),
-    pa.field(KIND, pa.string(), nullable=False),
-    pa.field(TEXT, pa.string()),
-    pa.field(REPLY_TO, pa.string()),
-    pa.field(MENTIONS, NAMES_TYPE),
-    pa.field(EVENT_MEMBERS, NAMES_TYPE),
-    pa.field(QUOTE_SENDER, pa.string()),
-    pa.field(QUOTE_TEXT, pa.string()),
-    pa.field(QUOTE_TS, TS_TYPE),
-    pa.field(SOURCE_FILE, pa.string()),
-    pa.field(SOURCE_LINE, pa.int64()),
-    pa.field(IMPORT_ID, pa.string()),
-    pa.field(EXTRA, pa.string()),
-])
 
-# The full message schema, as Store.messages() returns it.
-MESSAGE_SCHEMA = pa.schema([pa.field(GROUP_ID, pa.string(), nullable=False), *FILE_SCHEMA])
-MESSAGE_COLUMNS: tuple[str, ...] = tuple(MESSAGE_SCHEMA.names)
+def _arrow() -> dict[str, Any]:
+    import pyarrow as pa
+
+    TS_TYPE = pa.timestamp("us", tz="UTC")
+    NAMES_TYPE = pa.list_(pa.string())
+
+    # What an importer produces for one conversation.
+    PARSED_SCHEMA = pa.schema([
+        pa.field(MSG_ID, pa.string()),
+        pa.field(TS, TS_TYPE, nullable=False),
+        pa.field(SENDER_ID, pa.string()),
+        pa.field(SENDER_NAME, pa.string()),
+        pa.field(KIND, pa.string(), nullable=False),
+        pa.field(TEXT, pa.string()),
+        pa.field(REPLY_TO, pa.string()),
+        pa.field(MENTIONS, NAMES_TYPE),
+        pa.field(EVENT_MEMBERS, NAMES_TYPE),
+        pa.field(QUOTE_SENDER, pa.string()),
+        pa.field(QUOTE_TEXT, pa.string()),
+        pa.field(QUOTE_TS, TS_TYPE),
+        pa.field(SOURCE_LINE, pa.int64()),
+        pa.field(EXTRA, pa.string()),
+    ])
+    PARSED_COLUMNS: tuple[str, ...] = tuple(PARSED_SCHEMA.names)
+
+    # What one Parquet file of the store holds (group_id lives in the Hive partition directory).
+    FILE_SCHEMA = pa.schema([
+        pa.field(GROUP_NAME, pa.string()),
+        pa.field(PLATFORM, pa.string()),
+        pa.field(MSG_ID, pa.string(), nullable=False),
+        pa.field(TS, TS_TYPE, nullable=False),
+        pa.field(SENDER_ID, pa.string()),
+        pa.field(SENDER_NAME, pa.string()),
+        pa.field(KIND, pa.string(), nullable=False),
+        pa.field(TEXT, pa.string()),
+        pa.field(REPLY_TO, pa.string()),
+        pa.field(MENTIONS, NAMES_TYPE),
+        pa.field(EVENT_MEMBERS, NAMES_TYPE),
+        pa.field(QUOTE_SENDER, pa.string()),
+        pa.field(QUOTE_TEXT, pa.string()),
+        pa.field(QUOTE_TS, TS_TYPE),
+        pa.field(SOURCE_FILE, pa.string()),
+        pa.field(SOURCE_LINE, pa.int64()),
+        pa.field(IMPORT_ID, pa.string()),
+        pa.field(EXTRA, pa.string()),
+    ])
+
+    # The full message schema, as Store.messages() returns it.
+    MESSAGE_SCHEMA = pa.schema([pa.field(GROUP_ID, pa.string(), nullable=False), *FILE_SCHEMA])
+    MESSAGE_COLUMNS: tuple[str, ...] = tuple(MESSAGE_SCHEMA.names)
+
+    ROSTER_FILE_SCHEMA = pa.schema([
+        pa.field(MEMBER_ID, pa.string(), nullable=False),
+        pa.field(NAME, pa.string()),
+        pa.field(JOINED_AT, TS_TYPE),
+        pa.field(ROLE, pa.string()),
+        pa.field(SOURCE_FILE, pa.string()),
+        pa.field(SOURCE_LINE, pa.int64()),
+        pa.field(IMPORT_ID, pa.string()),
+    ])
+
+    NAME_SEEN_TYPE = pa.struct([
+        pa.field(NAME, pa.string()),
+        pa.field("first_seen", TS_TYPE),
+        pa.field("last_seen", TS_TYPE),
+    ])
+    MEMBERS_SCHEMA = pa.schema([
+        pa.field(GROUP_ID, pa.string(), nullable=False),
+        pa.field(MEMBER_ID, pa.string(), nullable=False),
+        pa.field(NAME, pa.string()),
+        pa.field(NAMES_SEEN, pa.list_(NAME_SEEN_TYPE)),
+        pa.field(FIRST_MESSAGE, TS_TYPE),
+        pa.field(LAST_MESSAGE, TS_TYPE),
+        pa.field(MESSAGE_COUNT, pa.int64()),
+        pa.field(JOINED_AT, TS_TYPE),
+        pa.field(LEFT_AT, TS_TYPE),
+        pa.field(ROLE, pa.string()),
+        pa.field(IN_ROSTER, pa.bool_()),
+    ])
+
+    GROUPS_SCHEMA = pa.schema([
+        pa.field(GROUP_ID, pa.string(), nullable=False),
+        pa.field(GROUP_NAME, pa.string()),
+        pa.field(PLATFORM, pa.string()),
+        pa.field(NATIVE_ID, pa.string()),
+        pa.field(NAMES, NAMES_TYPE),
+        pa.field(MESSAGE_COUNT, pa.int64()),
+        pa.field(SENDER_COUNT, pa.int64()),
+        pa.field(MEMBER_COUNT, pa.int64()),
+        pa.field(FIRST_TS, TS_TYPE),
+        pa.field(LAST_TS, TS_TYPE),
+        pa.field(IS_GROUP, pa.bool_()),
+    ])
+    return {name: value for name, value in locals().items() if name in _ARROW_NAMES}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _ARROW_NAMES:
+        globals().update(_arrow())
+        return globals()[name]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+if TYPE_CHECKING:  # what the names are, for type checkers and readers
+    TS_TYPE: pa.DataType
+    NAMES_TYPE: pa.DataType
+    PARSED_SCHEMA: pa.Schema
+    PARSED_COLUMNS: tuple[str, ...]
+    FILE_SCHEMA: pa.Schema
+    MESSAGE_SCHEMA: pa.Schema
+    MESSAGE_COLUMNS: tuple[str, ...]
+    ROSTER_FILE_SCHEMA: pa.Schema
+    NAME_SEEN_TYPE: pa.DataType
+    MEMBERS_SCHEMA: pa.Schema
+    GROUPS_SCHEMA: pa.Schema
+
 
 # --- roster (member list) columns ------------------------------------------------------
 MEMBER_ID = "member_id"
@@ -102,41 +183,12 @@ LEFT_AT = "left_at"
 ROLE = "role"  # owner / admin / member, from a member list
 MEMBER_ROLES: tuple[str, ...] = ("owner", "admin", "member")
 
-ROSTER_FILE_SCHEMA = pa.schema([
-    pa.field(MEMBER_ID, pa.string(), nullable=False),
-    pa.field(NAME, pa.string()),
-    pa.field(JOINED_AT, TS_TYPE),
-    pa.field(ROLE, pa.string()),
-    pa.field(SOURCE_FILE, pa.string()),
-    pa.field(SOURCE_LINE, pa.int64()),
-    pa.field(IMPORT_ID, pa.string()),
-])
-
 # --- the derived members table ---------------------------------------------------------
 NAMES_SEEN = "names_seen"  # list of {name, first_seen, last_seen}
 FIRST_MESSAGE = "first_message"
 LAST_MESSAGE = "last_message"
 MESSAGE_COUNT = "message_count"
 IN_ROSTER = "in_roster"
-
-NAME_SEEN_TYPE = pa.struct([
-    pa.field(NAME, pa.string()),
-    pa.field("first_seen", TS_TYPE),
-    pa.field("last_seen", TS_TYPE),
-])
-MEMBERS_SCHEMA = pa.schema([
-    pa.field(GROUP_ID, pa.string(), nullable=False),
-    pa.field(MEMBER_ID, pa.string(), nullable=False),
-    pa.field(NAME, pa.string()),
-    pa.field(NAMES_SEEN, pa.list_(NAME_SEEN_TYPE)),
-    pa.field(FIRST_MESSAGE, TS_TYPE),
-    pa.field(LAST_MESSAGE, TS_TYPE),
-    pa.field(MESSAGE_COUNT, pa.int64()),
-    pa.field(JOINED_AT, TS_TYPE),
-    pa.field(LEFT_AT, TS_TYPE),
-    pa.field(ROLE, pa.string()),
-    pa.field(IN_ROSTER, pa.bool_()),
-])
 
 # --- the groups table ------------------------------------------------------------------
 NATIVE_ID = "native_id"  # the group's id in the exports (group number, chatroom id), if any
@@ -146,20 +198,6 @@ LAST_TS = "last_ts"
 MEMBER_COUNT = "member_count"
 SENDER_COUNT = "sender_count"
 IS_GROUP = "is_group"  # false for a private (one-to-one) chat; null when no export said
-
-GROUPS_SCHEMA = pa.schema([
-    pa.field(GROUP_ID, pa.string(), nullable=False),
-    pa.field(GROUP_NAME, pa.string()),
-    pa.field(PLATFORM, pa.string()),
-    pa.field(NATIVE_ID, pa.string()),
-    pa.field(NAMES, NAMES_TYPE),
-    pa.field(MESSAGE_COUNT, pa.int64()),
-    pa.field(SENDER_COUNT, pa.int64()),
-    pa.field(MEMBER_COUNT, pa.int64()),
-    pa.field(FIRST_TS, TS_TYPE),
-    pa.field(LAST_TS, TS_TYPE),
-    pa.field(IS_GROUP, pa.bool_()),
-])
 
 NAME_ID_PREFIX = "name:"  # sender_id for members an export names but gives no id for
 

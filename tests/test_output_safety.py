@@ -15,10 +15,11 @@ from rich.console import Console
 from typer.testing import CliRunner
 
 from grouplens.cli import app
+from grouplens.cli.output import wide_console
 from grouplens.display import spreadsheet_safe, terminal_safe
 from grouplens.report import build_report, kind_names
 from grouplens.report.tables import write_report_csv
-from grouplens.report.terminal import render_terminal, wide_console
+from grouplens.report.terminal import render_terminal
 from grouplens.store.store import open_store
 
 runner = CliRunner()

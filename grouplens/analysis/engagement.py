@@ -32,6 +32,7 @@ import pyarrow.compute as pc
 from .. import schema as S
 from ..config import Config, EngagementConfig
 from ..errors import UsageError
+from ..progress import phase
 from ..replies.threads import ReplyStructure, thread_structure
 from ..store.store import Store
 from ..text.classes import AD, AGREEMENT, CHECKIN, GREETING, OBJECTION, OPERATOR_TEMPLATE, QUESTION
@@ -110,7 +111,10 @@ def reply_structure(data: GroupData, config: EngagementConfig | None = None, *,
         return thread_structure(speech, data.members, address_window_seconds=cfg.address_window_minutes * 60.0,
                                 max_depth=cfg.max_depth, links_inferred=use_model)
 
+    phase("reply threads")
     rs = threads(data.speech.reset_index(drop=True))
+    if use_model and answers:
+        phase("answers")
     return with_answers(rs, cfg, threads) if use_model and answers else rs
 
 
@@ -293,6 +297,7 @@ def group_engagement(store: Store, group: str | None = None, since: date | datet
     data = load_group(store, group, since, until, tz=tz, config=config)
     cfg = data.config.engagement
     rs = reply_structure(data, cfg)
+    phase("engagement")
     per_message = message_engagement(rs, cfg)
     names = data.members.set_index(S.MEMBER_ID)[S.NAME]
     ranked = per_message[per_message[THREAD_REPLIES] > 0].sort_values(

@@ -17,6 +17,7 @@ import pandas as pd
 
 from .. import schema as S
 from ..config import Config, load_config, zone_or_default
+from ..progress import phase
 from ..store.store import Store, day_bounds
 from ..text.classes import classify_messages
 from ..text.keywords import keywords
@@ -54,6 +55,7 @@ def load_group(store: Store, group: str | None = None, since: date | datetime | 
     and its members."""
     config = config or load_config()
     zone = zone_or_default(tz, config)
+    phase("reading messages")
     group_id = store.resolve_group(group)
     row = store.groups().set_index(S.GROUP_ID).loc[group_id]
     start, end = day_bounds(since, until, zone)
@@ -66,6 +68,7 @@ def load_group(store: Store, group: str | None = None, since: date | datetime | 
 def with_tokens(data: GroupData) -> GroupData:
     """Add each message's words (``schema.TOKENS``), segmenting only what the cache lacks."""
     if S.TOKENS not in data.messages:
+        phase("words")
         segmenter = Segmenter(data.config)
         data.messages[S.TOKENS] = message_tokens(data.store, data.group_id, data.messages, segmenter)
     return data
@@ -74,6 +77,7 @@ def with_tokens(data: GroupData) -> GroupData:
 def with_classes(data: GroupData) -> GroupData:
     """Add one boolean column per message class (question, objection, ad, …)."""
     if not data.class_names:
+        phase("message classes")
         classes = classify_messages(data.messages, data.config, tz=data.tz)
         data.class_names = list(classes.columns)
         for name in data.class_names:
@@ -86,6 +90,7 @@ def with_replies(data: GroupData) -> GroupData:
     model (``schema.REPLY_TO``, ``schema.REPLY_SOURCE``, ``schema.REPLY_SCORE``)."""
     if S.REPLY_SOURCE not in data.messages:
         from ..replies.links import infer_reply_links
+        phase("reply links")
         data.messages = drop_stale_inferred_links(infer_reply_links(data.messages))
     return data
 

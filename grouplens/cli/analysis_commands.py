@@ -7,9 +7,6 @@ from typing import Annotated
 
 import typer
 
-from .. import schema as S
-from ..analysis.group import group_keywords
-from ..text import keywords as K
 from .app import PEOPLE, ConfigOpt, GroupOpt, SinceOpt, StoreOpt, TzOpt, UntilOpt, app, edge, errors_to_exit
 from .output import Col, OutputOptions, emit, output_options
 
@@ -50,6 +47,10 @@ def keywords_command(
 
     Example: grouplens keywords --group 周末羽毛球交流群 --by week --top 5
     """
+    from .. import schema as S
+    from ..analysis.group import group_keywords
+    from ..text import keywords as K
+
     e = edge(store, config, tz)
     df = group_keywords(e.store(), group, since, until, by=by.value, top=top, method=method.value, tz=e.tz,
                         config=e.config)

@@ -13,18 +13,22 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
-from zoneinfo import ZoneInfo
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
 from typer.core import TyperArgument, TyperOption
 
-from .. import __version__, sigint
-from ..config import DEFAULT_TZ, Config, load_config, parse_zone
+from .. import sigint
+from ..config import DEFAULT_TZ, STORE_ENV, load_config, parse_zone
 from ..engine import Engine
 from ..errors import GrouplensError
-from ..store.store import STORE_ENV, Store, open_store
+
+if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
+
+    from ..config import Config
+    from ..store.store import Store
 
 # Typer 0.29 shows a type name (<bool>) beside every flag, its own --help and completion options
 # included; a flag has no value to type, so its help shows none. An argument with a metavar
@@ -124,6 +128,12 @@ class Edge:
         return open_store(self.store_path, create=create)
 
 
+def open_store(path: Path, *, create: bool = False) -> Store:
+    """``store.open_store``, imported when a command first opens the store (not for --help)."""
+    from ..store.store import open_store as open_
+    return open_(path, create=create)
+
+
 def edge(store: str | None = None, config: str | None = None, tz: str | None = None, *,
          engine: str | None = None, jobs: int | None = None, scheduler: str | None = None) -> Edge:
     """Resolve the shared options once: the command's own value, else the one given before the
@@ -140,6 +150,7 @@ def edge(store: str | None = None, config: str | None = None, tz: str | None = N
 
 def _version(value: bool) -> None:
     if value:
+        from .. import __version__
         typer.echo(f"grouplens {__version__}")
         raise typer.Exit()
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import sys
 from typing import Annotated
 
-from ..config import config_toml, example_config
 from .app import SETTINGS, ConfigOpt, app, edge, errors_to_exit, flag
 
 
@@ -20,6 +19,8 @@ def config_command(
 
     Example: grouplens config --example > grouplens.toml && grouplens config
     """
+    from ..config import config_toml, example_config
+
     if example:
         sys.stdout.write(example_config())
         return

@@ -2,21 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import pandas as pd
 import typer
-from rich import box
-from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
-from rich.text import Text
 
-from .. import schema as S
-from ..display import terminal_safe
-from ..importers import ALL_FORMATS, MEMBER_LIST
-from ..store.ingest import ImportReport, import_paths, make_options, unaccepted_message
-from ..store.store import Store
 from .app import (
     DATA,
     GroupOpt,
@@ -32,6 +21,15 @@ from .app import (
     stderr,
 )
 from .output import Col, OutputOptions, emit, output_options
+
+# Each command imports what it needs when it runs (`grouplens --help` and `groups` stay instant).
+if TYPE_CHECKING:
+    import pandas as pd
+    from rich.table import Table
+    from rich.text import Text
+
+    from ..store.ingest import ImportReport
+    from ..store.store import Store
 
 
 @app.command("import", rich_help_panel=DATA)
@@ -64,6 +62,12 @@ def import_command(
 
     Example: grouplens import ~/exports/ && grouplens import members.csv --group 周末羽毛球交流群
     """
+    from rich.markup import escape
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from ..display import terminal_safe
+    from ..store.ingest import import_paths, make_options, unaccepted_message
+
     e = edge(store, tz=tz)
     make_options(e.tz, date)  # fail on a bad --date before touching anything
     out = OutputOptions("json" if as_json else "table")
@@ -127,6 +131,13 @@ def short_path(path: str, width: int = 24) -> str:
 
 def import_table(report: ImportReport, fit: bool) -> list[Table | Text]:
     """One row a file: what it was read as, into which group, and what it added."""
+    from rich import box
+    from rich.table import Table
+    from rich.text import Text
+
+    from ..display import terminal_safe
+    from ..importers import MEMBER_LIST
+
     t = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False, header_style="bold")
     t.add_column("file", no_wrap=True)
     t.add_column("layout", no_wrap=True)
@@ -172,9 +183,11 @@ def groups_command(
 
     Example: grouplens groups --format json
     """
+    from .. import schema as S
+
     e = edge(store, tz=tz)
-    df = e.store().groups(private=private)
-    emit(df, out, tz=e.tz, title=f"{len(df)} groups", columns=[
+    table = e.store().group_listing(private=private)  # pyarrow alone: no pandas for a listing this small
+    emit(table, out, tz=e.tz, title=f"{table.num_rows} groups", columns=[
         Col(S.GROUP_NAME, "group", "name"), Col(S.PLATFORM, "platform"), Col(S.MESSAGE_COUNT, "messages", "num"),
         Col(S.MEMBER_COUNT, "members", "num"), Col(S.FIRST_TS, "first day", "date"),
         Col(S.LAST_TS, "last day", "date"), Col(S.GROUP_ID, "id", "text")])
@@ -204,6 +217,8 @@ def messages_command(
 
     Example: grouplens messages --group 周末羽毛球交流群 --since 2024-03-01 --format csv
     """
+    from .. import schema as S
+
     e = edge(store, tz=tz)
     st = e.store()
     if replies:
@@ -239,6 +254,8 @@ def members_command(
 
     Example: grouplens members --group 周末羽毛球交流群 --format csv
     """
+    from .. import schema as S
+
     e = edge(store, tz=tz)
     df = members_table(e.store(), group)
     emit(df, out, tz=e.tz, title=f"{len(df)} members", columns=[
@@ -249,6 +266,7 @@ def members_command(
 
 def members_table(store: Store, group: str | None) -> pd.DataFrame:
     """The members table, busiest first."""
+    from .. import schema as S
     return store.members(group=group).sort_values([S.MESSAGE_COUNT, S.MEMBER_ID], ascending=[False, True])
 
 
@@ -260,8 +278,9 @@ def formats_command(*, out: OutputOptions) -> None:
 
     Example: grouplens formats
     """
-    rows = pd.DataFrame([{"format": i.name, "platform": i.platform, "tool": i.tool, "detection": i.detection}
-                         for i in ALL_FORMATS])
+    from ..importers import ALL_FORMATS
+
+    rows = [{"format": i.name, "platform": i.platform, "tool": i.tool, "detection": i.detection} for i in ALL_FORMATS]
     emit(rows, out, title="supported export layouts", columns=[
         Col("format"), Col("platform"), Col("tool", kind="wrap"), Col("detection", kind="wrap")])
 

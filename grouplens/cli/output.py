@@ -29,25 +29,25 @@ import math
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 from enum import Enum
 from pathlib import Path
-from typing import IO, Annotated, Any
-from zoneinfo import ZoneInfo
+from typing import IO, TYPE_CHECKING, Annotated, Any
 
-import pandas as pd
 import typer
-from rich import box
-from rich.console import Console, RenderableType
-from rich.table import Table
-from rich.text import Text
 
-from .. import schema as S
 from ..display import SafeCsvWriter, terminal_safe
 from ..errors import UsageError
 from ..records import plain, records
-from ..report import Report, render_html, render_markdown
-from ..report.tables import write_report_csv
-from ..report.terminal import render_terminal, wide_console
+
+# What only some commands need is imported where it is used: `grouplens groups` renders a
+# pyarrow table without pandas, and nothing here loads the report package unless a report is shown.
+if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
+
+    import pandas as pd
+    from rich.console import Console, RenderableType
+    from rich.table import Table
 
 FORMAT_HELP = {
     "table": "a table for the terminal", "json": "JSON", "jsonl": "one JSON object a line",
@@ -137,11 +137,19 @@ class Col:
 NAME_WIDTH = 14
 
 
-def frame_table(df: pd.DataFrame, columns: Sequence[Col] | None = None, *, title: str | None = None,
+def frame_table(df: pd.DataFrame | Any, columns: Sequence[Col] | None = None, *, title: str | None = None,
                 tz: ZoneInfo | None = None, fit: bool = True) -> Table:
-    """A compact rich table of ``df`` (no borders, one line a row)."""
-    cols = list(columns) if columns else [Col(c, kind="num" if pd.api.types.is_numeric_dtype(df[c]) else "name")
-                                          for c in df.columns]
+    """A compact rich table of ``df`` (no borders, one line a row); ``df`` may also be a pyarrow
+    table (``columns`` given)."""
+    from rich import box
+    from rich.table import Table
+    from rich.text import Text
+
+    if columns:
+        cols = list(columns)
+    else:
+        import pandas as pd
+        cols = [Col(c, kind="num" if pd.api.types.is_numeric_dtype(df[c]) else "name") for c in df.columns]
     table = Table(title=terminal_safe(title) if title else None, title_justify="left", title_style="bold",
                   box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False, header_style="bold")
     for c in cols:
@@ -153,7 +161,7 @@ def frame_table(df: pd.DataFrame, columns: Sequence[Col] | None = None, *, title
             table.add_column(heading, no_wrap=False, overflow="fold")
         else:
             table.add_column(heading, no_wrap=True, justify="right" if c.kind == "num" else "left")
-    for row in df[[c.key for c in cols]].itertuples(index=False, name=None):
+    for row in _rows(df, [c.key for c in cols]):
         cells = []
         for c, value in zip(cols, row):
             text = Text(terminal_safe(show_value(value, c, tz)))
@@ -164,8 +172,44 @@ def frame_table(df: pd.DataFrame, columns: Sequence[Col] | None = None, *, title
     return table
 
 
+def _rows(df: pd.DataFrame | Any, keys: list[str]) -> Iterable[tuple[Any, ...]]:
+    """The cells of ``keys`` row by row, from a DataFrame or a pyarrow table."""
+    if _is_frame(df):
+        return df[keys].itertuples(index=False, name=None)
+    if isinstance(df, list):  # rows as dicts
+        return (tuple(row.get(k) for k in keys) for row in df)
+    columns = [_values(df.column(k)) for k in keys]
+    return zip(*columns) if columns else iter(())
+
+
+def _values(column: Any) -> list[Any]:
+    """A pyarrow column as Python values; zoned times as UTC datetimes, converted here because
+    pyarrow's own conversion of them imports pandas."""
+    import pyarrow as pa
+
+    kind = column.type
+    if not (pa.types.is_timestamp(kind) and kind.tz):
+        return column.to_pylist()
+    per_second = {"s": 1, "ms": 1_000, "us": 1_000_000, "ns": 1_000_000_000}[kind.unit]
+    epoch = datetime(1970, 1, 1, tzinfo=UTC)
+    ticks = [v for chunk in column.chunks for v in chunk.view(pa.int64()).to_pylist()]  # view(): no compute
+    return [None if v is None else epoch + timedelta(microseconds=v * 1_000_000 // per_second) for v in ticks]
+
+
+def _is_frame(value: Any) -> bool:
+    pd = sys.modules.get("pandas")  # not loaded: it cannot be a DataFrame
+    return pd is not None and isinstance(value, pd.DataFrame)
+
+
 def show_value(value: Any, col: Col, tz: ZoneInfo | None) -> str:
-    if isinstance(value, pd.Timestamp) or (col.kind in ("time", "date") and value is not None):
+    pd = sys.modules.get("pandas")
+    if (pd is not None and isinstance(value, pd.Timestamp)) or (col.kind in ("time", "date") and value is not None):
+        if pd is None:  # a pyarrow table's datetime or date
+            if isinstance(value, date) and not hasattr(value, "tzinfo"):
+                return value.strftime("%Y-%m-%d")
+            if tz is not None and value.tzinfo is not None:
+                value = value.astimezone(tz)
+            return value.strftime("%m-%d %H:%M" if col.kind == "time" else "%Y-%m-%d")
         ts = pd.Timestamp(value) if value is not None and value is not pd.NaT else None
         if ts is None or pd.isna(ts):
             return "—"
@@ -201,17 +245,31 @@ def csv_cell(value: Any, tz: ZoneInfo | None = None) -> str:
     return str(v)
 
 
-def write_csv(df: pd.DataFrame, out: IO[str], tz: ZoneInfo | None = None, *, keep_formulas: bool = False) -> None:
-    """CSV with a header; lists as JSON arrays, times ISO with offset; formulas neutralised."""
+def write_csv(df: pd.DataFrame | Any, out: IO[str], tz: ZoneInfo | None = None, *,
+              keep_formulas: bool = False) -> None:
+    """CSV with a header (of a DataFrame, a pyarrow table or a list of dicts); lists as JSON
+    arrays, times ISO with offset; formulas neutralised."""
     w = SafeCsvWriter(out, keep_formulas=keep_formulas)
-    w.writerow([str(c) for c in df.columns])
-    for row in df.itertuples(index=False, name=None):
+    if _is_frame(df):
+        keys = list(df.columns)
+    elif isinstance(df, list):  # rows as dicts: every key any row has, in the order they first appear
+        keys = list(dict.fromkeys(k for row in df for k in row))
+    else:
+        keys = df.column_names
+    w.writerow([str(c) for c in keys])
+    for row in _rows(df, keys):
         w.writerow([csv_cell(v, tz) for v in row])
 
 
 def write_jsonl(df: pd.DataFrame, out: IO[str], tz: ZoneInfo | None = None) -> None:
     for rec in records(df, tz):
         out.write(json.dumps(rec, ensure_ascii=False) + "\n")
+
+
+def _table_records(table: Any, tz: ZoneInfo | None) -> list[dict[str, Any]]:
+    """A pyarrow table's rows as JSON-ready dicts (``records`` of a DataFrame, without pandas)."""
+    names = table.column_names
+    return [{k: plain(v, tz) for k, v in zip(names, row)} for row in _rows(table, names)]
 
 
 def write_json(data: Any, out: IO[str]) -> None:
@@ -224,50 +282,39 @@ def emit(result: Any, out: OutputOptions, *, columns: Sequence[Col] | None = Non
     """Write a command's result in the chosen format, to standard output or ``out.path``.
 
     Args:
-        result: a DataFrame, a ``Report``, or JSON-ready data.
+        result: a DataFrame, a pyarrow table, a ``Report``, or JSON-ready data.
         columns, title: the terminal table of a DataFrame (default: every column).
         tz: the zone times are shown in.
         table: for other results, makes the terminal view (given whether it must fit a terminal).
         json_value: what ``json`` writes when it is not ``result`` itself.
     """
     fmt = out.format
-    if isinstance(result, Report):
-        data = result.to_dict()
-        if fmt == "table":
-            _write_rendered(lambda console, fit: render_terminal(data, console, fit=fit), out)
-            return
-        if fmt == "json":
-            _write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", out)
-        elif fmt == "csv":
-            _write_csv_text(lambda buffer: write_report_csv(data, buffer, keep_formulas=out.keep_formulas), out)
-        elif fmt == "md":
-            _write_text(render_markdown(data), out)
-        elif fmt == "html":
-            _write_text(render_html(data), out)
-        elif fmt in ("png", "pdf"):
-            from ..report.browser import render_pdf, render_png
-            _write_bytes(out, lambda: (render_png if fmt == "png" else render_pdf)(render_html(data)))
-        else:
-            raise UsageError(f"a report cannot be written as {fmt}")
+    report_model = sys.modules.get("grouplens.report.model")  # a Report was built, so this is loaded
+    if report_model is not None and isinstance(result, report_model.Report):
+        _emit_report(result, out)
         return
+    frame = _is_frame(result)
+    arrow = not frame and _is_arrow_table(result)
     if fmt == "json":
-        value = json_value if json_value is not None else (records(result, tz) if isinstance(result, pd.DataFrame)
-                                                           else result)
+        value = json_value if json_value is not None else (records(result, tz) if frame else
+                                                           _table_records(result, tz) if arrow else result)
         buffer = io.StringIO()
         write_json(value, buffer)
         _write_text(buffer.getvalue(), out)
     elif fmt == "jsonl":
         buffer = io.StringIO()
-        if isinstance(result, pd.DataFrame):
+        if frame:
             write_jsonl(result, buffer, tz)
+        elif arrow:
+            for rec in _table_records(result, tz):
+                buffer.write(json.dumps(rec, ensure_ascii=False) + "\n")
         else:
             for item in result:
                 buffer.write(json.dumps(plain(item, tz), ensure_ascii=False) + "\n")
         _write_text(buffer.getvalue(), out)
     elif fmt == "csv":
-        frame = result if isinstance(result, pd.DataFrame) else \
-            pd.DataFrame(result if isinstance(result, list) else [result])
-        _write_csv_text(lambda buffer: write_csv(frame, buffer, tz, keep_formulas=out.keep_formulas), out)
+        rows = result if frame or arrow else (result if isinstance(result, list) else [result])
+        _write_csv_text(lambda buffer: write_csv(rows, buffer, tz, keep_formulas=out.keep_formulas), out)
     elif fmt == "table":
         if table is not None:
             _write_rendered(lambda console, fit: _print_all(console, table(fit)), out)
@@ -278,7 +325,39 @@ def emit(result: Any, out: OutputOptions, *, columns: Sequence[Col] | None = Non
         raise UsageError(f"this command cannot write {fmt}")
 
 
+def _emit_report(result: Any, out: OutputOptions) -> None:
+    from ..report import render_html, render_markdown
+    from ..report.tables import write_report_csv
+    from ..report.terminal import render_terminal
+
+    fmt = out.format
+    data = result.to_dict()
+    if fmt == "table":
+        _write_rendered(lambda console, fit: render_terminal(data, console, fit=fit), out)
+        return
+    if fmt == "json":
+        _write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", out)
+    elif fmt == "csv":
+        _write_csv_text(lambda buffer: write_report_csv(data, buffer, keep_formulas=out.keep_formulas), out)
+    elif fmt == "md":
+        _write_text(render_markdown(data), out)
+    elif fmt == "html":
+        _write_text(render_html(data), out)
+    elif fmt in ("png", "pdf"):
+        from ..report.browser import render_pdf, render_png
+        _write_bytes(out, lambda: (render_png if fmt == "png" else render_pdf)(render_html(data)))
+    else:
+        raise UsageError(f"a report cannot be written as {fmt}")
+
+
+def _is_arrow_table(value: Any) -> bool:
+    pa = sys.modules.get("pyarrow")
+    return pa is not None and isinstance(value, pa.Table)
+
+
 def _print_all(console: Console, shown: RenderableType | Iterable[RenderableType]) -> None:
+    from rich.text import Text
+
     if isinstance(shown, (str, Text)) or not isinstance(shown, Iterable):
         console.print(shown)
         return
@@ -306,6 +385,13 @@ def _write_rendered(draw: Callable[[Console, bool], None], out: OutputOptions) -
     buffer = io.StringIO()
     draw(wide_console(buffer), False)
     _write_text(_trim(buffer.getvalue()), out)
+
+
+def wide_console(file: Any = None) -> Console:
+    """A console for a pipe or a file: no colours, and wide enough that nothing is cut."""
+    from rich.console import Console
+    return Console(file=file, width=10_000, color_system=None, soft_wrap=False, highlight=False,
+                   emoji=False, markup=False)
 
 
 def _trim(text: str) -> str:
@@ -352,7 +438,11 @@ def search_table(result, tz: ZoneInfo | None = None) -> Table:
     (dim) around it, matches separated by a rule; times as local ``MM-DD HH:MM``."""
     import re
 
+    import pandas as pd
+    from rich.table import Table
     from rich.text import Text
+
+    from .. import schema as S
 
     rows = result.rows
     several = rows[S.GROUP_ID].nunique() > 1 if len(rows) else False

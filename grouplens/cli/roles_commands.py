@@ -6,21 +6,11 @@ from enum import Enum
 from pathlib import Path
 from typing import Annotated
 
-import pandas as pd
 import typer
-from rich.markup import escape
-from rich.text import Text
 
-from .. import schema as S
-from ..analysis.engagement import CONTENT_TYPE, DISTINCT_REPLIERS, ENGAGEMENT, THREAD_REPLIES, group_engagement
-from ..analysis.influence import INFLUENCE
-from ..display import terminal_safe
 from ..errors import UsageError
-from ..every_group import every_group_engagement, every_group_roles
-from ..roles import REASON, ROLE, TAGS_COLUMN, explain_member, group_roles, role_records
-from ..roles import features as F
-from ..roles.explain import find_member, role_name, tag_name
-from ..simulate import SCENARIOS, THEMES, SimParams, simulate_group, write_simulation
+from ..simulate.params import SCENARIOS
+from ..simulate.themes import THEMES
 from .app import (
     DATA,
     PEOPLE,
@@ -41,6 +31,7 @@ from .app import (
     stdout,
 )
 from .output import Col, OutputOptions, emit, output_options
+from .progress_bar import phase_bar
 
 
 class Lang(str, Enum):
@@ -65,6 +56,12 @@ def one_or_all(all_groups: bool, group: str | None) -> None:
 
 def role_columns(lang: str) -> list[Col]:
     """The roles table in the report's language: name, role, tags, influence, messages, reason."""
+    from .. import schema as S
+    from ..analysis.influence import INFLUENCE
+    from ..roles import REASON, ROLE, TAGS_COLUMN
+    from ..roles import features as F
+    from ..roles.explain import role_name, tag_name
+
     tags = (lambda v: "·".join(tag_name(t, lang) for t in v) if v else "")
     return [Col(S.NAME, "成员" if lang == "zh" else "member", "name"),
             Col(ROLE, "角色" if lang == "zh" else "role", show=lambda v: role_name(v, lang)),
@@ -107,6 +104,14 @@ def roles_command(
 
     Example: grouplens roles --group 周末羽毛球交流群 --explain 老王 --lang en
     """
+    from rich.text import Text
+
+    from .. import schema as S
+    from ..display import terminal_safe
+    from ..every_group import every_group_roles
+    from ..roles import explain_member, group_roles, role_records
+    from ..roles.explain import find_member
+
     one_or_all(all_groups, group)
     e = edge(store, config, tz, engine=engine, jobs=jobs, scheduler=scheduler)
     language = lang.value if lang else e.config.report.lang
@@ -119,7 +124,8 @@ def roles_command(
              title=f"{len(every)} members of {every[S.GROUP_ID].nunique()} groups",
              columns=[Col(S.GROUP_NAME, "群" if language == "zh" else "group", "name"), *role_columns(language)])
         return
-    result = group_roles(e.store(), group, since, until, lang=language, tz=e.tz, config=e.config)
+    with phase_bar("roles"):
+        result = group_roles(e.store(), group, since, until, lang=language, tz=e.tz, config=e.config)
     if explain is not None:
         lines = explain_member(result, explain, language, e.config.roles)
         member_id = find_member(result, explain)[S.MEMBER_ID]
@@ -133,6 +139,9 @@ def roles_command(
 
 def every_group_role_records(every, tz) -> list[dict]:
     """``role_records`` of every group, each record led by its group's id and name."""
+    from .. import schema as S
+    from ..roles import role_records
+
     out = []
     for (gid, name), rows in every.groupby([S.GROUP_ID, S.GROUP_NAME], sort=False):
         out += [{S.GROUP_ID: gid, S.GROUP_NAME: name, **r} for r in role_records(rows, tz)]
@@ -169,13 +178,20 @@ def engagement_command(
 
     Example: grouplens engagement --group 周末羽毛球交流群 --top 5 --format json
     """
+    import pandas as pd
+
+    from .. import schema as S
+    from ..analysis.engagement import group_engagement
+    from ..every_group import every_group_engagement
+
     one_or_all(all_groups, group)
     e = edge(store, config, tz, engine=engine, jobs=jobs, scheduler=scheduler)
     if all_groups:
         reports = every_group_engagement(e.store(), since, until, top=top, tz=e.tz, config=e.config,
                                          engine=e.engine)
     else:
-        reports = [group_engagement(e.store(), group, since, until, top=top, tz=e.tz, config=e.config)]
+        with phase_bar("engagement"):
+            reports = [group_engagement(e.store(), group, since, until, top=top, tz=e.tz, config=e.config)]
     if not all(r.links_inferred for r in reports):
         stderr.print("note: the reply model is not installed; replies are explicit quotes and @-addressed "
                      "messages only", highlight=False, soft_wrap=True)
@@ -200,6 +216,8 @@ def engagement_command(
 
 def engagement_table(report, tz, fit: bool):
     """A group's most engaging messages as a terminal table."""
+    from .. import schema as S
+    from ..analysis.engagement import CONTENT_TYPE, DISTINCT_REPLIERS, ENGAGEMENT, THREAD_REPLIES
     from .output import frame_table
     return frame_table(report.messages, [Col(S.TS, "time", "time"), Col(S.NAME, "member", "name"),
                                          Col(CONTENT_TYPE, "type"), Col(THREAD_REPLIES, "replies", "num"),
@@ -235,6 +253,10 @@ def simulate_command(
 
     Example: grouplens simulate --members 300 --weeks 8 --seed 1 --scenario declining --out sim/
     """
+    from rich.markup import escape
+
+    from ..simulate import SimParams, simulate_group, write_simulation
+
     params = SimParams(scenario=scenario.value, theme=theme.value if theme else None, activity=activity)
     paths = write_simulation(out, simulate_group(members, weeks, seed, params))
     for kind, path in paths.items():

@@ -3,25 +3,28 @@ compact (many small part files into one per group)."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.markup import escape
-from rich.table import Table
-from rich.text import Text
 
 from ..display import terminal_safe
 from ..errors import UsageError
-from ..store.compact import CompactReport, compact_store
-from ..store.forget import ForgetReport, forget_group, forget_member
-from ..store.verify import ERROR, VerifyReport, verify_store
 from .app import DATA, GroupOpt, StoreOpt, app, edge, errors_to_exit, flag, stderr
 from .output import OutputOptions, emit
+
+if TYPE_CHECKING:
+    from rich.table import Table
+    from rich.text import Text
+
+    from ..store.compact import CompactReport
+    from ..store.forget import ForgetReport
+    from ..store.verify import VerifyReport
 
 JsonOpt = Annotated[bool, flag("--json", help="Print the result as JSON.")]
 
 
 def _safe(value: object) -> str:
+    from rich.markup import escape
     return escape(terminal_safe(str(value)))
 
 
@@ -41,6 +44,8 @@ def verify_command(
 
     Example: grouplens verify && grouplens verify --repair
     """
+    from ..store.verify import verify_store
+
     report = verify_store(edge(store).store_path, repair=repair)
     emit(report, OutputOptions("json" if as_json else "table"), json_value=report.to_dict(),
          table=lambda fit: _verify_table(report))
@@ -51,6 +56,12 @@ def verify_command(
 
 
 def _verify_table(report: VerifyReport) -> Table | Text:
+    from rich.markup import escape
+    from rich.table import Table
+    from rich.text import Text
+
+    from ..store.verify import ERROR
+
     checked = report.checked
     summary = (f"{checked['files']} files, {checked['groups']} groups, {checked['messages']} messages checked "
                f"in {terminal_safe(report.store)}")
@@ -83,6 +94,8 @@ def forget_command(
 
     Example: grouplens forget --member 10001 --dry-run && grouplens forget --member 10001
     """
+    from ..store.forget import forget_group, forget_member
+
     if member is None and group is None:
         raise UsageError("pass --member ID (and optionally --group), or --group alone to remove a whole group")
     path = edge(store).store_path
@@ -105,6 +118,8 @@ def forget_command(
 
 
 def _forget_table(report: ForgetReport) -> Table:
+    from rich.table import Table
+
     t = Table(title=f"forget ({'dry run: nothing changed' if report.dry_run else 'done'})", header_style="bold")
     for col in ("group", "messages", "roster rows", "member rows", "others' messages rewritten", "replies unlinked",
                 "caches dropped"):
@@ -134,12 +149,17 @@ def compact_command(
 
     Example: grouplens compact --min-files 10
     """
+    from ..store.compact import compact_store
+
     report = compact_store(edge(store).store_path, group or None, min_files=min_files)
     emit(report, OutputOptions("json" if as_json else "table"), json_value=report.to_dict(),
          table=lambda fit: _compact_table(report))
 
 
 def _compact_table(report: CompactReport) -> Table | Text:
+    from rich.table import Table
+    from rich.text import Text
+
     if not report.groups:
         return Text("nothing to compact: no group folder holds enough part files")
     t = Table(title=f"compacted {len({g.group_id for g in report.groups})} group(s)", header_style="bold")

@@ -11,6 +11,7 @@ import pandas as pd
 from .. import schema as S
 from ..config import Config, load_config, zone_or_default
 from ..errors import GroupNotFoundError, UsageError
+from ..progress import phase
 from ..store.store import Store
 from .context import load_context
 from .kinds import get_kind
@@ -55,6 +56,7 @@ def build_report(store: Store, kind: str = "weekly", group: str | None = None, *
         raise UsageError(f"unknown language {lang!r}; choose zh or en")
     settings = {name: _plain(asdict(getattr(config, name))) for name in ("members", "lifecycle", "report")}
     if spec.overview is not None:
+        phase("every group")
         data, period = spec.overview(store, zone, config, week=week, month=month, since=since, until=until,
                                      lang=lang, private=private)
         report = Report(spec.name, None, period, data, settings, lang=lang)
@@ -75,6 +77,7 @@ def build_report(store: Store, kind: str = "weekly", group: str | None = None, *
                          f"{first_day} to {last_day}")
     ctx = load_context(store, group_id, period, config, lang, extra_weeks=spec.history_weeks)
     ctx.member = member_id
+    phase("sections")
     data = spec.section(ctx)
     if record and spec.record is not None:
         spec.record(ctx, data)

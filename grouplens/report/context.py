@@ -21,6 +21,7 @@ from .. import schema as S
 from ..analysis.engagement import reply_structure
 from ..analysis.group import GroupData, load_group, with_classes
 from ..config import Config
+from ..progress import phase
 from ..replies.threads import ReplyStructure
 from ..store.store import Store
 from .people import People
@@ -70,6 +71,7 @@ class ReportContext:
         """Who answers whom in the window's speech (positions match ``speech`` rows)."""
         rs = reply_structure(self.data, self.config.engagement)
         assert len(rs) == len(self.speech)
+        phase("sections")  # back to the report's own figures
         return rs
 
     @property

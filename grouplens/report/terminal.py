@@ -174,9 +174,3 @@ def facts_view(facts: Facts) -> RenderableType:
                 cells.append(Text(""))
         grid.add_row(*cells)
     return grid
-
-
-def wide_console(file: Any = None) -> Console:
-    """A console for a pipe or a file: no colours, and wide enough that nothing is cut."""
-    return Console(file=file, width=10_000, color_system=None, soft_wrap=False, highlight=False,
-                   emoji=False, markup=False)

@@ -22,6 +22,7 @@ from ..analysis.group import GroupData, load_group
 from ..analysis.influence import INFLUENCE, interaction_edges, member_influence
 from ..config import Config
 from ..errors import UsageError
+from ..progress import phase
 from ..records import plain
 from ..store.store import Store
 from . import features as F
@@ -76,6 +77,7 @@ def member_roles(data: GroupData, lang: str = "zh") -> pd.DataFrame:
         raise UsageError(f"unknown language {lang!r}; choose one of: {', '.join(LANGUAGES)}")
     cfg = data.config.roles
     feats = role_features(data)
+    phase("roles")
     labels = classify_members(feats, _period_end(data), cfg)
     result = pd.concat([feats, labels], axis=1)
     result[REASON] = [member_reason(row, lang, cfg) for row in result.to_dict("records")]
@@ -90,8 +92,11 @@ def role_features(data: GroupData) -> pd.DataFrame:
     engagement and influence computed once, so thresholds can be tried on them cheaply."""
     cfg = data.config.roles
     rs = reply_structure(data, data.config.engagement)
+    phase("engagement")
     per_message = message_engagement(rs, data.config.engagement)
+    phase("influence")
     influence = member_influence(rs.member_ids, interaction_edges(rs, per_message, cfg), cfg)
+    phase("member figures")
     return F.member_features(data, rs, per_message, influence, cfg)
 
 

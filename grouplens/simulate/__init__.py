@@ -12,14 +12,11 @@ drawn from ``SimParams`` for the seed; the same arguments always give the same g
 
 from __future__ import annotations
 
+import importlib
 import random
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
 
-from .cast import build_cast, draw_sizes
-from .content import Content
-from .engine import Generator
-from .export import write_simulation
-from .model import INTENTS, SYSTEM, TIMEZONE, SimMember, SimMessages, SimulatedGroup
 from .params import (
     ROLES,
     SCENARIOS,
@@ -33,6 +30,23 @@ from .params import (
 )
 from .themes import THEMES
 
+if TYPE_CHECKING:
+    from .export import write_simulation
+    from .model import INTENTS, SYSTEM, TIMEZONE, SimMember, SimMessages, SimulatedGroup
+
+# Loaded when used: the command line reads the scenarios and themes (params, themes) for its
+# options without loading the generator; write_simulation needs pyarrow.
+_LATER = {"write_simulation": "export",
+          **{name: "model" for name in ("INTENTS", "SYSTEM", "TIMEZONE", "SimMember", "SimMessages", "SimulatedGroup")}}
+
+
+def __getattr__(name: str) -> object:
+    if name not in _LATER:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{_LATER[name]}"), name)
+    globals()[name] = value
+    return value
+
 
 def simulate_group(members: int = 300, weeks: int = 8, seed: int = 1,
                    params: SimParams | None = None) -> SimulatedGroup:
@@ -40,6 +54,11 @@ def simulate_group(members: int = 300, weeks: int = 8, seed: int = 1,
 
     Raises UsageError for settings that cannot work (too few members, unknown scenario...).
     """
+    from .cast import build_cast, draw_sizes
+    from .content import Content
+    from .engine import Generator  # numpy
+    from .model import SimulatedGroup
+
     params = params or SimParams()
     validate(params, members, weeks)
     # Separate streams, so drawing the cast differently never reshuffles the rates, and so on.

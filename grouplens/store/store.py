@@ -49,15 +49,11 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.dataset as ds
 import pyarrow.parquet as pq
-from filelock import FileLock, Timeout
 
 from .. import schema as S
-from ..config import zone_or_default
+from ..config import DEFAULT_STORE, STORE_ENV, zone_or_default
 from ..errors import (
     DiskFullError,
     GroupNotFoundError,
@@ -66,10 +62,14 @@ from ..errors import (
     StoreDamagedError,
     StoreError,
 )
-from .members import derive_members
+from ..lazy import lazy
 
-STORE_ENV = "GROUPLENS_STORE"
-DEFAULT_STORE = "grouplens-store"
+# Loaded when first used: `grouplens groups` reads groups.parquet with pyarrow.parquet alone.
+pd = lazy("pandas")
+pc = lazy("pyarrow.compute")
+ds = lazy("pyarrow.dataset")
+filelock = lazy("filelock")
+
 MARKER = "grouplens-store.json"
 STORE_FORMAT = 1
 LOCK_WAIT_ENV = "GROUPLENS_LOCK_WAIT"  # seconds an import waits for another one (default 600)
@@ -289,8 +289,31 @@ class Store:
         key = (stat.st_ino, stat.st_mtime_ns, stat.st_size)
         cached = getattr(self, "_groups_cache", None)
         if cached is None or cached[0] != key:
-            self._groups_cache = (key, self.read_file(path, S.GROUPS_SCHEMA))
+            self._groups_cache = (key, self._read_exact(path, S.GROUPS_SCHEMA))
         return self._groups_cache[1]
+
+    def _read_exact(self, path: Path, schema: pa.Schema) -> pa.Table:
+        """A whole file that holds exactly ``schema`` (as grouplens writes it), read with
+        pyarrow.parquet alone; any other file goes through ``read_file``'s checks and casts."""
+        try:
+            parquet = pq.ParquetFile(path)
+            if parquet.schema_arrow.equals(schema, check_metadata=False):
+                return parquet.read()
+        except (pa.ArrowException, OSError, ValueError):
+            pass  # read_file names the problem
+        return self.read_file(path, schema)
+
+    def group_listing(self, private: bool = True) -> pa.Table:
+        """``groups()`` as an Arrow table, without pandas (``grouplens groups``): largest first,
+        without the private chats unless ``private``."""
+        table = self.groups_table()
+        counts = table.column(S.MESSAGE_COUNT).to_pylist()
+        ids = table.column(S.GROUP_ID).to_pylist()
+        shown = table.column(S.IS_GROUP).to_pylist()
+        order = sorted((i for i in range(table.num_rows) if private or shown[i] is not False),
+                       key=lambda i: (-(counts[i] or 0), ids[i]))
+        # Row slices, not take(): pyarrow imports pandas to read a list of indices.
+        return pa.concat_tables([table.slice(i, 1) for i in order]) if order else table.slice(0, 0)
 
     def partition_ids(self, table: str) -> set[str]:
         """The group ids that have a folder in ``table`` (messages, rosters, members, tokens)."""
@@ -474,15 +497,15 @@ class Store:
     @contextmanager
     def lock(self, wait: float | None = None, on_wait=None) -> Iterator[None]:
         """Hold the store's writer lock; waits for another import, then fails clearly."""
-        lock = FileLock(str(self.path / ".lock"), mode=PRIVATE_FILE)
+        lock = filelock.FileLock(str(self.path / ".lock"), mode=PRIVATE_FILE)
         try:
             lock.acquire(timeout=0)
-        except Timeout:
+        except filelock.Timeout:
             if on_wait:
                 on_wait()
             try:
                 lock.acquire(timeout=float(os.environ.get(LOCK_WAIT_ENV, "600")) if wait is None else wait)
-            except Timeout:
+            except filelock.Timeout:
                 raise StoreBusyError("another grouplens import is writing to this store; try again when it "
                                      "has finished", path=self.path) from None
         try:
@@ -816,6 +839,8 @@ def derive_group(gid: str, msgs: pa.Table, roster: pa.Table, old: dict[str, Any]
                  info: GroupInfo | None = None) -> tuple[pa.Table, dict[str, Any]]:
     """A group's members table and groups row from its messages and roster rows, in any order
     (both are sorted first, so the same data always give the same tables)."""
+    from .members import derive_members
+
     if msgs.num_rows and S.MSG_ID in msgs.column_names:
         msgs = msgs.take(pc.sort_indices(msgs, [(S.TS, "ascending"), (S.MSG_ID, "ascending")]))
     if roster.num_rows:
