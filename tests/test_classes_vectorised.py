@@ -18,6 +18,7 @@ from grouplens import schema
 from grouplens.config import Config, config_from_dict
 from grouplens.store.store import Store
 from grouplens.text.classes import (
+    _NOT_OWN_WORDS,
     BUILTIN_RULES,
     OPERATOR_TEMPLATE,
     ClassRule,
@@ -31,6 +32,11 @@ from grouplens.text.classes import (
 from grouplens.text.prefilter import re2_superset, search
 
 # --- the reference: the per-row path as it was ---------------------------------------------------
+
+
+def old_own_words(texts: pd.Series) -> pd.Series:
+    t = texts.astype(object).where(texts.notna(), "")
+    return t.str.replace(_NOT_OWN_WORDS, " ", regex=True).str.lower()
 
 
 def _old_contains(texts: pd.Series, rx: re.Pattern[str] | None) -> pd.Series:
@@ -67,7 +73,7 @@ def old_match(rule: ClassRule, texts: pd.Series, kinds: pd.Series) -> pd.Series:
 
 def old_classify(messages: pd.DataFrame, config: Config | None = None) -> pd.DataFrame:
     config = config or Config()
-    texts = own_words(messages[schema.TEXT])
+    texts = old_own_words(messages[schema.TEXT])
     kinds = _kinds(messages)
     out = pd.DataFrame(index=messages.index)
     for name, rule in class_rules(config).items():
@@ -79,6 +85,7 @@ def old_classify(messages: pd.DataFrame, config: Config | None = None) -> pd.Dat
 
 
 def assert_same_classes(messages: pd.DataFrame, config: Config | None = None) -> pd.DataFrame:
+    pd.testing.assert_series_equal(own_words(messages[schema.TEXT]), old_own_words(messages[schema.TEXT]))
     new = classify_messages(messages, config)
     old = old_classify(messages, config)
     pd.testing.assert_frame_equal(new, old)
@@ -157,7 +164,12 @@ NOISE = st.sampled_from(list(
     "0123456789０１２３ABCDEFKSXYZabcdefkxyzſKİı我你他好的了吗么呢不没是在有"
     "\u200b\u3000\U0001f600"
 ))
-PIECE = st.one_of(st.sampled_from(WORDS), NOISE, st.text(max_size=3))
+# What own_words takes out: quotes, CQ codes, @mentions, invisible characters.
+MARKUP = st.sampled_from([
+    "引用:", "引用：", "\n引用：他说的 ", "[引用](x)", "\n> ", ">", "「", "」\n---\n", "[CQ:at,qq=1]", "[CQ:",
+    "[", "]", "@", "@小王 ", "@所有人\u2005", "\u200b", "\u2060", "\ufeff", "\n",
+])
+PIECE = st.one_of(st.sampled_from(WORDS), NOISE, MARKUP, st.text(max_size=3))
 TEXT = st.lists(PIECE, max_size=12).map("".join)
 
 
@@ -167,6 +179,7 @@ TEXT = st.lists(PIECE, max_size=12).map("".join)
 def test_generated_texts_get_the_classes_of_the_per_row_path(texts, kinds):
     frame = pd.DataFrame({schema.TEXT: texts, schema.KIND: kinds[:len(texts)]})
     own = own_words(frame[schema.TEXT])
+    pd.testing.assert_series_equal(own, old_own_words(frame[schema.TEXT]))
     kind = _kinds(frame)
     for rule in BUILTIN_RULES.values():
         pd.testing.assert_series_equal(rule.match(own, kind), old_match(rule, own, kind))

@@ -278,5 +278,5 @@ def replace_where(texts: pd.Series, rx: re.Pattern[str], repl: str,
         return texts, column
     sub = rx.sub
     values[candidates] = [sub(repl, values[i]) for i in candidates]
-    out = pd.Series(values, index=texts.index, name=texts.name)
+    out = pd.Series(values, index=texts.index, name=texts.name, dtype=texts.dtype)
     return out, arrow_texts(out)
