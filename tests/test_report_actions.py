@@ -13,10 +13,11 @@ from report_groups import Group, Msg, build_store, fading_group
 from typer.testing import CliRunner
 
 from grouplens.cli import app
+from grouplens.cli.output import wide_console
 from grouplens.report import build_report
 from grouplens.report.actions import actions_file, load_actions, record_actions
 from grouplens.report.period import week_label
-from grouplens.report.terminal import render_terminal, wide_console
+from grouplens.report.terminal import render_terminal
 from grouplens.store.store import open_store
 
 runner = CliRunner()
