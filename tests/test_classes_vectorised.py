@@ -173,7 +173,7 @@ PIECE = st.one_of(st.sampled_from(WORDS), NOISE, MARKUP, st.text(max_size=3))
 TEXT = st.lists(PIECE, max_size=12).map("".join)
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(texts=st.lists(TEXT, min_size=1, max_size=40), kinds=st.lists(st.sampled_from(
     ["text", "link", "card", "file", "forward", "image", "system"]), min_size=40, max_size=40))
 def test_generated_texts_get_the_classes_of_the_per_row_path(texts, kinds):
