@@ -192,10 +192,13 @@ def test_a_store_read_from_a_url_gives_the_same_output(samples):
     fs.put(str(samples), "/copy", recursive=True)
     try:
         assert pinned(cli(*OVERVIEW, "--store", "memory://copy", "--jobs", "1")) == here(samples, OVERVIEW)
-        for command in (["groups", "-f", "json"], ["report", "weekly", "-g", "周末羽毛球交流群", "-f", "json"],
+        weekly = ["report", "weekly", "-g", "周末羽毛球交流群", "-f", "json", "--no-record"]
+        for command in (["groups", "-f", "json"], weekly,
                         ["sql", "select group_id, count(*) n from messages group by 1 order by 1", "-f", "jsonl"]):
             local = pinned(cli(*command, "--store", str(samples)))
             assert pinned(cli(*command, "--store", "memory://copy")) == local, command
+        # The weekly review's to-do list is not recorded in a store read from a URL, and says so.
+        assert pinned(cli(*weekly[:-1], "--store", "memory://copy")) == pinned(cli(*weekly, "--store", str(samples)))
         assert cli("groups", "-f", "json", "--store", samples.as_uri()) == cli("groups", "-f", "json", "--store",
                                                                                 str(samples))
     finally:

@@ -344,7 +344,7 @@ def load_actions(store: Store, group_id: str, week: str) -> list[dict[str, Any]]
     """The actions recorded for ``week``, or None when none were."""
     path = actions_file(store, group_id, week)
     try:
-        record = json.loads(path.read_text("utf-8"))
+        record = json.loads(store.read_text(path))
     except FileNotFoundError:
         return None
     except (OSError, ValueError) as e:

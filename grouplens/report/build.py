@@ -79,7 +79,7 @@ def build_report(store: Store, kind: str = "weekly", group: str | None = None, *
     ctx.member = member_id
     phase("sections")
     data = spec.section(ctx)
-    if record and spec.record is not None:
+    if record and spec.record is not None and store.writable:  # a store read from a URL is not written to
         spec.record(ctx, data)
     group_info = {"id": group_id, "name": row[S.GROUP_NAME], "platform": row[S.PLATFORM],
                   "first_day": first_day.isoformat(), "last_day": last_day.isoformat()}

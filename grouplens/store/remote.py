@@ -109,6 +109,9 @@ class RemoteStore(Store):
     def group_dir(self, table: str, group_id: str) -> PurePosixPath:  # type: ignore[override]
         return self.path / table / f"{S.GROUP_ID}={group_id}"
 
+    def read_text(self, path: PurePosixPath) -> str:  # type: ignore[override]
+        return self.fs.cat_file(str(path)).decode("utf-8")
+
     # --- tables -------------------------------------------------------------------------------
     def groups_table(self) -> pa.Table:
         cached = getattr(self, "_groups_cache", None)

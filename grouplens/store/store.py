@@ -323,6 +323,10 @@ class Store:
             return set()
         return {p.name[len(prefix):] for p in d.iterdir() if p.name.startswith(prefix) and p.is_dir()}
 
+    def read_text(self, path: Path) -> str:
+        """A small UTF-8 file of the store (FileNotFoundError when it is not there)."""
+        return Path(path).read_text("utf-8")
+
     def read_file(self, path: Path, schema: pa.Schema, columns: list[str] | None = None,
                   filter: ds.Expression | None = None) -> pa.Table:
         """One file of the store, checked: StoreDamagedError naming it if it cannot be decoded or
