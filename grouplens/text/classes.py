@@ -32,11 +32,13 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from .. import schema
 from ..config import ClassConfig, Config
 from ..errors import UsageError
 from ..importers.textutil import INVISIBLE_PATTERN
+from .prefilter import arrow_texts, replace_where, search
 from .segment import CQ_PATTERN, MENTION_PATTERN, QUOTE_PATTERN, URL_PATTERN
 
 QUESTION = "question"
@@ -96,8 +98,12 @@ class ClassRule:
             changes["description"] = override.description
         return replace(self, **changes)
 
-    def match(self, texts: pd.Series, kinds: pd.Series) -> pd.Series:
-        """Which of ``texts`` (``own_words`` output) are in the class, given their ``kinds``."""
+    def match(self, texts: pd.Series, kinds: pd.Series, column: pa.Array | None = None) -> pd.Series:
+        """Which of ``texts`` (``own_words`` output) are in the class, given their ``kinds``.
+
+        ``column``: ``texts`` as Arrow (``prefilter.arrow_texts``), when the caller has it
+        already; the keywords and patterns are first searched over it with RE2
+        (``prefilter.search``)."""
         hit = pd.Series(False, index=texts.index)
         applies = kinds.isin(self.kinds)
         strong = _any_of(self.keywords, self.patterns)
@@ -106,29 +112,46 @@ class ClassRule:
             return hit
         # Each step reads only the rows still in play: exclusions can only take matches away,
         # and a context only matters where a weak word is present.
+        if column is None:
+            column = arrow_texts(texts)
         t = texts[applies]
-        found = _contains(t, strong)
-        maybe = _contains(t, weak) & ~found
+        if column is not None and not applies.all():
+            column = column.filter(pa.array(applies.to_numpy(dtype=bool)))
+        strong_words, weak_words = _words(self.keywords), _words(self.weak_keywords)
+        found = _contains(t, strong, column, strong_words)
+        maybe = _contains(t, weak, column, weak_words) & ~found
         exclude = _any_of(self.exclude_keywords, self.exclude_patterns)
         candidates = found | maybe
         if exclude is not None and candidates.any():
-            t = t[candidates].str.replace(exclude, "\x00", regex=True)
-            found, maybe = _contains(t, strong), _contains(t, weak)
+            keep = candidates.to_numpy(dtype=bool)
+            t = t[candidates]
+            if column is not None and not keep.all():
+                column = column.filter(pa.array(keep))
+            t, column = replace_where(t, exclude, "\x00", column)
+            found, maybe = _contains(t, strong, column, strong_words), _contains(t, weak, column, weak_words)
             maybe &= ~found
         if maybe.any():
             in_context = kinds[maybe[maybe].index].isin(self.context_kinds)
             context = _any_of((), self.context_patterns)
             if context is not None:
-                in_context |= _contains(t[maybe], context)
+                if column is not None:
+                    column = column.filter(pa.array(maybe.to_numpy(dtype=bool)))
+                in_context |= _contains(t[maybe], context, column)
             found[in_context[in_context].index] = True
         hit[found[found].index] = True
         return hit
 
 
-def _contains(texts: pd.Series, rx: re.Pattern[str] | None) -> pd.Series:
+def _contains(texts: pd.Series, rx: re.Pattern[str] | None, column: pa.Array | None = None,
+              words: tuple[str, ...] = ()) -> pd.Series:
     if rx is None:
         return pd.Series(False, index=texts.index)
-    return texts.str.contains(rx).astype(bool)
+    return search(texts, rx, column, words)
+
+
+def _words(keywords: Iterable[str]) -> tuple[str, ...]:
+    """Keywords as ``_any_of`` matches them: lower-cased, longest first."""
+    return tuple(sorted({k.lower() for k in keywords if k}, key=len, reverse=True))  # 已打卡 before 打卡
 
 
 def _any_of(keywords: Iterable[str], patterns: Iterable[str]) -> re.Pattern[str] | None:
@@ -138,7 +161,7 @@ def _any_of(keywords: Iterable[str], patterns: Iterable[str]) -> re.Pattern[str]
     # Keywords are lower-cased and matched case-sensitively behind a lookahead on their first
     # characters: Python's re skips most positions at once then, where an IGNORECASE
     # alternation of literals is tried at every position (several times faster on chat).
-    words = sorted({k.lower() for k in keywords if k}, key=len, reverse=True)  # 已打卡 before 打卡
+    words = _words(keywords)
     if words:
         firsts = "".join(sorted({re.escape(w[0]) for w in words}))
         parts.append(f"(?=[{firsts}])(?:{'|'.join(map(re.escape, words))})")
@@ -441,10 +464,11 @@ def classify_messages(messages: pd.DataFrame, config: Config | None = None, *,
     if schema.TEXT not in messages:
         raise UsageError(f"classify_messages needs a {schema.TEXT!r} column")
     texts = own_words(messages[schema.TEXT])
+    column = arrow_texts(texts)  # once for every rule
     kinds = _kinds(messages)
     out = pd.DataFrame(index=messages.index)
     for name, rule in class_rules(config).items():
-        hit = rule.match(texts, kinds)
+        hit = rule.match(texts, kinds, column)
         if name == OPERATOR_TEMPLATE:
             hit |= find_templates(messages, config, tz=tz).notna() & kinds.isin(rule.kinds)
         out[name] = hit.astype(bool)
@@ -455,7 +479,8 @@ def own_words(texts: pd.Series) -> pd.Series:
     """Texts as the class rules read them: quotes, CQ codes and @mentions removed, lower-cased,
     nulls as ""."""
     t = texts.astype(object).where(texts.notna(), "")
-    return t.str.replace(_NOT_OWN_WORDS, " ", regex=True).str.lower()
+    t, _ = replace_where(t, _NOT_OWN_WORDS, " ", arrow_texts(t))  # RE2 finds the rows to rewrite
+    return t.str.lower()
 
 
 def _kinds(messages: pd.DataFrame) -> pd.Series:
