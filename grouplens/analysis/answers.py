@@ -87,8 +87,20 @@ def _content_units(texts: list[str]) -> list[frozenset[str]]:
     return out
 
 
+def topic_units(rs: ReplyStructure) -> tuple[list[str], list[frozenset[str]]]:
+    """Each message's text without noise, and its uncommon content units: those found in at most
+    max(20, 2%) of the messages (what topic overlap reads; computed once per reply structure and
+    shared by ``find_answers`` and ``reaction_parents``)."""
+    texts = [strip_noise(t) if isinstance(t, str) else "" for t in rs.messages[S.TEXT].astype(object).tolist()]
+    units = _content_units(texts)
+    df = Counter(u for s in units for u in s)
+    common = max(20.0, 0.02 * len(rs))
+    return texts, [frozenset(u for u in s if df[u] <= common) for s in units]
+
+
 def candidate_features(rs: ReplyStructure, question: np.ndarray, *, window_minutes: float, max_candidates: int,
-                       asked: np.ndarray | None = None) -> pd.DataFrame:
+                       asked: np.ndarray | None = None,
+                       topic: tuple[list[str], list[frozenset[str]]] | None = None) -> pd.DataFrame:
     """Every (question, candidate answer) pair with the features the score reads.
 
     Columns: ``question`` and ``candidate`` (positions in ``rs``), ``explicit`` (the candidate
@@ -99,11 +111,7 @@ def candidate_features(rs: ReplyStructure, question: np.ndarray, *, window_minut
     """
     m = rs.messages
     n = len(rs)
-    texts = [strip_noise(t) if isinstance(t, str) else "" for t in m[S.TEXT].astype(object).tolist()]
-    units = _content_units(texts)
-    df = Counter(u for s in units for u in s)
-    common = max(20.0, 0.02 * n)
-    rare = [frozenset(u for u in s if df[u] <= common) for s in units]
+    texts, rare = topic or topic_units(rs)
     kinds = m[S.KIND].astype(object).fillna("text").to_numpy() if S.KIND in m else np.full(n, "text", object)
     raw = m[S.TEXT].astype(object).fillna("").to_numpy()
 
@@ -186,8 +194,8 @@ def answer_probability(pairs: pd.DataFrame, weights: dict[str, float] | None = N
 
 def find_answers(rs: ReplyStructure, question: np.ndarray, *, window_minutes: float = 180.0,
                  max_candidates: int = 8, min_probability: float = 0.3,
-                 weights: dict[str, float] | None = None, intercept: float | None = None
-                 ) -> tuple[np.ndarray, np.ndarray]:
+                 weights: dict[str, float] | None = None, intercept: float | None = None,
+                 topic: tuple[list[str], list[frozenset[str]]] | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Each message's answer: the position of the message answering it (-1 when it is no
     question or nobody answered it) and that answer's probability (0 for none)."""
     n = len(rs)
@@ -199,7 +207,8 @@ def find_answers(rs: ReplyStructure, question: np.ndarray, *, window_minutes: fl
                              & (rs.author != rs.author[np.where(has, rs.parent, 0)]))
     first_quote = np.full(n, n, np.int64)
     np.minimum.at(first_quote, rs.parent[quoting], quoting)
-    pairs = candidate_features(rs, question, window_minutes=window_minutes, max_candidates=max_candidates)
+    pairs = candidate_features(rs, question, window_minutes=window_minutes, max_candidates=max_candidates,
+                               topic=topic)
     if not pairs.empty:
         p = answer_probability(pairs, weights, intercept)
         p = np.where(pairs["explicit"].to_numpy(bool), 1.0, p)
@@ -230,7 +239,8 @@ def question_flags(messages: pd.DataFrame) -> np.ndarray:
 
 
 def reaction_parents(rs: ReplyStructure, reactive: np.ndarray, continuing: np.ndarray, *,
-                     window_minutes: float = 10.0) -> np.ndarray:
+                     window_minutes: float = 10.0,
+                     topic: tuple[list[str], list[frozenset[str]]] | None = None) -> np.ndarray:
     """Parents for messages the reply links left without one, read from proximity and topic.
 
     A reaction (``reactive``: agreement, thanks, objections such as 同意, 有道理, 不同意, 未必)
@@ -240,17 +250,12 @@ def reaction_parents(rs: ReplyStructure, reactive: np.ndarray, continuing: np.nd
     a conversation (``continuing``) is linked only to a recent message by someone else it shares
     uncommon words with (the same topic). -1 where there is none or the message has a parent.
     """
-    m = rs.messages
     n = len(rs)
     out = np.full(n, -1, np.int64)
     todo = np.flatnonzero((reactive | continuing) & (rs.parent < 0))
     if not len(todo):
         return out
-    texts = [strip_noise(t) if isinstance(t, str) else "" for t in m[S.TEXT].astype(object).tolist()]
-    units = _content_units(texts)
-    df = Counter(u for s in units for u in s)
-    common = max(20.0, 0.02 * n)
-    rare = [frozenset(u for u in s if df[u] <= common) for s in units]
+    texts, rare = topic or topic_units(rs)
     says = np.array([bool(_HAN_RUN.search(t) or _LATIN_WORD.search(t)) and not _CHATTER.match(t) for t in texts],
                     dtype=bool)
     says &= ~reactive
@@ -282,7 +287,8 @@ def with_answers(rs: ReplyStructure, config: EngagementConfig, rebuild) -> Reply
     question, ask_p = asking(rs, question_flags(speech))
     speech[S.ASKS] = pd.Series(question, index=speech.index, dtype="bool")
     speech[S.ASK_SCORE] = pd.Series(ask_p, index=speech.index, dtype="float64")
-    answer, prob = find_answers(rs, question, window_minutes=config.answer_window_minutes,
+    topic = topic_units(rs)
+    answer, prob = find_answers(rs, question, window_minutes=config.answer_window_minutes, topic=topic,
                                 max_candidates=config.answer_max_candidates,
                                 min_probability=config.answer_min_probability)
     ids = speech[S.MSG_ID].astype(object).to_numpy()
@@ -301,7 +307,7 @@ def with_answers(rs: ReplyStructure, config: EngagementConfig, rebuild) -> Reply
     settled[a] = True  # answers are linked to their questions already
     kinds = speech[S.KIND].astype(object).fillna("text").to_numpy() if S.KIND in speech else np.full(len(speech), "text")
     continuing = (kinds == "text") & ~question & ~_flag(speech, OPERATOR_TEMPLATE) & ~_flag(speech, AD)
-    reacts_to = reaction_parents(rs, reactive & ~settled, continuing & ~settled,
+    reacts_to = reaction_parents(rs, reactive & ~settled, continuing & ~settled, topic=topic,
                                  window_minutes=config.reaction_window_minutes)
     r = np.flatnonzero(reacts_to >= 0)
     q = np.concatenate([q[relink], reacts_to[r]])
