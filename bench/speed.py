@@ -246,26 +246,21 @@ def main() -> None:
             alternate(short, lambda: r.run(r.gl("groups", "--store", str(store))),
                       lambda: r.run(r.py("import pyarrow.parquet")), row)
             results.append(row)
-        if "import" in rows:
-            n = sizes.import_messages
-            step(f"import ({n:,} messages)")
-            files = ensure_synthetic(n, ("qq.txt", "same.csv"), args.cache)
-            store = work / "import-store"
-            row = Row("import", f"import {_k(n)} QQ TXT / pyarrow CSV read", 5.0)
-            alternate(long, lambda: r.run(r.gl("import", str(files["qq.txt"]), "--store", str(fresh(store)))),
-                      lambda: r.run(r.py(CSV_READ, str(files["same.csv"]))), row,
-                      lambda: r.run(r.py(LIBRARY_IMPORT, str(fresh(store)), str(files["qq.txt"]))))
-            library_note(row)
-            results.append(row)
-        if "whatstk" in rows:
-            n = sizes.whatstk_messages
-            step(f"whatstk ({n:,} messages)")
-            files = ensure_synthetic(n, ("qq.txt", "whatsapp.txt"), args.cache)
-            store = work / "whatstk-store"
-            row = Row("whatstk", f"import {_k(n)} / whatstk parse", 0.5)
-            alternate(long, lambda: r.run(r.gl("import", str(files["qq.txt"]), "--store", str(fresh(store)))),
-                      lambda: r.run(r.py(WHATSTK_READ, str(files["whatsapp.txt"]))), row,
-                      lambda: r.run(r.py(LIBRARY_IMPORT, str(fresh(store)), str(files["qq.txt"]))))
+        # The two import rows: the CLI import of a QQ TXT (and the same import as a library call)
+        # against a reference reading the same messages in another form.
+        for name, n, label, target, (reference_file, reference_code) in (
+                ("import", sizes.import_messages, "QQ TXT / pyarrow CSV read", 5.0, ("same.csv", CSV_READ)),
+                ("whatstk", sizes.whatstk_messages, "/ whatstk parse", 0.5, ("whatsapp.txt", WHATSTK_READ))):
+            if name not in rows:
+                continue
+            step(f"{name} ({n:,} messages)")
+            files = ensure_synthetic(n, ("qq.txt", reference_file), args.cache)
+            store = work / f"{name}-store"
+            row = Row(name, f"import {_k(n)} {label}", target)
+            qq, reference = str(files["qq.txt"]), r.py(reference_code, str(files[reference_file]))
+            alternate(long, lambda qq=qq, store=store: r.run(r.gl("import", qq, "--store", str(fresh(store)))),
+                      lambda reference=reference: r.run(reference), row,
+                      lambda qq=qq, store=store: r.run(r.py(LIBRARY_IMPORT, str(fresh(store)), qq)))
             library_note(row)
             results.append(row)
         if {"pipeline", "roles-again", "next-week"} & set(rows):

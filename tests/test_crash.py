@@ -120,6 +120,19 @@ def new_exports(tmp_path: Path) -> list[str]:
     return [str(txt), str(lab)]
 
 
+def how_it_ended(run: dict, store: Path) -> tuple[str | None, list[Path]]:
+    """A killed run's exit as the signal makes it (130 and one line for SIGINT), and the changes it
+    left pending in the store's journal (to be finished on the next open)."""
+    line = None
+    if run["signal"] == "SIGINT":
+        assert run["exit"] == 130, run
+        line = one_message_line(run["stderr"])
+    else:
+        assert run["exit"] == -signal.SIGKILL, run
+    pending_dir = store / "imports" / "pending"
+    return line, (list(pending_dir.glob("*.json")) if pending_dir.exists() else [])
+
+
 def test_an_import_killed_or_interrupted_after_any_rename_leaves_old_or_new(tmp_path: Path, seeded: Path) -> None:
     runs = run_driver(tmp_path, seeded, ["import", *new_exports(tmp_path), "--store", "{store}"], ["KILL", "INT"])
     reference, crashed = runs[0], runs[1:]
@@ -131,13 +144,7 @@ def test_an_import_killed_or_interrupted_after_any_rename_leaves_old_or_new(tmp_
         store = Path(run["store"])
         assert_old_or_new(plain_state(store), old, new, run["name"])
         duckdb_counts_not_ahead(store, run["name"])
-        if run["signal"] == "SIGINT":
-            assert run["exit"] == 130, run
-            line = one_message_line(run["stderr"])
-        else:
-            assert run["exit"] == -signal.SIGKILL, run
-        pending = list((store / "imports" / "pending").glob("*.json")) if (store / "imports" / "pending").exists() \
-            else []
+        line, pending = how_it_ended(run, store)
         open_store(store)  # grouplens finishes a committed import, or drops an uncommitted one
         after = plain_state(store)
         assert after in (old, new), run["name"]
@@ -308,13 +315,7 @@ def test_a_compaction_killed_after_any_rename_or_swap_leaves_each_group_folder_o
             assert folders.get(folder) in (old[folder], new[folder]), (run["name"], folder, folders.get(folder))
         assert plain_state(store) == state, run["name"]  # the same messages, members, groups table
         duckdb_counts_not_ahead(store, run["name"])
-        if run["signal"] == "SIGINT":
-            assert run["exit"] == 130, run
-            line = one_message_line(run["stderr"])
-        else:
-            assert run["exit"] == -signal.SIGKILL, run
-        pending = list((store / "imports" / "pending").glob("*.json")) if (store / "imports" / "pending").exists() \
-            else []
+        line, pending = how_it_ended(run, store)
         open_store(store)  # a compaction past its commit point is finished, one before it dropped
         after = plain_folders(store, crowded)
         assert after in (old, new), run["name"]

@@ -1,8 +1,8 @@
 """Writing a family-B group as a user's files: an old-client QQ 消息管理器 TXT export, a member
 list CSV as a group tool writes it, and ``truth.json``.
 
-The TXT follows ../shared/research/formats-qq.md §A and the real exports' shapes in
-/work/real-exports/CATALOGUE.md: ``消息分组:我的QQ群`` or ``我的群聊``, CRLF, hours not
+The TXT follows ../shared/research/formats-qq.md §A and the shapes of real QQ exports published
+in public repositories (read, never committed): ``消息分组:我的QQ群`` or ``我的群聊``, CRLF, hours not
 zero-padded, ids in ``(…)`` or e-mail ids in ``<…>``, ``【…】`` titles before some names,
 ``NAME加入本群`` notices with or without ``。``, multi-line bodies. The member list holds the
 members at export time (not those who left) under one of three header styles.
