@@ -364,6 +364,8 @@ def data_state(store: Store, group_id: str) -> str | None:
 
 
 def _read_json(path: Path) -> dict:
+    if not isinstance(path, Path):
+        return {}
     try:
         value = json.loads(path.read_text(encoding="utf-8"))
         return value if isinstance(value, dict) else {}
