@@ -6,14 +6,16 @@ under the folder given on the command line. Each group is imported as it is with
 ``grouplens.import_paths`` into a temporary store and goes through the same pipeline as ``grouplens report questions``: message classes, reply links,
 answer finding (``grouplens.analysis.answers``).
 
-Printed, per split (``tune``: the part rules were tuned on; ``heldout``: never tuned on):
+Printed, per split (``tune`` and ``fresh``: the first two labelling rounds, the development data the
+rules are tuned on; ``heldout2``: the third round, labelled before grouplens was run on it and only
+ever scored):
 - question precision and recall over the labelled candidates (and precision counting every
   predicted question outside the labels as wrong, a lower bound);
 - answer-link accuracy: of the labelled questions also predicted as questions, the share whose
   predicted answer is the labelled line (or both none), and the same among those answered;
 - answered/unanswered agreement, and the answered share predicted vs labelled.
 
-    python bench/questions_real.py /path/to/real-exports              # both splits
+    python bench/questions_real.py /path/to/real-exports              # every split
     python bench/questions_real.py /path/to/real-exports --fit        # refit the answer weights on tune
     python bench/questions_real.py /path/to/real-exports --errors tune  # list disagreements (line numbers)
     python bench/questions_real.py /path/to/real-exports --key-people   # are those others turn to key people?
@@ -48,6 +50,7 @@ from grouplens.analysis.group import load_group
 from grouplens.roles import ROLE, TAGS_COLUMN, member_roles
 
 HERE = Path(__file__).resolve().parent
+SPLITS = ("tune", "fresh", "heldout2")
 LABELS = HERE / "labels"
 
 
@@ -65,9 +68,9 @@ def load_labels() -> list[Labelled]:
     for path in sorted(LABELS.glob("questions_*.csv")):
         with path.open(encoding="utf-8") as f:
             for r in csv.DictReader(f):
-                # First-round labels (tune/heldout when first used) are all tuning data now; the second
-                # round (fresh) is the held-out set.
-                split = "fresh" if r["split"] == "fresh" else "tune"
+                # First-round labels (tune/heldout when first used) are all tuning data now, and so is
+                # the second round (fresh, looked at since); the third round (heldout2) is held out.
+                split = r["split"] if r["split"] in ("fresh", "heldout2") else "tune"
                 out.append(Labelled(r["file"], int(r["line"]), r["is_question"] == "1",
                                     int(r["answer_line"]) if r["answer_line"] else None, split))
     return out
@@ -327,9 +330,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--fit-questions", action="store_true",
                    help="fit the context model of which question-class lines ask (cross-validated on tune)")
     p.add_argument("--write", action="store_true", help="with --fit-questions: write grouplens/models/questions.json")
-    p.add_argument("--fresh", action="store_true",
-                   help="also score the fresh held-out labels (keep them unseen while changing the rules)")
-    p.add_argument("--errors", choices=("tune", "fresh"), help="list the disagreements of one split")
+    p.add_argument("--fresh", action="store_true", help=argparse.SUPPRESS)  # every split is scored now
+    p.add_argument("--errors", choices=SPLITS, help="list the disagreements of one split (heldout2: only after a run is final)")
     p.add_argument("--key-people", action="store_true",
                    help="check that the members others most turn to (by the labels) are key people")
     a = p.parse_args(argv)
@@ -373,7 +375,7 @@ def main(argv: list[str] | None = None) -> int:
             for group in groups:
                 key_people(work / f"store-{group}", group, labels, structures[group][1])
             return 0
-    for split in ("tune", "fresh") if a.fresh or a.errors == "fresh" else ("tune",):
+    for split in SPLITS:
         r = evaluate(labels, predictions, split, errors=a.errors == split)
         print(f"\n== {split}: {r['n_candidates']} labelled candidates, {r['n_questions']} questions")
         print(f"   question precision {r['precision']:.3f}  recall {r['recall']:.3f}  "
