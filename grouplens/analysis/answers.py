@@ -13,10 +13,13 @@ and ``answer_max_candidates`` messages by others) are scored from evidence read 
 - topic overlap (uncommon Han character pairs and Latin words shared with the question);
 - what the candidate is (a question itself, a picture, a reply that opens like an answer:
   可以 / 不用 / 没有 / 在… / 不知道…); chatter (哈哈, 666, +1) and stickers are never answers;
-- what the asker does next (thanks or "I see" right after it).
+- what the asker does next (thanks or "I see" right after it);
+- what rules a candidate out: thanks or "OK" from a third person, asking the same again (同问,
+  +1, the same words), and, the later it comes, having nothing to do with the question (no
+  shared words, no link, not put by or to the people asked: a good-night, a new topic).
 
-The score is a logistic model over these features (``WEIGHTS``), fitted on the first round of the
-hand-labelled real QQ chat in ``bench/labels`` (``python bench/questions_real.py ROOT --fit``); the
+The score is a logistic model over these features (``WEIGHTS``), fitted on the first two rounds of
+the hand-labelled real QQ chat in ``bench/labels`` (``python bench/questions_real.py ROOT --fit``); the
 first candidate whose probability reaches ``answer_min_probability`` is the answer. An explicit
 quote of the question is always its answer.
 """
@@ -37,20 +40,23 @@ from .asking import Topic, asking_in, shared_units, topic_units
 FEATURES: tuple[str, ...] = (
     "linked", "linked_elsewhere", "addressed", "addresses_other", "by_addressee", "not_addressee", "first_other",
     "others_before", "overlap", "is_question", "image", "answer_start", "number_answer", "has_link", "log_minutes",
-    "asker_ack",
+    "asker_ack", "thanks", "same_question", "late_unrelated",
 )
-# Logistic weights per feature and the intercept, fitted on the first round of bench/labels
+# Logistic weights per feature and the intercept, fitted on the first two rounds of bench/labels
 # (``python bench/questions_real.py ROOT --fit``: C and the cut-off chosen by 5-fold
 # cross-validation, folds by question).
 WEIGHTS: dict[str, float] = {
-    "linked": 0.05, "linked_elsewhere": -0.26, "addressed": 0.13, "addresses_other": -0.18, "by_addressee": 0.37,
-    "not_addressee": -0.25, "first_other": 1.12, "others_before": -0.67, "overlap": 0.33, "is_question": -0.98,
-    "image": -0.52, "answer_start": 0.64, "number_answer": -0.05, "has_link": 0.01, "log_minutes": -0.27,
-    "asker_ack": 0.30,
+    "linked": 0.12, "linked_elsewhere": -0.30, "addressed": 1.41, "addresses_other": -1.54, "by_addressee": 0.48,
+    "not_addressee": -0.60, "first_other": 1.80, "others_before": -0.47, "overlap": 0.32, "is_question": -2.01,
+    "image": -1.11, "answer_start": 0.87, "number_answer": 0.19, "has_link": 0.81, "log_minutes": -0.15,
+    "asker_ack": 0.63, "thanks": -1.32, "same_question": -2.80, "late_unrelated": -0.11,
 }
-# The fitted intercept (-0.89) shifted by 0.12 so that the default answer_min_probability (0.3)
-# applies the cross-validated cut-off (0.275).
-INTERCEPT = -0.77
+# The fitted intercept (-1.43) shifted by 0.54 so that the default answer_min_probability (0.3)
+# applies the cross-validated cut-off (0.2).
+INTERCEPT = -0.89
+# Never an answer, whatever the score: a message that has nothing to do with the question (see
+# ``late_unrelated``: a good-night, a new topic) once this many minutes have passed.
+UNRELATED_MINUTES = 30.0
 
 _HAN_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]+")
 _LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z0-9+#.]{1,}")
@@ -65,6 +71,8 @@ _NUMBER = re.compile(r"\d|[一二两三四五六七八九十半][点号月天个
 _ASKS_NUMBER = re.compile(r"几|多少|多久|什么时候|啥时候|哪天|哪年|何时")
 _URL = re.compile(r"https?://|www\.")
 _DIGIT = re.compile(r"\d")
+# Asking the same thing again: 同问, +1, 我也想知道.
+_SAME_QUESTION = re.compile(r"同问|同求|^[\W_]*\+1|我也想(?:知道|问)|求告知")
 _ACK = re.compile(r"谢|感谢|^[\W_]*(?:好的|好哒|好滴|好嘞|好吧|哦+|噢+|嗯嗯|明白|懂了|了解|原来|这样|ok|thx|thank)",
                   re.IGNORECASE)
 
@@ -78,9 +86,10 @@ def candidate_features(rs: ReplyStructure, question: np.ndarray, *, window_minut
     """Every (question, candidate answer) pair with the features the score reads.
 
     Columns: ``question`` and ``candidate`` (positions in ``rs``), ``explicit`` (the candidate
-    quotes the question), then ``FEATURES``. Candidates of a question are the messages after it
-    by someone other than the asker, within ``window_minutes`` and the first
-    ``max_candidates`` of them, in time order. ``question`` says which messages are questions;
+    quotes the question), ``ruled_out`` (unrelated and later than ``UNRELATED_MINUTES``: never
+    the answer), then ``FEATURES``. Candidates of a question are the messages after it by someone
+    other than the asker that say something (no chatter, sticker or greeting), within
+    ``window_minutes`` and the first ``max_candidates`` of them, in time order. ``question`` says which messages are questions;
     ``asked`` which of them to find answers for (all of them by default).
     """
     m = rs.messages
@@ -96,7 +105,8 @@ def candidate_features(rs: ReplyStructure, question: np.ndarray, *, window_minut
         find = getattr(pattern, how)
         return np.fromiter((bool(find(v)) for v in values), dtype=bool, count=len(values))
 
-    ack_class = flag(AGREEMENT) | flag(GREETING)
+    greeting = flag(GREETING)
+    ack_class = flag(AGREEMENT) | greeting
     no_words = ~(matches(_HAN_RUN, texts) | matches(_LATIN_WORD, texts) | matches(_DIGIT, texts))
     image = np.isin(kinds, ("image", "video", "file", "link")) | np.array(["[图片]" in r for r in raw], dtype=bool)
     sticker = no_words & ~image
@@ -114,7 +124,8 @@ def candidate_features(rs: ReplyStructure, question: np.ndarray, *, window_minut
         inside[inside] = seconds[c[inside]] - seconds[active[inside]] <= window_minutes * 60.0
         keep = inside & (found < max_candidates)
         active, found, c = active[keep], found[keep], c[keep]
-        takes = (author[c] != author[active]) & ~chatter[c] & ~sticker[c]  # 哈哈, 666, [表情] say nothing
+        # Chatter, stickers and greetings (哈哈, 666, [表情], 大家早上好) say nothing.
+        takes = (author[c] != author[active]) & ~chatter[c] & ~sticker[c] & ~(greeting[c] & (parent[c] != active))
         qs.append(active[takes])
         cs.append(c[takes])
         found = found + takes
@@ -123,10 +134,10 @@ def candidate_features(rs: ReplyStructure, question: np.ndarray, *, window_minut
     c = np.concatenate(cs) if cs else np.zeros(0, np.int64)
     order = np.lexsort((c, q))  # each question's candidates in time order, questions in order
     q, c = q[order].astype(np.int64), c[order].astype(np.int64)
-    columns = ["question", "candidate", "explicit"] + list(FEATURES)
+    columns = ["question", "candidate", "explicit", "ruled_out"] + list(FEATURES)
     if not len(q):
         return pd.DataFrame({k: pd.Series(dtype=float) for k in columns}).astype(
-            {"question": np.int64, "candidate": np.int64, "explicit": bool})
+            {"question": np.int64, "candidate": np.int64, "explicit": bool, "ruled_out": bool})
     rank = np.arange(len(q)) - np.searchsorted(q, q, side="left")  # others' messages before this one
     asker = author[q]
     # Whom the question is put to: the members it @-names, or whose message it answers.
@@ -160,6 +171,7 @@ def candidate_features(rs: ReplyStructure, question: np.ndarray, *, window_minut
         where = np.flatnonzero(hit)
         ack_next[where] = matches(_ACK, [texts[i] for i in at[where]]) & ~question[at[where]]
         undecided &= ~hit
+    code = pd.factorize(pd.Series(texts, dtype=object))[0]
     at_c = np.unique(c)
     at_q = np.unique(q)
 
@@ -169,8 +181,13 @@ def candidate_features(rs: ReplyStructure, question: np.ndarray, *, window_minut
         return out[where]
 
     gap = seconds[c] - seconds[q]
+    overlap = np.minimum(shared_units(units, q, c), 3)
+    # Unrelated to the question: no shared words, no link to it, not put to or by the people asked.
+    unrelated = (overlap == 0) & ~linked & ~to_asker_turn & ~names_asker & ~(addressed_q & by_addressee)
+    ruled_out = unrelated & (gap > UNRELATED_MINUTES * 60.0)
+    log_minutes = np.log1p(np.maximum(gap, 0.0) / 60.0)
     out = pd.DataFrame({
-        "question": q, "candidate": c, "explicit": linked & rs.explicit[c],
+        "question": q, "candidate": c, "explicit": linked & rs.explicit[c], "ruled_out": ruled_out,
         "linked": (linked | to_asker_turn).astype(float),
         "linked_elsewhere": ((pc >= 0) & ~linked & ~to_asker_turn).astype(float),
         "addressed": names_asker.astype(float),
@@ -179,14 +196,17 @@ def candidate_features(rs: ReplyStructure, question: np.ndarray, *, window_minut
         "not_addressee": (addressed_q & ~by_addressee).astype(float),
         "first_other": (rank == 0).astype(float),
         "others_before": rank.astype(float),
-        "overlap": np.minimum(shared_units(units, q, c), 3).astype(float),
+        "overlap": overlap.astype(float),
         "is_question": question[c].astype(float),
         "image": image[c].astype(float),
         "answer_start": on(at_c, _ANSWER_START, texts, c, "match").astype(float),
         "number_answer": (on(at_q, _ASKS_NUMBER, texts, q) & on(at_c, _NUMBER, texts, c)).astype(float),
         "has_link": on(at_c, _URL, raw, c).astype(float),
-        "log_minutes": np.log1p(np.maximum(gap, 0.0) / 60.0),
+        "log_minutes": log_minutes,
         "asker_ack": ack_next.astype(float),
+        "thanks": on(at_c, _ACK, texts, c).astype(float),
+        "same_question": (on(at_c, _SAME_QUESTION, texts, c) | (code[c] == code[q])).astype(float),
+        "late_unrelated": np.where(unrelated, log_minutes, 0.0),
     })
     return out[columns]
 
@@ -221,7 +241,7 @@ def find_answers(rs: ReplyStructure, question: np.ndarray, *, window_minutes: fl
                                topic=topic)
     if not pairs.empty:
         p = answer_probability(pairs, weights, intercept)
-        p = np.where(pairs["explicit"].to_numpy(bool), 1.0, p)
+        p = np.where(pairs["explicit"].to_numpy(bool), 1.0, np.where(pairs["ruled_out"].to_numpy(bool), 0.0, p))
         ok = p >= min_probability
         hit = pairs[ok].assign(p=p[ok])
         first = hit.groupby("question", sort=False).head(1)  # candidates are in time order

@@ -12,7 +12,7 @@ reply that opens like an answer, the asker's thanks), and whether it asks for so
 
 ``ask_probability`` scores every rule-flagged message with a small logistic model over these
 features; its weights ship in ``grouplens/models/questions.json``, fitted on the hand-labelled
-real QQ chat of ``bench/labels`` (the first labelling round only;
+real QQ chat of ``bench/labels`` (the first two labelling rounds;
 ``python bench/questions_real.py ROOT --fit-questions``). A rule-flagged message asks when its
 probability reaches the model's threshold.
 """
