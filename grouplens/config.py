@@ -372,7 +372,7 @@ class RolesConfig:
     operator_min_notice_share: float = 0.3
     shill_min_days: int = 5
     shill_min_scheduled_share: float = 0.5
-    shill_min_quick_answers: float = 0.6
+    shill_min_quick_answers: float = 0.4
     shill_min_concentration: float = 0.6
     shill_answer_minutes: float = 10.0
     shill_partner_min_share: float = 0.4
