@@ -21,13 +21,14 @@ from typer.core import TyperArgument, TyperOption
 
 from .. import sigint
 from ..config import DEFAULT_TZ, STORE_ENV, load_config, parse_zone
-from ..engine import Engine
 from ..errors import GrouplensError
+from . import coercion, help_markdown
 
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
 
     from ..config import Config
+    from ..engine import Engine
     from ..store.store import Store
 
 # Typer 0.29 shows a type name (<bool>) beside every flag, its own --help and completion options
@@ -47,6 +48,8 @@ def _argument_by_its_metavar(self: TyperArgument, ctx: Any) -> str | None:
 _display_argument_type = TyperArgument.display_type_rich
 TyperOption.display_type_rich = _flag_without_type  # type: ignore[method-assign]
 TyperArgument.display_type_rich = _argument_by_its_metavar  # type: ignore[method-assign]
+coercion.install()  # option values that need no pydantic are converted without it
+help_markdown.install()  # help texts without Markdown in them are rendered without a Markdown parser
 
 app = typer.Typer(
     name="grouplens",
@@ -117,12 +120,19 @@ DATA, PEOPLE, REPORTS, SETTINGS = "Data in and out", "People and messages", "Rep
 
 @dataclass(frozen=True)
 class Edge:
-    """What a command hands the library: the store's path, the settings and the time zone."""
+    """What a command hands the library: the store's path, the settings, the time zone and
+    where per-group work runs (``engine``: the ``Engine`` of ``engine_spec``, built when a
+    command first asks for it, so that one that never does loads no process pool)."""
 
     store_path: str | None
     config: Config
     tz: ZoneInfo
-    engine: Engine = Engine()
+    engine_spec: tuple[str, int | None, str | None] = ("local", None, None)  # kind, jobs, scheduler
+
+    @functools.cached_property
+    def engine(self) -> Engine:
+        from ..engine import Engine
+        return Engine(*self.engine_spec)
 
     def store(self, *, create: bool = False) -> Store:
         return open_store(self.store_path, create=create)
@@ -145,7 +155,10 @@ def edge(store: str | None = None, config: str | None = None, tz: str | None = N
     zone = parse_zone(zone_name) if zone_name else cfg.time.zone
     scheduler = scheduler or (cfg.engine.scheduler if (engine or cfg.engine.engine) == "dask" else None) or None
     kind = engine or ("dask" if scheduler else cfg.engine.engine)
-    return Edge(store or _state.store, cfg, zone, Engine(kind, jobs or cfg.engine.jobs or None, scheduler))
+    e = Edge(store or _state.store, cfg, zone, (kind, jobs or cfg.engine.jobs or None, scheduler))
+    if engine or jobs or scheduler:
+        e.engine  # noqa: B018 (an engine the command line asks for is checked now, before any work)
+    return e
 
 
 def _version(value: bool) -> None:
