@@ -247,3 +247,65 @@ def test_option_values_are_the_ones_typer_itself_gives(monkeypatch: pytest.Monke
     assert outputs() == quick
     assert quick[4] == (0, "(None, None, <Shape.json: 'json'>, None, None, None, False)\n")
     assert quick[6][0] == 2 and "'xml' is not one of 'table'," in quick[6][1]
+
+
+# --- commands: a command on the command line loads its own module only --------------------------
+
+def test_groups_loads_no_other_command_module(tmp_path: Path, small_store: Path) -> None:
+    code, modules, _ = run_cli(tmp_path, "--store", str(small_store), "groups")
+    assert code == 0
+    assert {m for m in modules if m.startswith("grouplens.cli.") and m.endswith("_commands")} == {
+        "grouplens.cli.data_commands"}
+    assert "grouplens.simulate" not in modules
+
+
+def test_the_command_table_names_the_module_of_every_command() -> None:
+    from grouplens.cli.app import COMMAND_MODULES
+
+    registered = [(c.name, c.callback.__module__) for c in app.registered_commands]
+    assert registered == [(name, f"grouplens.cli.{module}") for module, names in COMMAND_MODULES.items()
+                          for name in names]
+
+
+def test_the_options_before_a_command_are_the_ones_command_in_skips() -> None:
+    from grouplens.cli.app import GLOBAL_FLAGS, GLOBAL_VALUE_OPTIONS, command_in
+
+    params = typer.main.get_command(app).params
+    assert {o for p in params if not p.is_flag for o in p.opts} == set(GLOBAL_VALUE_OPTIONS)
+    assert {o for p in params if p.is_flag for o in p.opts} - {"--version", "--install-completion",
+                                                               "--show-completion"} == set(GLOBAL_FLAGS)
+    assert command_in(["groups", "-f", "json"]) == "groups"
+    assert command_in(["--store", "s", "--tz=UTC", "--debug", "--config", "c.toml", "roles", "--all"]) == "roles"
+    assert command_in(["--store=s", "report", "weekly"]) == "report"
+    for args in ([], ["--help"], ["--store", "s"], ["--version", "groups"], ["--show-completion"], ["-x", "groups"]):
+        assert command_in(args) is None, args
+
+
+@pytest.mark.parametrize("args", [("grups",), ("--store", "x", "nosuch", "--help")])
+def test_an_unknown_command_is_named_with_every_command_loaded(tmp_path: Path, args: tuple[str, ...]) -> None:
+    report = tmp_path / "modules.json"
+    done = subprocess.run([sys.executable, "-c", CHILD, str(report), *args], capture_output=True, text=True,
+                          timeout=120)
+    result = json.loads(report.read_text())
+    assert result["code"] == 2
+    assert "No such command" in done.stderr
+    assert "grouplens.cli.store_commands" in result["modules"]
+
+
+def test_after_running_one_command_the_app_still_has_every_command(tmp_path: Path) -> None:
+    """A process that runs ``main`` (its command's module only) and then uses ``app`` again."""
+    script = """
+import json, sys, typer
+sys.argv = ["grouplens", "formats", "--format", "json"]
+from grouplens.cli.app import app, main
+try:
+    main()
+except SystemExit:
+    pass
+print(json.dumps(list(typer.main.get_command(app).commands)))
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    from grouplens.cli.app import COMMAND_MODULES
+
+    last = done.stdout.strip().splitlines()[-1]
+    assert json.loads(last) == [name for names in COMMAND_MODULES.values() for name in names]

@@ -7,16 +7,8 @@ anything unexpected becomes one line and exit code 2. ``--debug`` shows the trac
 
 from __future__ import annotations
 
-# The command modules register their commands on ``app``; --help lists them in this order.
-# isort: off
-from . import data_commands  # noqa: F401
-from . import roles_commands  # noqa: F401
-from . import analysis_commands  # noqa: F401
-from . import query_commands  # noqa: F401
-from . import report_commands  # noqa: F401
-from . import config_commands  # noqa: F401
-from . import store_commands  # noqa: F401
-# isort: on
+# The command modules register their commands on ``app`` when typer first reads its commands
+# (see ``app.COMMAND_MODULES``): ``grouplens groups`` loads the data commands alone.
 from .app import app, main
 
 __all__ = ["app", "main"]

@@ -59,6 +59,48 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
+# The modules that register commands on ``app``, in the order --help lists them, with the
+# commands each one registers. A command on the command line loads its own module only
+# (``grouplens groups`` does not import the roles, report or query commands); --help, completion
+# and every other use of ``app`` load them all. tests/test_startup.py checks this table.
+COMMAND_MODULES = {
+    "data_commands": ("import", "groups", "messages", "members", "formats"),
+    "roles_commands": ("roles", "engagement", "simulate"),
+    "analysis_commands": ("keywords",),
+    "query_commands": ("search", "sql"),
+    "report_commands": ("report",),
+    "config_commands": ("config",),
+    "store_commands": ("verify", "forget", "compact"),
+}
+
+
+class CommandList(list):  # type: ignore[type-arg]
+    """``app.registered_commands``: the command modules register into it when typer first reads
+    it (every module, or only ``self.only`` when ``main`` knows the command it runs)."""
+
+    only: str | None = None
+
+    def load(self) -> None:
+        import importlib
+        for name in COMMAND_MODULES:
+            if self.only in (None, name):
+                importlib.import_module(f"{__package__}.{name}")
+
+    def __iter__(self) -> Any:
+        self.load()
+        return super().__iter__()
+
+    def __len__(self) -> int:
+        self.load()
+        return super().__len__()
+
+    def __getitem__(self, index: Any) -> Any:
+        self.load()
+        return super().__getitem__(index)
+
+
+app.registered_commands = CommandList()
+
 stdout = Console(soft_wrap=False)
 stderr = Console(stderr=True)
 
@@ -252,9 +294,41 @@ def _escape(text: str) -> str:
     return escape(terminal_safe(text))
 
 
+# Options before the command that take a value, and those that take none (--help, --version
+# and the completion options are left out: with them, every command module is loaded).
+GLOBAL_VALUE_OPTIONS = ("--store", "--config", "--tz")
+GLOBAL_FLAGS = ("--debug",)
+
+
+def command_in(args: list[str]) -> str | None:
+    """The command ``args`` run (``groups`` in ``--store X groups -f json``); None when they run
+    none, or when an option before it is not one of the global options above."""
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        if arg in GLOBAL_VALUE_OPTIONS:
+            i += 2
+        elif arg in GLOBAL_FLAGS or arg.startswith(tuple(f"{o}=" for o in GLOBAL_VALUE_OPTIONS)):
+            i += 1
+        else:
+            return None if arg.startswith("-") else arg
+    return None
+
+
 def main() -> None:
     """The console-script entry point."""
+    import os
+    commands = app.registered_commands
+    name = command_in(sys.argv[1:])
+    completing = any(k.startswith("_") and k.endswith("_COMPLETE") for k in os.environ)
+    if isinstance(commands, CommandList) and name and not completing:
+        commands.only = next((m for m, names in COMMAND_MODULES.items() if name in names), "")
+        if name not in {c.name for c in commands}:
+            commands.only = None  # not a command of that module after all: load them all
     try:
         app()
     except BrokenPipeError:  # `grouplens messages | head`
         sys.stderr.close()
+    finally:
+        if isinstance(commands, CommandList):
+            commands.only = None  # any later use of `app` in this process sees every command

@@ -17,7 +17,6 @@ change what a value becomes.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 _MISS = object()
@@ -56,12 +55,13 @@ def install() -> bool:
                 return _MISS
         return _MISS
 
-    @dataclass(frozen=True)
     class QuickParam(base):  # type: ignore[misc, valid-type]
         """A parameter's coercion: ``quick_value`` first, typer's own runtime parameter otherwise."""
 
-        descriptor: Any = None
-        real: list[Any] = field(default_factory=list)  # typer's runtime parameter, once built
+        def __init__(self, descriptor: Any):
+            super().__init__(parameter_info=descriptor.parameter_info, annotation=descriptor.annotation)
+            object.__setattr__(self, "descriptor", descriptor)  # (the base class is a frozen dataclass)
+            object.__setattr__(self, "real", [])  # typer's runtime parameter, once built
 
         def _coerce_value(self, value: Any, param: Any, ctx: Any) -> Any:
             quick = quick_value(self.descriptor, value, ctx)
@@ -72,8 +72,7 @@ def install() -> bool:
             return self.real[0]._coerce_value(value, param=param, ctx=ctx)
 
     def build_quick(descriptor: Any) -> Any:
-        return QuickParam(parameter_info=descriptor.parameter_info, annotation=descriptor.annotation,
-                          descriptor=descriptor)
+        return QuickParam(descriptor)
 
     build_quick.quick = True  # type: ignore[attr-defined]
     core.build_runtime_param = build_quick
