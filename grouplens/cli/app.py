@@ -60,9 +60,10 @@ app = typer.Typer(
 )
 
 # The modules that register commands on ``app``, in the order --help lists them, with the
-# commands each one registers. A command on the command line loads its own module only
-# (``grouplens groups`` does not import the roles, report or query commands); --help, completion
-# and every other use of ``app`` load them all. tests/test_startup.py checks this table.
+# commands each one registers. A command on the command line loads its own module and is the
+# only one typer builds (``grouplens groups`` does not import the roles, report or query
+# commands); --help, completion and every other use of ``app`` load and build them all.
+# tests/test_startup.py checks this table.
 COMMAND_MODULES = {
     "data_commands": ("import", "groups", "messages", "members", "formats"),
     "roles_commands": ("roles", "engagement", "simulate"),
@@ -75,28 +76,28 @@ COMMAND_MODULES = {
 
 
 class CommandList(list):  # type: ignore[type-arg]
-    """``app.registered_commands``: the command modules register into it when typer first reads
-    it (every module, or only ``self.only`` when ``main`` knows the command it runs)."""
+    """``app.registered_commands``: the command modules register into it the first time typer
+    reads it. While ``main`` runs one command (``running``), typer reads that command alone and
+    only its module is loaded; otherwise every module is loaded and every command is read."""
 
-    only: str | None = None
+    running: str | None = None
 
-    def load(self) -> None:
+    def _view(self) -> list[Any]:
         import importlib
-        for name in COMMAND_MODULES:
-            if self.only in (None, name):
-                importlib.import_module(f"{__package__}.{name}")
+        for module, names in COMMAND_MODULES.items():
+            if self.running is None or self.running in names:
+                importlib.import_module(f"{__package__}.{module}")
+        commands = list(super().__iter__())
+        return commands if self.running is None else [c for c in commands if c.name == self.running]
 
     def __iter__(self) -> Any:
-        self.load()
-        return super().__iter__()
+        return iter(self._view())
 
     def __len__(self) -> int:
-        self.load()
-        return super().__len__()
+        return len(self._view())
 
     def __getitem__(self, index: Any) -> Any:
-        self.load()
-        return super().__getitem__(index)
+        return self._view()[index]
 
 
 app.registered_commands = CommandList()
@@ -322,13 +323,13 @@ def main() -> None:
     name = command_in(sys.argv[1:])
     completing = any(k.startswith("_") and k.endswith("_COMPLETE") for k in os.environ)
     if isinstance(commands, CommandList) and name and not completing:
-        commands.only = next((m for m, names in COMMAND_MODULES.items() if name in names), "")
-        if name not in {c.name for c in commands}:
-            commands.only = None  # not a command of that module after all: load them all
+        commands.running = name
+        if not len(commands):  # no such command (or the table is out of date): load them all
+            commands.running = None
     try:
         app()
     except BrokenPipeError:  # `grouplens messages | head`
         sys.stderr.close()
     finally:
         if isinstance(commands, CommandList):
-            commands.only = None  # any later use of `app` in this process sees every command
+            commands.running = None  # any later use of `app` in this process sees every command
