@@ -20,7 +20,7 @@ Everything is vectorised over numpy arrays, so a million-message group is fine.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -103,6 +103,15 @@ def reply_structure(data: GroupData, config: EngagementConfig | None = None, *,
     ``answered_by`` column (unless ``answers`` is False).
     """
     cfg = config or data.config.engagement
+    if data.stored and not (use_model and answers and cfg == data.config.engagement):
+        # Not what the store's cache holds (links and answers under the group's settings):
+        # worked out here, on a copy.
+        from .derived import REPLY_COLUMNS
+        m = data.messages
+        if S.REPLY_SOURCE in m:  # only the export's own quotes stay
+            m = m.assign(**{S.REPLY_TO: m[S.REPLY_TO].where(m[S.REPLY_SOURCE] == S.REPLY_SOURCES[0])})
+        derived_only = [c for c in REPLY_COLUMNS if c != S.REPLY_TO]
+        data = replace(data, stored=False, messages=m.drop(columns=derived_only, errors="ignore"))
     with_classes(data)
     if use_model:
         with_replies(data)
@@ -115,7 +124,9 @@ def reply_structure(data: GroupData, config: EngagementConfig | None = None, *,
     rs = threads(data.speech.reset_index(drop=True))
     if use_model and answers:
         phase("answers")
-    return with_answers(rs, cfg, threads) if use_model and answers else rs
+    if not (use_model and answers) or S.ANSWERED_BY in data.messages:  # answers already found (analysis.derived)
+        return rs
+    return with_answers(rs, cfg, threads)
 
 
 # --- content types -----------------------------------------------------------------------------

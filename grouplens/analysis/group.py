@@ -20,9 +20,6 @@ from ..config import Config, load_config, zone_or_default
 from ..progress import phase
 from ..store.store import Store, day_bounds
 from ..text.classes import classify_messages
-from ..text.keywords import keywords
-from ..text.segment import Segmenter
-from ..text.tokens import message_tokens
 
 
 @dataclass
@@ -40,6 +37,7 @@ class GroupData:
     tz: ZoneInfo
     config: Config
     class_names: list[str] = field(default_factory=list)
+    stored: bool = False  # the messages are the store's rows: derived data comes from its cache
 
     @property
     def speech(self) -> pd.DataFrame:
@@ -59,26 +57,37 @@ def load_group(store: Store, group: str | None = None, since: date | datetime | 
     group_id = store.resolve_group(group)
     row = store.groups().set_index(S.GROUP_ID).loc[group_id]
     start, end = day_bounds(since, until, zone)
-    messages = store.message_table(group_id, None, start, end).to_pandas(types_mapper=_strings)
     return GroupData(store=store, group_id=group_id, group_name=row[S.GROUP_NAME], platform=row[S.PLATFORM],
-                     messages=messages.reset_index(drop=True), members=store.members(group_id),
-                     start=start, end=end, tz=zone, config=config)
+                     messages=read_messages(store, group_id, start, end), members=store.members(group_id),
+                     start=start, end=end, tz=zone, config=config, stored=True)
+
+
+def read_messages(store: Store, group_id: str, start: datetime | None, end: datetime | None) -> pd.DataFrame:
+    """A stored group's messages with ``start <= ts < end`` (UTC; None = open), ts ascending."""
+    return store.message_table(group_id, None, start, end).to_pandas(types_mapper=_strings).reset_index(drop=True)
 
 
 def with_tokens(data: GroupData) -> GroupData:
     """Add each message's words (``schema.TOKENS``), segmenting only what the cache lacks."""
     if S.TOKENS not in data.messages:
         phase("words")
+        from ..text.segment import Segmenter
+        from ..text.tokens import message_tokens
         segmenter = Segmenter(data.config)
         data.messages[S.TOKENS] = message_tokens(data.store, data.group_id, data.messages, segmenter)
     return data
 
 
 def with_classes(data: GroupData) -> GroupData:
-    """Add one boolean column per message class (question, objection, ad, …)."""
+    """Add one boolean column per message class (question, objection, ad, …): for stored
+    messages from the store's cache (``analysis.derived``), else worked out here."""
     if not data.class_names:
         phase("message classes")
-        classes = classify_messages(data.messages, data.config, tz=data.tz)
+        if data.stored:
+            from .derived import group_classes
+            classes = group_classes(data.store, data.group_id, data.messages, data.config, data.tz)
+        else:
+            classes = classify_messages(data.messages, data.config, tz=data.tz)
         data.class_names = list(classes.columns)
         for name in data.class_names:
             data.messages[name] = classes[name]
@@ -87,11 +96,20 @@ def with_classes(data: GroupData) -> GroupData:
 
 def with_replies(data: GroupData) -> GroupData:
     """Resolve whom each message answers: explicit quotes kept, the rest inferred by the reply
-    model (``schema.REPLY_TO``, ``schema.REPLY_SOURCE``, ``schema.REPLY_SCORE``)."""
+    model (``schema.REPLY_TO``, ``schema.REPLY_SOURCE``, ``schema.REPLY_SCORE``). For stored
+    messages this comes from the store's cache (``analysis.derived``) with each question's
+    answer (``schema.ASKS``, ``schema.ANSWERED_BY`` …) and the answers linked to their questions."""
     if S.REPLY_SOURCE not in data.messages:
-        from ..replies.links import infer_reply_links
         phase("reply links")
-        data.messages = drop_stale_inferred_links(infer_reply_links(data.messages))
+        if data.stored:
+            from .derived import group_replies
+            with_classes(data)
+            found = group_replies(data.store, data.group_id, data.messages, data.members, data.config, data.tz,
+                                  data.class_names)
+            data.messages = data.messages.assign(**{c: found[c] for c in found.columns})
+        else:
+            from ..replies.links import infer_reply_links
+            data.messages = drop_stale_inferred_links(infer_reply_links(data.messages))
     return data
 
 
@@ -134,6 +152,7 @@ def group_keywords(store: Store, group: str | None = None, since: date | datetim
     Rows: the unit (``period`` for weeks, ``sender_id`` and ``name`` for members), then term,
     score, count, rank and method. The library function behind ``grouplens keywords``.
     """
+    from ..text.keywords import keywords  # scikit-learn: only for keywords
     data = with_tokens(load_group(store, group, since, until, tz=tz, config=config))
     speech = data.speech
     unit = None if by in (None, "group") else by

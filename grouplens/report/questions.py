@@ -27,7 +27,14 @@ ANSWERED, UNANSWERED, PENDING = "answered", "unanswered", "pending"
 
 def question_table(ctx: ReportContext) -> pd.DataFrame:
     """Every question in the loaded window: position, asker, first answer (position, answerer,
-    minutes, by staff), within target, status. Positions index ``ctx.speech``."""
+    minutes, by staff), within target, status. Positions index ``ctx.speech``. Worked out once
+    per context."""
+    if "question_table" not in ctx.cache:
+        ctx.cache["question_table"] = _question_table(ctx)
+    return ctx.cache["question_table"]
+
+
+def _question_table(ctx: ReportContext) -> pd.DataFrame:
     cfg = ctx.config.report
     rs, speech = ctx.replies, ctx.speech
 

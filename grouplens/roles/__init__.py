@@ -89,7 +89,19 @@ def member_roles(data: GroupData, lang: str = "zh") -> pd.DataFrame:
 
 def role_features(data: GroupData) -> pd.DataFrame:
     """The figures behind every member's role and tags (``features.member_features``): replies,
-    engagement and influence computed once, so thresholds can be tried on them cheaply."""
+    engagement and influence computed once, so thresholds can be tried on them cheaply. For a
+    stored group they are kept in the store until its data changes (``analysis.derived``)."""
+    import sys
+    from dataclasses import asdict
+
+    from ..analysis import engagement, influence
+    from ..analysis.derived import cached_result, code_hash
+    spec = {"roles": asdict(data.config.roles), "engagement": asdict(data.config.engagement),
+            "code": code_hash(F, engagement, influence, sys.modules[__name__])}
+    return cached_result(data, "role-features", spec, lambda: _role_features(data))
+
+
+def _role_features(data: GroupData) -> pd.DataFrame:
     cfg = data.config.roles
     rs = reply_structure(data, data.config.engagement)
     phase("engagement")

@@ -3,7 +3,7 @@
 What is checked:
 
 - every Parquet file decodes completely and has the columns its place says (messages, rosters,
-  members, groups.parquet, the tokens cache);
+  members, groups.parquet, the tokens and derived caches);
 - files grouplens did not write (a foreign ``other.parquet`` in a partition, stray files),
   leftover temporary files and staging folders, journals that cannot be read, data files no
   journal knows;
@@ -227,9 +227,14 @@ class _Checker:
                     continue
                 problem = None
                 try:
-                    problem = schema_problem(pq.read_schema(f), _CACHE_SCHEMA)
-                    if problem is None:
-                        pq.read_table(f)
+                    if f.suffix == ".json":  # derived/: which weeks were last found current
+                        if not isinstance(json.loads(f.read_text(encoding="utf-8")), dict):
+                            problem = "not a JSON object"
+                    else:
+                        if folder.name == "tokens":
+                            problem = schema_problem(pq.read_schema(f), _CACHE_SCHEMA)
+                        if problem is None:
+                            pq.read_table(f)
                 except (pa.ArrowException, OSError, ValueError) as e:
                     problem = " ".join(str(e).split())[:100]
                 if problem:

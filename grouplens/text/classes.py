@@ -451,14 +451,16 @@ def class_rules(config: Config | None = None) -> dict[str, ClassRule]:
 
 
 def classify_messages(messages: pd.DataFrame, config: Config | None = None, *,
-                      tz: ZoneInfo | None = None) -> pd.DataFrame:
+                      tz: ZoneInfo | None = None, template_ids: pd.Series | None = None) -> pd.DataFrame:
     """One boolean column per enabled class (``CLASS_NAMES`` order, then configured classes),
     index-aligned with ``messages``. A message may be in several classes or none.
 
     Needs ``schema.TEXT``; uses ``schema.KIND`` when present (else every row is a text
     message). ``operator_template`` also needs ``schema.TS`` (and uses ``schema.GROUP_ID`` so
     that templates are found per group); see ``find_templates`` (``tz``: the zone of its days
-    and hours, by default ``[time] tz``).
+    and hours, by default ``[time] tz``). ``template_ids`` (index-aligned, ``find_templates``'
+    result) skips that search when the ids are already known; all <NA> matches the written
+    rules alone.
     """
     config = config or Config()
     if schema.TEXT not in messages:
@@ -470,7 +472,8 @@ def classify_messages(messages: pd.DataFrame, config: Config | None = None, *,
     for name, rule in class_rules(config).items():
         hit = rule.match(texts, kinds, column)
         if name == OPERATOR_TEMPLATE:
-            hit |= find_templates(messages, config, tz=tz).notna() & kinds.isin(rule.kinds)
+            ids = find_templates(messages, config, tz=tz) if template_ids is None else template_ids
+            hit |= ids.notna().to_numpy() & kinds.isin(rule.kinds)
         out[name] = hit.astype(bool)
     return out
 
@@ -533,11 +536,7 @@ def find_templates(messages: pd.DataFrame, config: Config | None = None, *,
         if column not in messages:
             raise UsageError(f"finding operator templates needs a {column!r} column")
     ids = pd.Series(pd.NA, index=messages.index, dtype="Int64", name=TEMPLATE_ID)
-    override = (config or Config()).classes.get(OPERATOR_TEMPLATE)
-    template_kinds = BUILTIN_RULES[OPERATOR_TEMPLATE].kinds
-    if override is not None and override.kinds is not None:
-        template_kinds = override.kinds
-    eligible = _kinds(messages).isin(template_kinds) & messages[schema.TEXT].notna()
+    eligible = _kinds(messages).isin(template_kinds(config)) & messages[schema.TEXT].notna()
     if not eligible.any():
         return ids
     rows = messages.loc[eligible]
@@ -577,6 +576,14 @@ def find_templates(messages: pd.DataFrame, config: Config | None = None, *,
     numbering = pd.Series(np.arange(len(first_post)), index=first_post.index)
     ids[kept.index] = kept.map(numbering).to_numpy()
     return ids
+
+
+def template_kinds(config: Config | None = None) -> tuple[str, ...]:
+    """The message kinds a recurring script can be posted as (``[classes.operator_template] kinds``)."""
+    override = (config or Config()).classes.get(OPERATOR_TEMPLATE)
+    if override is not None and override.kinds is not None:
+        return tuple(override.kinds)
+    return tuple(BUILTIN_RULES[OPERATOR_TEMPLATE].kinds)
 
 
 def _circular_hour_spread(hours: pd.Series) -> float:
