@@ -6,14 +6,16 @@ under the folder given on the command line. Each group is imported as it is with
 ``grouplens.import_paths`` into a temporary store and goes through the same pipeline as ``grouplens report questions``: message classes, reply links,
 answer finding (``grouplens.analysis.answers``).
 
-Printed, per split (``tune``: the part rules were tuned on; ``heldout``: never tuned on):
+Printed, per split (``tune`` and ``fresh``: the first two labelling rounds, the development data the
+rules are tuned on; ``heldout2``: the third round, labelled before grouplens was run on it and only
+ever scored):
 - question precision and recall over the labelled candidates (and precision counting every
   predicted question outside the labels as wrong, a lower bound);
 - answer-link accuracy: of the labelled questions also predicted as questions, the share whose
   predicted answer is the labelled line (or both none), and the same among those answered;
 - answered/unanswered agreement, and the answered share predicted vs labelled.
 
-    python bench/questions_real.py /path/to/real-exports              # both splits
+    python bench/questions_real.py /path/to/real-exports              # every split
     python bench/questions_real.py /path/to/real-exports --fit        # refit the answer weights on tune
     python bench/questions_real.py /path/to/real-exports --errors tune  # list disagreements (line numbers)
     python bench/questions_real.py /path/to/real-exports --key-people   # are those others turn to key people?
@@ -48,6 +50,8 @@ from grouplens.analysis.group import load_group
 from grouplens.roles import ROLE, TAGS_COLUMN, member_roles
 
 HERE = Path(__file__).resolve().parent
+SPLITS = ("tune", "fresh", "heldout2")
+DEV = ("tune", "fresh")  # what the rules and weights are tuned on
 LABELS = HERE / "labels"
 
 
@@ -65,9 +69,9 @@ def load_labels() -> list[Labelled]:
     for path in sorted(LABELS.glob("questions_*.csv")):
         with path.open(encoding="utf-8") as f:
             for r in csv.DictReader(f):
-                # First-round labels (tune/heldout when first used) are all tuning data now; the second
-                # round (fresh) is the held-out set.
-                split = "fresh" if r["split"] == "fresh" else "tune"
+                # First-round labels (tune/heldout when first used) are all tuning data now, and so is
+                # the second round (fresh, looked at since); the third round (heldout2) is held out.
+                split = r["split"] if r["split"] in ("fresh", "heldout2") else "tune"
                 out.append(Labelled(r["file"], int(r["line"]), r["is_question"] == "1",
                                     int(r["answer_line"]) if r["answer_line"] else None, split))
     return out
@@ -168,7 +172,7 @@ def _split_of(key: tuple[str, int], labels: list[Labelled]) -> str:
 
 
 def fit(labels: list[Labelled], structures: dict) -> None:
-    """Refit the answer model's weights on the tune split's labelled questions (all their candidates)."""
+    """Refit the answer model's weights on the development splits' labelled questions (all their candidates)."""
     from sklearn.linear_model import LogisticRegression
 
     frames, all_targets = [], {}
@@ -177,7 +181,7 @@ def fit(labels: list[Labelled], structures: dict) -> None:
         question = np.zeros(len(rs), bool)
         target = {}
         for lab in labels:
-            if lab.split != "tune" or not lab.is_question or (lab.key, lab.line) not in pos:
+            if lab.split not in DEV or not lab.is_question or (lab.key, lab.line) not in pos:
                 continue
             q = pos[(lab.key, lab.line)]
             question[q] = True
@@ -201,7 +205,7 @@ def fit(labels: list[Labelled], structures: dict) -> None:
         p = np.zeros(len(data))
         for train, test in GroupKFold(5).split(x, y, data["qid"]):
             p[test] = LogisticRegression(C=c, max_iter=2000).fit(x[train], y[train]).predict_proba(x[test])[:, 1]
-        p = np.where(data["explicit"].to_numpy(bool), 1.0, p)
+        p = np.where(data["explicit"].to_numpy(bool), 1.0, np.where(data["ruled_out"].to_numpy(bool), 0.0, p))
         for t in np.arange(0.15, 0.61, 0.025):
             hit = data[p >= t].groupby("qid", sort=False)["candidate"].first()
             pred = targets["qid"].map(hit)
@@ -221,14 +225,14 @@ def fit(labels: list[Labelled], structures: dict) -> None:
 
 
 def question_rows(labels: list[Labelled], structures: dict) -> pd.DataFrame:
-    """The context features of every tune-labelled line the question rule flags, with its label,
-    and the number of tune-labelled questions the rule misses (they count against recall)."""
+    """The context features of every dev-labelled line the question rule flags, with its label,
+    and the number of dev-labelled questions the rule misses (they count against recall)."""
     frames, missed = [], 0
     for _group, (rs, keys) in structures.items():
         pos = {k: i for i, k in enumerate(keys) if k is not None}
         rule = question_flags(rs.messages)
         wanted = {pos[(lab.key, lab.line)]: lab for lab in labels
-                  if lab.split == "tune" and (lab.key, lab.line) in pos}
+                  if lab.split in DEV and (lab.key, lab.line) in pos}
         missed += sum(1 for i, lab in wanted.items() if lab.is_question and not rule[i])
         mask = np.zeros(len(rs), bool)
         mask[[i for i in wanted if rule[i]]] = True
@@ -243,7 +247,7 @@ def question_rows(labels: list[Labelled], structures: dict) -> pd.DataFrame:
 
 
 def fit_questions(labels: list[Labelled], structures: dict, write: bool) -> None:
-    """Fit the context model of ``grouplens.analysis.asking`` on the tune labels: choose its
+    """Fit the context model of ``grouplens.analysis.asking`` on the dev labels: choose its
     regularisation and threshold by 5-fold cross-validation (the setting with the highest recall of
     all labelled questions, those the rule misses included, whose precision reaches the issue's
     0.85; the most precise one if none does), print the
@@ -259,7 +263,7 @@ def fit_questions(labels: list[Labelled], structures: dict, write: bool) -> None
     best = None
     for c in (0.1, 0.3, 1.0, 3.0):
         p = cross_val_predict(LogisticRegression(C=c, max_iter=5000), x, y, cv=folds, method="predict_proba")[:, 1]
-        for t in np.arange(0.20, 0.71, 0.025):
+        for t in np.arange(0.20, 0.86, 0.025):
             keep = p >= t
             tp = int((keep & y).sum())
             prec, rec = tp / max(1, int(keep.sum())), tp / max(1, positives)
@@ -268,15 +272,15 @@ def fit_questions(labels: list[Labelled], structures: dict, write: bool) -> None
                 best = (key, c, float(round(t, 3)), prec, rec)
     _, c, t, prec, rec = best
     rule_prec = float(y.mean())
-    print(f"{len(data)} rule-flagged tune lines ({int(y.sum())} questions), {data.attrs['missed']} labelled "
+    print(f"{len(data)} rule-flagged dev lines ({int(y.sum())} questions), {data.attrs['missed']} labelled "
           f"questions the rule misses")
     print(f"rule alone: precision {rule_prec:.3f}, recall {y.sum() / positives:.3f}")
     print(f"5-fold cross-validated with C={c}, threshold {t}: precision {prec:.3f}, recall {rec:.3f}")
     model = LogisticRegression(C=c, max_iter=5000).fit(x, y)
     out = {
         "about": "grouplens.analysis.asking: logistic weights over the context features of a question-class line; "
-                 "fitted by bench/questions_real.py --fit-questions on the first round of hand labels "
-                 "(bench/labels, split tune); threshold and C chosen by 5-fold cross-validation",
+                 "fitted by bench/questions_real.py --fit-questions on the first two rounds of hand labels "
+                 "(bench/labels, splits tune and fresh); threshold and C chosen by 5-fold cross-validation",
         "weights": {f: round(float(w), 4) for f, w in zip(asking_model.FEATURES, model.coef_[0])},
         "intercept": round(float(model.intercept_[0]), 4),
         "threshold": t,
@@ -323,13 +327,12 @@ def key_people(store: Path, group: str, labels: list[Labelled], keys: list) -> N
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("root", type=Path, help="folder holding the real exports (found by content hash)")
-    p.add_argument("--fit", action="store_true", help="refit the answer weights on the tune split and print them")
+    p.add_argument("--fit", action="store_true", help="refit the answer weights on tune+fresh and print them")
     p.add_argument("--fit-questions", action="store_true",
-                   help="fit the context model of which question-class lines ask (cross-validated on tune)")
+                   help="fit the context model of which question-class lines ask (cross-validated on tune+fresh)")
     p.add_argument("--write", action="store_true", help="with --fit-questions: write grouplens/models/questions.json")
-    p.add_argument("--fresh", action="store_true",
-                   help="also score the fresh held-out labels (keep them unseen while changing the rules)")
-    p.add_argument("--errors", choices=("tune", "fresh"), help="list the disagreements of one split")
+    p.add_argument("--fresh", action="store_true", help=argparse.SUPPRESS)  # every split is scored now
+    p.add_argument("--errors", choices=SPLITS, help="list the disagreements of one split (heldout2: only after a run is final)")
     p.add_argument("--key-people", action="store_true",
                    help="check that the members others most turn to (by the labels) are key people")
     a = p.parse_args(argv)
@@ -373,7 +376,7 @@ def main(argv: list[str] | None = None) -> int:
             for group in groups:
                 key_people(work / f"store-{group}", group, labels, structures[group][1])
             return 0
-    for split in ("tune", "fresh") if a.fresh or a.errors == "fresh" else ("tune",):
+    for split in SPLITS:
         r = evaluate(labels, predictions, split, errors=a.errors == split)
         print(f"\n== {split}: {r['n_candidates']} labelled candidates, {r['n_questions']} questions")
         print(f"   question precision {r['precision']:.3f}  recall {r['recall']:.3f}  "

@@ -100,6 +100,33 @@ def test_a_question_nobody_answers_has_no_answer(tmp_path: Path) -> None:
     assert pd.isna(speech.loc["有人知道今年的分数线什么时候出吗？", S.ANSWERED_BY])
 
 
+def test_a_late_unrelated_message_is_no_answer(tmp_path: Path) -> None:
+    speech = speech_of(tmp_path, [
+        (0, "1", "有人知道图书馆考研自习室几点关门吗？"),
+        (110, "3", "大家晚安，明天见"),
+    ])
+    assert pd.isna(speech.loc["有人知道图书馆考研自习室几点关门吗？", S.ANSWERED_BY])
+
+
+def test_a_greeting_right_after_a_question_is_no_answer(tmp_path: Path) -> None:
+    speech = speech_of(tmp_path, [
+        (0, "1", "复试要带哪些材料？"),
+        (1, "3", "大家早上好呀，今天也要加油"),
+        (5, "2", "身份证、准考证和学历证明，群文件有清单"),
+    ])
+    assert speech.loc["复试要带哪些材料？", "answer_text"] == "身份证、准考证和学历证明，群文件有清单"
+
+
+def test_asking_the_same_again_or_thanking_someone_else_is_no_answer(tmp_path: Path) -> None:
+    speech = speech_of(tmp_path, [
+        (0, "1", "调剂系统什么时候开放？"),
+        (1, "3", "同问"),
+        (2, "4", "好的，谢谢学长"),
+        (4, "2", "一般四月初开放，看研招网通知"),
+    ])
+    assert speech.loc["调剂系统什么时候开放？", "answer_text"] == "一般四月初开放，看研招网通知"
+
+
 def test_the_questions_report_counts_unquoted_answers(tmp_path: Path) -> None:
     asked = ("请问第一套模拟卷的答案在哪里下载？", "数学真题有电子版吗？", "英语作文模板谁有？", "政治背诵手册在哪买？",
              "复试名单什么时候出？")

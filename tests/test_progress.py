@@ -7,6 +7,7 @@ import importlib
 import io
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -36,6 +37,12 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+def cold(store: Path) -> Path:
+    """The store without what earlier runs worked out and kept (``derived/``): every phase runs."""
+    shutil.rmtree(store / "derived", ignore_errors=True)
+    return store
+
+
 def heard(run) -> list[str]:
     names: list[str] = []
     with phases(names.append):
@@ -57,16 +64,18 @@ def test_a_phase_nobody_listens_to_goes_nowhere_and_a_listener_hears_only_its_ow
 
 
 def test_roles_names_its_phases_in_the_order_it_runs_them(store: Path) -> None:
-    names = heard(lambda: group_roles(open_store(store), GROUP))
-    assert names == ["reading messages", "message classes", "reply links", "reply threads", "answers", "engagement",
+    names = heard(lambda: group_roles(open_store(cold(store)), GROUP))
+    assert names == ["reading messages", "message classes", "reply links", "reply threads", "engagement",
                      "influence", "member figures", "roles"]
+    again = heard(lambda: group_roles(open_store(store), GROUP))  # the figures kept in the store are read
+    assert again == ["reading messages", "roles"]
 
 
 def test_engagement_and_the_weekly_report_name_their_phases(store: Path) -> None:
-    engagement = heard(lambda: group_engagement(open_store(store), GROUP))
+    engagement = heard(lambda: group_engagement(open_store(cold(store)), GROUP))
     assert engagement[0] == "reading messages" and engagement[-1] == "engagement"
-    assert {"message classes", "reply links", "answers"} <= set(engagement)
-    weekly = heard(lambda: build_report(open_store(store), "weekly", GROUP))
+    assert {"message classes", "reply links", "reply threads"} <= set(engagement)
+    weekly = heard(lambda: build_report(open_store(cold(store)), "weekly", GROUP))
     assert weekly[0] == "reading messages" and "sections" in weekly and "reply links" in weekly
 
 
@@ -87,14 +96,14 @@ def run_cli(store: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 @pytest.mark.parametrize(("command", "shown"), [
     (("roles",), "roles · reply links"),
-    (("engagement",), "engagement · answers"),
+    (("engagement",), "engagement · reply threads"),
     (("report", "weekly"), "weekly report · sections"),
 ])
 def test_on_a_terminal_the_bar_names_the_phase_on_stderr_and_stdout_holds_only_the_json(
         store: Path, monkeypatch: pytest.MonkeyPatch, command: tuple[str, ...], shown: str) -> None:
     terminal = io.StringIO()
     monkeypatch.setattr(cli_app, "stderr", Console(file=terminal, force_terminal=True, width=100))
-    result = runner.invoke(app, [*command, "--store", str(store), "--group", GROUP, "--format", "json"])
+    result = runner.invoke(app, [*command, "--store", str(cold(store)), "--group", GROUP, "--format", "json"])
     assert result.exit_code == 0, result.output
     assert shown in terminal.getvalue()
     assert json.loads(result.stdout)  # nothing of the bar in the data
@@ -102,7 +111,7 @@ def test_on_a_terminal_the_bar_names_the_phase_on_stderr_and_stdout_holds_only_t
 
 
 def test_a_real_process_draws_the_bar_on_a_terminal_and_prints_the_same_json_as_without(store: Path) -> None:
-    shown = run_cli(store, "roles")
+    shown = run_cli(cold(store), "roles")
     assert shown.returncode == 0 and "roles · member figures" in shown.stderr
     piped = runner.invoke(app, ["roles", "--store", str(store), "--group", GROUP, "--format", "json"])
     assert piped.exit_code == 0 and piped.stderr == ""  # not a terminal: no bar

@@ -13,19 +13,20 @@ and ``answer_max_candidates`` messages by others) are scored from evidence read 
 - topic overlap (uncommon Han character pairs and Latin words shared with the question);
 - what the candidate is (a question itself, a picture, a reply that opens like an answer:
   可以 / 不用 / 没有 / 在… / 不知道…); chatter (哈哈, 666, +1) and stickers are never answers;
-- what the asker does next (thanks or "I see" right after it).
+- what the asker does next (thanks or "I see" right after it);
+- what rules a candidate out: thanks or "OK" from a third person, asking the same again (同问,
+  +1, the same words), and, the later it comes, having nothing to do with the question (no
+  shared words, no link, not put by or to the people asked: a good-night, a new topic).
 
-The score is a logistic model over these features (``WEIGHTS``), fitted on the first round of the
-hand-labelled real QQ chat in ``bench/labels`` (``python bench/questions_real.py ROOT --fit``); the
+The score is a logistic model over these features (``WEIGHTS``), fitted on the first two rounds of
+the hand-labelled real QQ chat in ``bench/labels`` (``python bench/questions_real.py ROOT --fit``); the
 first candidate whose probability reaches ``answer_min_probability`` is the answer. An explicit
 quote of the question is always its answer.
 """
 
 from __future__ import annotations
 
-import math
 import re
-from collections import Counter
 
 import numpy as np
 import pandas as pd
@@ -34,26 +35,28 @@ from .. import schema as S
 from ..config import EngagementConfig
 from ..replies.threads import ReplyStructure
 from ..text.classes import AD, AGREEMENT, GREETING, OBJECTION, OPERATOR_TEMPLATE
-from ..text.segment import strip_noise
-from .asking import asking
+from .asking import Topic, asking_in, shared_units, topic_units
 
 FEATURES: tuple[str, ...] = (
     "linked", "linked_elsewhere", "addressed", "addresses_other", "by_addressee", "not_addressee", "first_other",
     "others_before", "overlap", "is_question", "image", "answer_start", "number_answer", "has_link", "log_minutes",
-    "asker_ack",
+    "asker_ack", "thanks", "same_question", "late_unrelated",
 )
-# Logistic weights per feature and the intercept, fitted on the first round of bench/labels
+# Logistic weights per feature and the intercept, fitted on the first two rounds of bench/labels
 # (``python bench/questions_real.py ROOT --fit``: C and the cut-off chosen by 5-fold
 # cross-validation, folds by question).
 WEIGHTS: dict[str, float] = {
-    "linked": 0.05, "linked_elsewhere": -0.26, "addressed": 0.13, "addresses_other": -0.18, "by_addressee": 0.37,
-    "not_addressee": -0.25, "first_other": 1.12, "others_before": -0.67, "overlap": 0.33, "is_question": -0.98,
-    "image": -0.52, "answer_start": 0.64, "number_answer": -0.05, "has_link": 0.01, "log_minutes": -0.27,
-    "asker_ack": 0.30,
+    "linked": 0.12, "linked_elsewhere": -0.30, "addressed": 1.41, "addresses_other": -1.54, "by_addressee": 0.48,
+    "not_addressee": -0.60, "first_other": 1.80, "others_before": -0.47, "overlap": 0.32, "is_question": -2.01,
+    "image": -1.11, "answer_start": 0.87, "number_answer": 0.19, "has_link": 0.81, "log_minutes": -0.15,
+    "asker_ack": 0.63, "thanks": -1.32, "same_question": -2.80, "late_unrelated": -0.11,
 }
-# The fitted intercept (-0.89) shifted by 0.12 so that the default answer_min_probability (0.3)
-# applies the cross-validated cut-off (0.275).
-INTERCEPT = -0.77
+# The fitted intercept (-1.43) shifted by 0.54 so that the default answer_min_probability (0.3)
+# applies the cross-validated cut-off (0.2).
+INTERCEPT = -0.89
+# Never an answer, whatever the score: a message that has nothing to do with the question (see
+# ``late_unrelated``: a good-night, a new topic) once this many minutes have passed.
+UNRELATED_MINUTES = 30.0
 
 _HAN_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]+")
 _LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z0-9+#.]{1,}")
@@ -67,6 +70,9 @@ _ANSWER_START = re.compile(
 _NUMBER = re.compile(r"\d|[一二两三四五六七八九十半][点号月天个次分岁周]")
 _ASKS_NUMBER = re.compile(r"几|多少|多久|什么时候|啥时候|哪天|哪年|何时")
 _URL = re.compile(r"https?://|www\.")
+_DIGIT = re.compile(r"\d")
+# Asking the same thing again: 同问, +1, 我也想知道.
+_SAME_QUESTION = re.compile(r"同问|同求|^[\W_]*\+1|我也想(?:知道|问)|求告知")
 _ACK = re.compile(r"谢|感谢|^[\W_]*(?:好的|好哒|好滴|好嘞|好吧|哦+|噢+|嗯嗯|明白|懂了|了解|原来|这样|ok|thx|thank)",
                   re.IGNORECASE)
 
@@ -75,110 +81,134 @@ def _sigmoid(x: np.ndarray | float) -> np.ndarray | float:
     return 1.0 / (1.0 + np.exp(-x))
 
 
-def _content_units(texts: list[str]) -> list[frozenset[str]]:
-    """Each text's Han character pairs and Latin words (lower-cased): what topic overlap reads."""
-    out = []
-    for t in texts:
-        units: set[str] = set()
-        for run in _HAN_RUN.findall(t):
-            units.update(run[i:i + 2] for i in range(len(run) - 1))
-        units.update(w.lower() for w in _LATIN_WORD.findall(t))
-        out.append(frozenset(units))
-    return out
-
-
-def topic_units(rs: ReplyStructure) -> tuple[list[str], list[frozenset[str]]]:
-    """Each message's text without noise, and its uncommon content units: those found in at most
-    max(20, 2%) of the messages (what topic overlap reads; computed once per reply structure and
-    shared by ``find_answers`` and ``reaction_parents``)."""
-    texts = [strip_noise(t) if isinstance(t, str) else "" for t in rs.messages[S.TEXT].astype(object).tolist()]
-    units = _content_units(texts)
-    df = Counter(u for s in units for u in s)
-    common = max(20.0, 0.02 * len(rs))
-    return texts, [frozenset(u for u in s if df[u] <= common) for s in units]
-
-
 def candidate_features(rs: ReplyStructure, question: np.ndarray, *, window_minutes: float, max_candidates: int,
-                       asked: np.ndarray | None = None,
-                       topic: tuple[list[str], list[frozenset[str]]] | None = None) -> pd.DataFrame:
+                       asked: np.ndarray | None = None, topic: Topic | None = None) -> pd.DataFrame:
     """Every (question, candidate answer) pair with the features the score reads.
 
     Columns: ``question`` and ``candidate`` (positions in ``rs``), ``explicit`` (the candidate
-    quotes the question), then ``FEATURES``. Candidates of a question are the messages after it
-    by someone other than the asker, within ``window_minutes`` and the first
-    ``max_candidates`` of them, in time order. ``question`` says which messages are questions;
+    quotes the question), ``ruled_out`` (unrelated and later than ``UNRELATED_MINUTES``: never
+    the answer), then ``FEATURES``. Candidates of a question are the messages after it by someone
+    other than the asker that say something (no chatter, sticker or greeting), within
+    ``window_minutes`` and the first ``max_candidates`` of them, in time order. ``question`` says which messages are questions;
     ``asked`` which of them to find answers for (all of them by default).
     """
     m = rs.messages
     n = len(rs)
-    texts, rare = topic or topic_units(rs)
+    texts, units = (topic or topic_units(rs))[:2]
     kinds = m[S.KIND].astype(object).fillna("text").to_numpy() if S.KIND in m else np.full(n, "text", object)
     raw = m[S.TEXT].astype(object).fillna("").to_numpy()
 
     def flag(name: str) -> np.ndarray:
         return m[name].fillna(False).to_numpy(bool) if name in m else np.zeros(n, bool)
 
-    ack_class = flag(AGREEMENT) | flag(GREETING)
-    no_words = np.array([not _HAN_RUN.search(t) and not _LATIN_WORD.search(t) and not re.search(r"\d", t)
-                         for t in texts], dtype=bool)
+    def matches(pattern: re.Pattern, values, how: str = "search") -> np.ndarray:
+        find = getattr(pattern, how)
+        return np.fromiter((bool(find(v)) for v in values), dtype=bool, count=len(values))
+
+    greeting = flag(GREETING)
+    ack_class = flag(AGREEMENT) | greeting
+    no_words = ~(matches(_HAN_RUN, texts) | matches(_LATIN_WORD, texts) | matches(_DIGIT, texts))
     image = np.isin(kinds, ("image", "video", "file", "link")) | np.array(["[图片]" in r for r in raw], dtype=bool)
     sticker = no_words & ~image
-    chatter = np.array([bool(_CHATTER.match(t)) for t in texts], dtype=bool) & ~no_words | (ack_class & (np.char.str_len(
+    chatter = matches(_CHATTER, texts, "match") & ~no_words | (ack_class & (np.char.str_len(
         np.array(texts, dtype=str)) <= 6))
-    answer_start = np.array([bool(_ANSWER_START.match(t)) for t in texts], dtype=bool)
-    has_number = np.array([bool(_NUMBER.search(t)) for t in texts], dtype=bool)
-    asks_number = np.array([bool(_ASKS_NUMBER.search(t)) for t in texts], dtype=bool)
-    has_link = np.array([bool(_URL.search(r)) for r in raw], dtype=bool)
-    ack = np.array([bool(_ACK.search(t)) for t in texts], dtype=bool)
-    mentions: dict[int, set[int]] = {}
-    for msg, who in zip(rs.mention_message.tolist(), rs.mention_member.tolist()):
-        mentions.setdefault(msg, set()).add(who)
     author, parent, seconds = rs.author, rs.parent, rs.seconds
-    explicit_flag = rs.explicit
-    window = window_minutes * 60.0
-    rows: list[tuple] = []
-    for q in np.flatnonzero(question if asked is None else asked).tolist():
-        asker = author[q]
-        # Whom the question is put to: the members it @-names, or whose message it answers.
-        addressees = set(mentions.get(q, set())) - {asker}
-        if parent[q] >= 0 and author[parent[q]] != asker:
-            addressees.add(int(author[parent[q]]))
-        seen_others = 0
-        substantive_before = 0
-        for c in range(q + 1, n):
-            gap = seconds[c] - seconds[q]
-            if gap > window or seen_others >= max_candidates:
-                break
-            if author[c] == asker or chatter[c] or sticker[c]:
-                continue  # chatter and stickers (哈哈, 666, [表情]) never give information
-            p = parent[c]
-            linked = p == q
-            # A link to the asker's own follow-up after the question still points at this exchange.
-            to_asker_turn = p > q and author[p] == asker
-            named = mentions.get(c, set())
-            ack_next = False
-            for d in range(c + 1, min(n, c + 8)):
-                if seconds[d] - seconds[c] > 600:
-                    break
-                if author[d] == asker:
-                    ack_next = bool(ack[d]) and not question[d]
-                    break
-            rows.append((q, c, bool(linked and explicit_flag[c]), float(linked or to_asker_turn),
-                         float(p >= 0 and not linked and not to_asker_turn), float(asker in named),
-                         float(bool(named) and asker not in named), float(bool(addressees) and author[c] in addressees),
-                         float(bool(addressees) and author[c] not in addressees), float(substantive_before == 0),
-                         float(substantive_before), float(min(len(rare[q] & rare[c]), 3)), float(question[c]),
-                         float(image[c]), float(answer_start[c]),
-                         float(asks_number[q] and has_number[c]), float(has_link[c]),
-                         math.log1p(max(gap, 0.0) / 60.0), float(ack_next)))
-            seen_others += 1
-            substantive_before += 1
-    columns = ["question", "candidate", "explicit"] + list(FEATURES)
-    if not rows:
-        return pd.DataFrame({c: pd.Series(dtype=float) for c in columns}).astype(
-            {"question": np.int64, "candidate": np.int64, "explicit": bool})
-    out = pd.DataFrame(rows, columns=columns)
-    return out.astype({"question": np.int64, "candidate": np.int64, "explicit": bool})
+    # The candidates, found for all questions at once: step one message further each round.
+    asker_of = np.flatnonzero(question if asked is None else asked)
+    qs, cs = [], []
+    active, found = asker_of, np.zeros(len(asker_of), np.int64)
+    step = 1
+    while len(active):
+        c = active + step
+        inside = c < n
+        inside[inside] = seconds[c[inside]] - seconds[active[inside]] <= window_minutes * 60.0
+        keep = inside & (found < max_candidates)
+        active, found, c = active[keep], found[keep], c[keep]
+        # Chatter, stickers and greetings (哈哈, 666, [表情], 大家早上好) say nothing.
+        takes = (author[c] != author[active]) & ~chatter[c] & ~sticker[c] & ~(greeting[c] & (parent[c] != active))
+        qs.append(active[takes])
+        cs.append(c[takes])
+        found = found + takes
+        step += 1
+    q = np.concatenate(qs) if qs else np.zeros(0, np.int64)
+    c = np.concatenate(cs) if cs else np.zeros(0, np.int64)
+    order = np.lexsort((c, q))  # each question's candidates in time order, questions in order
+    q, c = q[order].astype(np.int64), c[order].astype(np.int64)
+    columns = ["question", "candidate", "explicit", "ruled_out"] + list(FEATURES)
+    if not len(q):
+        return pd.DataFrame({k: pd.Series(dtype=float) for k in columns}).astype(
+            {"question": np.int64, "candidate": np.int64, "explicit": bool, "ruled_out": bool})
+    rank = np.arange(len(q)) - np.searchsorted(q, q, side="left")  # others' messages before this one
+    asker = author[q]
+    # Whom the question is put to: the members it @-names, or whose message it answers.
+    width = np.int64(max(len(rs.member_ids), int(author.max(initial=0)) + 1, 1))
+    named_keys = np.unique(rs.mention_message.astype(np.int64) * width + rs.mention_member)
+    named_any = np.zeros(n, bool)
+    named_any[rs.mention_message] = True
+    names_asker = np.isin(c * width + asker, named_keys)
+    names_other = np.array([0], np.int64)
+    if len(rs.mention_message):  # how many members each message names besides its own author
+        self_named = rs.mention_member == author[rs.mention_message]
+        names_other = np.bincount(rs.mention_message[~self_named], minlength=n)
+    pq = parent[q]
+    parent_author = np.where(pq >= 0, author[np.maximum(pq, 0)], -1)
+    to_parent = (pq >= 0) & (parent_author != asker)
+    addressed_q = to_parent | (names_other[q] > 0 if len(rs.mention_message) else False)
+    by_addressee = np.isin(q * width + author[c], named_keys) | (to_parent & (author[c] == parent_author))
+    pc = parent[c]
+    linked = pc == q
+    # A link to the asker's own follow-up after the question still points at this exchange.
+    to_asker_turn = (pc > q) & (author[np.maximum(pc, 0)] == asker)
+    # What the asker does next: thanks or "I see" within ten minutes of the candidate.
+    ack_next = np.zeros(len(q), bool)
+    undecided = np.ones(len(q), bool)
+    for d in range(1, 8):
+        at = c + d
+        ok = undecided & (at < n)
+        ok[ok] = seconds[at[ok]] - seconds[c[ok]] <= 600
+        undecided &= ok
+        hit = undecided & (author[np.minimum(at, n - 1)] == asker)
+        where = np.flatnonzero(hit)
+        ack_next[where] = matches(_ACK, [texts[i] for i in at[where]]) & ~question[at[where]]
+        undecided &= ~hit
+    code = pd.factorize(pd.Series(texts, dtype=object))[0]
+    at_c = np.unique(c)
+    at_q = np.unique(q)
+
+    def on(values_at: np.ndarray, pattern: re.Pattern, source, where: np.ndarray, how: str = "search") -> np.ndarray:
+        out = np.zeros(n, bool)
+        out[values_at] = matches(pattern, [source[i] for i in values_at], how)
+        return out[where]
+
+    gap = seconds[c] - seconds[q]
+    overlap = np.minimum(shared_units(units, q, c), 3)
+    # Unrelated to the question: no shared words, no link to it, not put to or by the people asked.
+    unrelated = (overlap == 0) & ~linked & ~to_asker_turn & ~names_asker & ~(addressed_q & by_addressee)
+    ruled_out = unrelated & (gap > UNRELATED_MINUTES * 60.0)
+    log_minutes = np.log1p(np.maximum(gap, 0.0) / 60.0)
+    out = pd.DataFrame({
+        "question": q, "candidate": c, "explicit": linked & rs.explicit[c], "ruled_out": ruled_out,
+        "linked": (linked | to_asker_turn).astype(float),
+        "linked_elsewhere": ((pc >= 0) & ~linked & ~to_asker_turn).astype(float),
+        "addressed": names_asker.astype(float),
+        "addresses_other": (named_any[c] & ~names_asker).astype(float),
+        "by_addressee": (addressed_q & by_addressee).astype(float),
+        "not_addressee": (addressed_q & ~by_addressee).astype(float),
+        "first_other": (rank == 0).astype(float),
+        "others_before": rank.astype(float),
+        "overlap": overlap.astype(float),
+        "is_question": question[c].astype(float),
+        "image": image[c].astype(float),
+        "answer_start": on(at_c, _ANSWER_START, texts, c, "match").astype(float),
+        "number_answer": (on(at_q, _ASKS_NUMBER, texts, q) & on(at_c, _NUMBER, texts, c)).astype(float),
+        "has_link": on(at_c, _URL, raw, c).astype(float),
+        "log_minutes": log_minutes,
+        "asker_ack": ack_next.astype(float),
+        "thanks": on(at_c, _ACK, texts, c).astype(float),
+        "same_question": (on(at_c, _SAME_QUESTION, texts, c) | (code[c] == code[q])).astype(float),
+        "late_unrelated": np.where(unrelated, log_minutes, 0.0),
+    })
+    return out[columns]
 
 
 def answer_probability(pairs: pd.DataFrame, weights: dict[str, float] | None = None,
@@ -195,7 +225,7 @@ def answer_probability(pairs: pd.DataFrame, weights: dict[str, float] | None = N
 def find_answers(rs: ReplyStructure, question: np.ndarray, *, window_minutes: float = 180.0,
                  max_candidates: int = 8, min_probability: float = 0.3,
                  weights: dict[str, float] | None = None, intercept: float | None = None,
-                 topic: tuple[list[str], list[frozenset[str]]] | None = None) -> tuple[np.ndarray, np.ndarray]:
+                 topic: Topic | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Each message's answer: the position of the message answering it (-1 when it is no
     question or nobody answered it) and that answer's probability (0 for none)."""
     n = len(rs)
@@ -211,7 +241,7 @@ def find_answers(rs: ReplyStructure, question: np.ndarray, *, window_minutes: fl
                                topic=topic)
     if not pairs.empty:
         p = answer_probability(pairs, weights, intercept)
-        p = np.where(pairs["explicit"].to_numpy(bool), 1.0, p)
+        p = np.where(pairs["explicit"].to_numpy(bool), 1.0, np.where(pairs["ruled_out"].to_numpy(bool), 0.0, p))
         ok = p >= min_probability
         hit = pairs[ok].assign(p=p[ok])
         first = hit.groupby("question", sort=False).head(1)  # candidates are in time order
@@ -239,8 +269,7 @@ def question_flags(messages: pd.DataFrame) -> np.ndarray:
 
 
 def reaction_parents(rs: ReplyStructure, reactive: np.ndarray, continuing: np.ndarray, *,
-                     window_minutes: float = 10.0,
-                     topic: tuple[list[str], list[frozenset[str]]] | None = None) -> np.ndarray:
+                     window_minutes: float = 10.0, topic: Topic | None = None) -> np.ndarray:
     """Parents for messages the reply links left without one, read from proximity and topic.
 
     A reaction (``reactive``: agreement, thanks, objections such as 同意, 有道理, 不同意, 未必)
@@ -252,28 +281,30 @@ def reaction_parents(rs: ReplyStructure, reactive: np.ndarray, continuing: np.nd
     """
     n = len(rs)
     out = np.full(n, -1, np.int64)
-    todo = np.flatnonzero((reactive | continuing) & (rs.parent < 0))
-    if not len(todo):
+    c = np.flatnonzero((reactive | continuing) & (rs.parent < 0))
+    if not len(c):
         return out
-    texts, rare = topic or topic_units(rs)
-    says = np.array([bool(_HAN_RUN.search(t) or _LATIN_WORD.search(t)) and not _CHATTER.match(t) for t in texts],
-                    dtype=bool)
-    says &= ~reactive
+    texts, units = (topic or topic_units(rs))[:2]
+    says = np.fromiter((bool(_HAN_RUN.search(t) or _LATIN_WORD.search(t)) and not _CHATTER.match(t) for t in texts),
+                       dtype=bool, count=n) & ~reactive
+    has_units = np.diff(units.indptr) > 0
     author, seconds = rs.author, rs.seconds
-    window = window_minutes * 60.0
-    for c in todo.tolist():
-        latest = shared = -1
-        for p in range(c - 1, max(-1, c - 30), -1):
-            if seconds[c] - seconds[p] > window:
-                break
-            if author[p] == author[c] or not says[p]:
-                continue
-            if latest < 0:
-                latest = p
-            if rare[p] & rare[c]:
-                shared = p
-                break
-        out[c] = shared if shared >= 0 else (latest if reactive[c] else -1)
+    latest = np.full(len(c), -1, np.int64)
+    shared = np.full(len(c), -1, np.int64)
+    active = np.ones(len(c), bool)
+    for d in range(1, 30):  # the 29 messages before, latest first, within the window
+        p = c - d
+        ok = active & (p >= 0)
+        ok[ok] = seconds[c[ok]] - seconds[p[ok]] <= window_minutes * 60.0
+        active &= ok
+        pp = np.maximum(p, 0)
+        eligible = active & (author[pp] != author[c]) & says[pp]
+        latest = np.where(eligible & (latest < 0), p, latest)
+        idx = np.flatnonzero(eligible & has_units[pp] & has_units[c])
+        idx = idx[shared_units(units, p[idx], c[idx]) > 0]
+        shared[idx] = p[idx]
+        active[idx] = False
+    out[c] = np.where(shared >= 0, shared, np.where(reactive[c], latest, -1))
     return out
 
 
@@ -284,10 +315,10 @@ def with_answers(rs: ReplyStructure, config: EngagementConfig, rebuild) -> Reply
     speech = rs.messages.copy()
     # The question rule reads a line's own words; the context model (analysis.asking) drops the
     # flagged lines that ask nothing where they stand: teasing, retorts, meme copies.
-    question, ask_p = asking(rs, question_flags(speech))
+    topic = topic_units(rs)
+    question, ask_p = asking_in(rs, question_flags(speech), topic=topic)
     speech[S.ASKS] = pd.Series(question, index=speech.index, dtype="bool")
     speech[S.ASK_SCORE] = pd.Series(ask_p, index=speech.index, dtype="float64")
-    topic = topic_units(rs)
     answer, prob = find_answers(rs, question, window_minutes=config.answer_window_minutes, topic=topic,
                                 max_candidates=config.answer_max_candidates,
                                 min_probability=config.answer_min_probability)

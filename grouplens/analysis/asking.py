@@ -12,7 +12,7 @@ reply that opens like an answer, the asker's thanks), and whether it asks for so
 
 ``ask_probability`` scores every rule-flagged message with a small logistic model over these
 features; its weights ship in ``grouplens/models/questions.json``, fitted on the hand-labelled
-real QQ chat of ``bench/labels`` (the first labelling round only;
+real QQ chat of ``bench/labels`` (the first two labelling rounds;
 ``python bench/questions_real.py ROOT --fit-questions``). A rule-flagged message asks when its
 probability reaches the model's threshold.
 """
@@ -20,14 +20,14 @@ probability reaches the model's threshold.
 from __future__ import annotations
 
 import json
-import math
 import re
-from collections import Counter
 from functools import lru_cache
 from importlib import resources
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
+from scipy import sparse
 
 from .. import schema as S
 from ..replies.threads import ReplyStructure
@@ -58,7 +58,11 @@ _ANSWER_START = re.compile(
     r"^[\W_]*(?:可以|不可以|能|不能|不行|行|不用|要|不要|需要|不需要|没有|没|有|是|不是|对|嗯|恩|应该|好像|貌似|听说|据说|"
     r"一般|直接|找|问|去|在|看|填|选|会|不会|当然|肯定|估计|不知道|不清楚|都|就是|暂时|目前|因为|大概|差不多|\d)")
 _ACK = re.compile(r"谢|^[\W_]*(?:好的|好哒|好滴|好嘞|哦+|噢+|嗯嗯|明白|懂了|了解|原来|这样啊|ok|thx)", re.IGNORECASE)
-_HAN_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]+")
+_ALNUM = re.compile(r"[A-Za-z0-9]")
+_FINAL_PARTICLE = re.compile(r"[吗么呢嘛咩]$")
+# Latin words (topic units besides Han character pairs).
+_LATIN = re.compile(r"[A-Za-z]")
+_LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z0-9+#.]{1,}")
 
 FEATURES: tuple[str, ...] = (
     "question_mark", "final_particle", "asks_info", "addresses", "second_person", "banter_words", "laughs",
@@ -78,89 +82,171 @@ def load_model() -> dict:
     return model
 
 
-def _bigrams(text: str) -> frozenset[str]:
-    out: set[str] = set()
-    for run in _HAN_RUN.findall(text):
-        out.update(run[i:i + 2] for i in range(len(run) - 1))
-    return frozenset(out)
+class Topic(NamedTuple):
+    """Each message's words (``strip_noise``) and its uncommon content units: Han character pairs
+    and lower-cased Latin words found in at most max(20, 2%) of the messages. ``units`` is a binary
+    message x unit matrix; ``han`` marks the units that are Han character pairs."""
+
+    texts: list[str]
+    units: sparse.csr_matrix
+    han: np.ndarray
 
 
-def context_features(rs: ReplyStructure, candidate: np.ndarray) -> pd.DataFrame:
+def topic_units(rs: ReplyStructure) -> Topic:
+    """The uncommon content units of every message of ``rs`` (what topic overlap reads; computed
+    once per reply structure and shared by the question and answer steps)."""
+    raw = rs.messages[S.TEXT].astype(object).tolist() if S.TEXT in rs.messages else [""] * len(rs)
+    texts = [strip_noise(t) if isinstance(t, str) else "" for t in raw]
+    n = len(texts)
+    # Han character pairs, read off the code points of all texts at once (a NUL between texts).
+    cp = np.frombuffer("\0".join(texts).encode("utf-32-le"), dtype=np.uint32) if n else np.zeros(0, np.uint32)
+    is_han = ((cp >= 0x3400) & (cp <= 0x4DBF)) | ((cp >= 0x4E00) & (cp <= 0x9FFF))
+    at = np.flatnonzero(is_han[:-1] & is_han[1:])
+    starts = np.cumsum([0] + [len(t) + 1 for t in texts[:-1]]) if n else np.zeros(0, np.int64)
+    docs = [np.searchsorted(starts, at, side="right") - 1]
+    keys = [cp[at].astype(np.int64) * 0x110000 + cp[at + 1]]
+    # Latin words get keys past every character pair.
+    latin: dict[str, int] = {}
+    for i, t in enumerate(texts):
+        words = {w.lower() for w in _LATIN_WORD.findall(t)} if _LATIN.search(t) else ()
+        for w in words:
+            docs.append(np.array([i]))
+            keys.append(np.array([0x110000 ** 2 + latin.setdefault(w, len(latin))]))
+    doc, key = np.concatenate(docs).astype(np.int64), np.concatenate(keys)
+    col, vocab = pd.factorize(key)
+    width = max(1, len(vocab))
+    cell = pd.unique(doc * width + col)  # one entry per (message, unit)
+    doc, col = cell // width, cell % width
+    rare = np.bincount(col, minlength=len(vocab)) <= max(20.0, 0.02 * n)
+    keep = rare[col]
+    new_col = np.cumsum(rare) - 1
+    units = sparse.csr_matrix((np.ones(int(keep.sum()), np.int32), (doc[keep], new_col[col[keep]])),
+                              shape=(n, int(rare.sum())))
+    return Topic(texts, units, vocab[rare] < 0x110000 ** 2)
+
+
+def shared_units(units: sparse.csr_matrix, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """How many units messages ``a[i]`` and ``b[i]`` share, for every i."""
+    if not len(a):
+        return np.zeros(0, np.int64)
+    return np.asarray(units[a].multiply(units[b]).sum(axis=1)).ravel().astype(np.int64)
+
+
+def _matches(pattern: re.Pattern, texts: list[str], how: str = "search") -> np.ndarray:
+    find = getattr(pattern, how)
+    return np.fromiter((bool(find(t)) for t in texts), dtype=bool, count=len(texts))
+
+
+def _matches_at(pattern: re.Pattern, texts: list[str], at: np.ndarray, how: str = "search") -> np.ndarray:
+    """``_matches`` of the texts at positions ``at`` (any shape), each distinct text tried once."""
+    where, inverse = np.unique(at, return_inverse=True)
+    return _matches(pattern, [texts[i] for i in where], how)[inverse].reshape(at.shape)
+
+
+def context_features(rs: ReplyStructure, candidate: np.ndarray, topic: Topic | None = None) -> pd.DataFrame:
     """The features ``ask_probability`` reads, one row per ``candidate`` message (the positions
-    where ``candidate`` is true, in order; column ``position``)."""
+    where ``candidate`` is true, in order; column ``position``). ``topic``: ``topic_units(rs)``
+    when the caller has it already."""
     m = rs.messages
     n = len(rs)
     raw = m[S.TEXT].astype(object).fillna("").tolist() if S.TEXT in m else [""] * n
-    texts = [strip_noise(t) if isinstance(t, str) else "" for t in raw]
+    topic = topic or topic_units(rs)
+    texts = topic.texts
     kinds = m[S.KIND].astype(object).fillna("text").to_numpy() if S.KIND in m else np.full(n, "text", object)
-    no_words = np.array([not _HAN.search(t) and not re.search(r"[A-Za-z0-9]", t) for t in texts], dtype=bool)
+    no_words = ~(_matches(_HAN, texts) | _matches(_ALNUM, texts))
     sticker = (kinds != "text") & ~np.isin(kinds, ("image", "link", "file")) | no_words
-    laugh = np.array([bool(_LAUGH.search(r)) for r in raw], dtype=bool)
-    chatter = np.array([bool(_CHATTER.match(t)) for t in texts], dtype=bool) | sticker
+    laugh = _matches(_LAUGH, raw)
+    chatter = _matches(_CHATTER, texts, "match") | sticker
     author, seconds, parent = rs.author, rs.seconds, rs.parent
     # The asker's habit: the share of their lines that are chatter, laughter or stickers.
     per_author = pd.DataFrame({"a": author, "c": chatter | laugh}).groupby("a")["c"].mean()
     chatter_share = per_author.reindex(author).to_numpy(float)
-    units = [_bigrams(t) for t in texts]
-    df = Counter(u for s in units for u in s)
-    common = max(20.0, 0.02 * n)
-    rare = [frozenset(u for u in s if df[u] <= common) for s in units]
+    han_units = topic.units[:, np.flatnonzero(topic.han)].tocsr()
     mentioned = np.zeros(n, bool)
     mentioned[rs.mention_message[rs.mention_message < n]] = True
-    rows = []
-    positions = np.flatnonzero(candidate)
-    for q in positions.tolist():
-        t, r = texts[q], raw[q]
-        body = re.sub(r"[\W_]+$", "", t)
-        han = len(_HAN.findall(t))
-        # Context before: laughter/stickers among the last four lines of the last five minutes.
-        before = [p for p in range(q - 1, max(-1, q - 5), -1) if seconds[q] - seconds[p] <= 300]
-        banter_before = float(np.mean([chatter[p] or laugh[p] for p in before])) if before else 0.0
-        burst = sum(1 for p in range(q - 1, max(-1, q - 60), -1) if seconds[q] - seconds[p] <= 300)
-        silence = (seconds[q] - seconds[q - 1]) / 60.0 if q > 0 else 60.0
-        copy = any(texts[p] == t and author[p] != author[q] for p in range(max(0, q - 30), min(n, q + 30))
-                   if p != q and abs(seconds[p] - seconds[q]) <= 600) if len(t) >= 2 else False
-        # Context after: the next lines by others within 30 minutes.
-        picked = answer_like = ack = laugh_after = False
-        others = 0
-        for c in range(q + 1, min(n, q + 40)):
-            if seconds[c] - seconds[q] > 1800:
-                break
-            if author[c] == author[q]:
-                if others and _ACK.search(texts[c]):
-                    ack = True
-                continue
-            if chatter[c]:
-                laugh_after = laugh_after or others < 3
-                continue
-            others += 1
-            if others > 6:
-                break
-            if parent[c] == q or (rare[q] & rare[c]):
-                picked = True
-            if others == 1 and _ANSWER_START.match(texts[c]):
-                answer_like = True
-            if others <= 3 and laugh[c]:
-                laugh_after = True
-        # A short echo of what someone just said (明天啊？ 红灯区？ 代码？) and a line in the middle of a
-        # quick exchange with someone else: follow-ups of a chat, seldom requests for information.
-        prev = next((p for p in range(q - 1, max(-1, q - 6), -1) if author[p] != author[q] and not chatter[p]), -1)
-        recent = prev >= 0 and seconds[q] - seconds[prev] <= 180
-        echo = recent and han <= 6 and bool(set(_HAN.findall(t)) & set(_HAN.findall(texts[prev])))
-        mid = recent and (parent[q] == prev or (prev > 0 and author[prev - 1] == author[q]
-                                                 and seconds[q] - seconds[prev - 1] <= 300))
-        rows.append((
-            q, float("?" in r or "？" in r), float(bool(re.search(r"[吗么呢嘛咩]$", body))),
-            float(bool(_INFO.search(t))), float(bool(_ADDRESS.search(t))), float(bool(_YOU.search(t))),
-            float(bool(_BANTER.search(t))), float(bool(laugh[q])), float(bool(_RHETORIC.search(t))),
-            math.log1p(han), float(mentioned[q]), banter_before, math.log1p(burst), math.log1p(max(silence, 0.0)),
-            float(copy), float(chatter_share[q]), float(picked), float(answer_like), float(ack), float(laugh_after),
-            float(echo), float(mid),
-        ))
+    q = np.flatnonzero(candidate)
     columns = ["position", *FEATURES]
-    if not rows:
+    if not len(q):
         return pd.DataFrame({c: pd.Series(dtype=float) for c in columns}).astype({"position": np.int64})
-    return pd.DataFrame(rows, columns=columns).astype({"position": np.int64})
+    tq = [texts[i] for i in q]
+    rq = [raw[i] for i in q]
+    han = np.array([len(_HAN.findall(t)) for t in tq])
+    # Context before (messages are in time order): laughter/stickers among the last four lines of
+    # the last five minutes; how many lines the last five minutes hold (up to 59).
+    first_recent = np.searchsorted(seconds, seconds[q] - 300, side="left")
+    noisy = np.concatenate([[0], np.cumsum(chatter | laugh)])
+    lo = np.maximum(first_recent, q - 4)
+    k = q - lo
+    banter_before = np.where(k > 0, (noisy[q] - noisy[lo]) / np.maximum(k, 1), 0.0)
+    burst = q - np.maximum(first_recent, q - 59)
+    silence = np.where(q > 0, (seconds[q] - seconds[np.maximum(q - 1, 0)]) / 60.0, 60.0)
+    # A copy: the same words from someone else within 30 lines and ten minutes.
+    code = pd.factorize(pd.Series(texts, dtype=object))[0]
+    copy = np.zeros(len(q), bool)
+    for d in (*range(-30, 0), *range(1, 30)):
+        p = q + d
+        ok = (p >= 0) & (p < n)
+        pc = np.clip(p, 0, n - 1)
+        copy |= ok & (code[pc] == code[q]) & (author[pc] != author[q]) & (np.abs(seconds[pc] - seconds[q]) <= 600)
+    copy &= np.array([len(t) >= 2 for t in tq])
+    # Context after: the next lines (up to 39) within 30 minutes, until the seventh line by
+    # someone else that is not chatter.
+    after = q[:, None] + np.arange(1, 40)[None, :]
+    pa = np.clip(after, 0, n - 1)
+    valid = (after < n) & (seconds[pa] - seconds[q][:, None] <= 1800)
+    same = author[pa] == author[q][:, None]
+    other = valid & ~same & ~chatter[pa]
+    others = np.cumsum(other, axis=1)
+    alive = valid & (others <= 6)
+    ack = (alive & same & (others > 0) & _matches_at(_ACK, texts, pa)).any(axis=1)
+    laugh_after = (alive & ~same & chatter[pa] & (others < 3)).any(axis=1)
+    said = alive & other
+    laugh_after |= (said & (others <= 3) & laugh[pa]).any(axis=1)
+    answer_like = (said & (others == 1) & _matches_at(_ANSWER_START, texts, pa, "match")).any(axis=1)
+    linked = said & (parent[pa] == q[:, None])
+    row, col = np.nonzero(said & ~linked)
+    overlap = np.zeros(said.shape, bool)
+    overlap[row, col] = shared_units(han_units, q[row], pa[row, col]) > 0
+    picked = (linked | overlap).any(axis=1)
+    # A short echo of what someone just said (明天啊？ 红灯区？ 代码？) and a line in the middle of a
+    # quick exchange with someone else: follow-ups of a chat, seldom requests for information.
+    prev = np.full(len(q), -1)
+    for d in range(5, 0, -1):
+        p = q - d
+        pc = np.maximum(p, 0)
+        prev = np.where((p >= 0) & (author[pc] != author[q]) & ~chatter[pc], p, prev)
+    recent = (prev >= 0) & (seconds[q] - seconds[np.maximum(prev, 0)] <= 180)
+    echo = np.array([bool(r and h <= 6 and set(_HAN.findall(t)) & set(_HAN.findall(texts[p])))
+                     for r, h, t, p in zip(recent, han, tq, prev)], dtype=bool)
+    before_prev = np.maximum(prev - 1, 0)
+    mid = recent & ((parent[q] == prev) | ((prev > 0) & (author[before_prev] == author[q])
+                                           & (seconds[q] - seconds[before_prev] <= 300)))
+    bodies = [re.sub(r"[\W_]+$", "", t) for t in tq]
+    out = pd.DataFrame({
+        "position": q.astype(np.int64),
+        "question_mark": [float("?" in r or "？" in r) for r in rq],
+        "final_particle": _matches(_FINAL_PARTICLE, bodies).astype(float),
+        "asks_info": _matches(_INFO, tq).astype(float),
+        "addresses": _matches(_ADDRESS, tq).astype(float),
+        "second_person": _matches(_YOU, tq).astype(float),
+        "banter_words": _matches(_BANTER, tq).astype(float),
+        "laughs": laugh[q].astype(float),
+        "rhetoric": _matches(_RHETORIC, tq).astype(float),
+        "log_chars": np.log1p(han),
+        "mentions": mentioned[q].astype(float),
+        "banter_before": banter_before,
+        "log_burst": np.log1p(burst),
+        "log_silence_before": np.log1p(np.maximum(silence, 0.0)),
+        "copy": copy.astype(float),
+        "asker_chatter": chatter_share[q],
+        "picked_up": picked.astype(float),
+        "answer_like_next": answer_like.astype(float),
+        "asker_ack": ack.astype(float),
+        "laugh_after": laugh_after.astype(float),
+        "echo": echo.astype(float),
+        "mid_exchange": mid.astype(float),
+    })
+    return out[columns]
 
 
 def ask_probability(features: pd.DataFrame, model: dict | None = None) -> np.ndarray:
@@ -175,11 +261,17 @@ def ask_probability(features: pd.DataFrame, model: dict | None = None) -> np.nda
 def asking(rs: ReplyStructure, candidate: np.ndarray, model: dict | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Which ``candidate`` messages (those the ``question`` rule flags) ask something in context,
     and each message's probability (NaN where not a candidate)."""
+    return asking_in(rs, candidate, model)
+
+
+def asking_in(rs: ReplyStructure, candidate: np.ndarray, model: dict | None = None,
+              topic: Topic | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """``asking`` with the reply structure's ``topic_units`` given when the caller has them."""
     model = model or load_model()
     n = len(rs)
     asks = np.zeros(n, bool)
     prob = np.full(n, np.nan)
-    feats = context_features(rs, np.asarray(candidate, bool))
+    feats = context_features(rs, np.asarray(candidate, bool), topic)
     if len(feats):
         p = ask_probability(feats, model)
         pos = feats["position"].to_numpy()

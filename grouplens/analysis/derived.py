@@ -48,6 +48,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from .. import schema as S
@@ -205,9 +206,8 @@ def group_classes(store: Store, group_id: str, messages: pd.DataFrame, config: C
     with the templates found over the whole group."""
     from ..text.classes import OPERATOR_TEMPLATE, template_kinds
     ids = pd.Series(messages[S.MSG_ID].astype(object).to_numpy(), index=messages.index)
-    rules = _rule_classes(store, group_id, messages, ids, config, tz)
+    out = _rule_classes(store, group_id, messages, ids, config, tz).drop(columns=[TEMPLATE_KEY])
     template = group_templates(store, group_id, config, tz)
-    out = rules.copy()
     if OPERATOR_TEMPLATE in out:
         kinds = messages[S.KIND].astype(object).fillna("text") if S.KIND in messages else pd.Series("text", index=messages.index)
         in_script = (pd.Index(template.index).get_indexer(ids.to_numpy()) >= 0) & kinds.isin(template_kinds(config)).to_numpy()
@@ -215,15 +215,21 @@ def group_classes(store: Store, group_id: str, messages: pd.DataFrame, config: C
     return out
 
 
+TEMPLATE_KEY = "template_key"  # in the rules cache: the text as scripts are compared (classes.template_key)
+
+
 def _rule_classes(store: Store, group_id: str, messages: pd.DataFrame, ids: pd.Series, config: Config, tz) -> pd.DataFrame:
-    from ..text.classes import classify_messages
+    """The written rules' classes of ``messages`` and each one's ``TEMPLATE_KEY``."""
+    from ..text.classes import classify_messages, template_key
     state = _files_state(store, group_id)
     folder = _folder(store, group_id, f"rules-{rules_fingerprint(config)}")
     cached: pd.DataFrame | None = None
     tables = [t for f in store.list_parts(folder) if (t := _read(store, f)) is not None]
     if tables:
         try:
-            cached = pa.concat_tables(tables, promote_options="none").to_pandas()
+            table = pa.concat_tables(tables, promote_options="none")
+            wanted = pc.is_in(table.column(S.MSG_ID), value_set=pa.array(ids.astype(str).tolist(), pa.string()))
+            cached = table.filter(wanted).to_pandas()
         except pa.ArrowInvalid:
             cached = None
     if cached is not None:
@@ -237,6 +243,7 @@ def _rule_classes(store: Store, group_id: str, messages: pd.DataFrame, ids: pd.S
         none = pd.Series(pd.NA, index=rows.index, dtype="Int64")
         fresh = classify_messages(rows, config, tz=tz, template_ids=none)
         fresh.insert(0, S.MSG_ID, ids[missing].to_numpy())
+        fresh[TEMPLATE_KEY] = template_key(rows[S.TEXT]).astype(object).to_numpy() if len(rows) else []
         fresh = fresh.drop_duplicates(S.MSG_ID)
         if len(fresh):
             _write(store, group_id, [(folder / f"part-{secrets.token_hex(6)}.parquet",
@@ -244,7 +251,9 @@ def _rule_classes(store: Store, group_id: str, messages: pd.DataFrame, ids: pd.S
         fresh = fresh.set_index(S.MSG_ID)
         cached = fresh if cached is None else pd.concat([cached, fresh[~fresh.index.isin(cached.index)]])
     assert cached is not None
-    return cached.reindex(ids.to_numpy()).fillna(False).astype(bool).set_axis(messages.index)
+    found = cached.reindex(ids.to_numpy()).set_axis(messages.index)
+    keys = found.pop(TEMPLATE_KEY) if TEMPLATE_KEY in found else pd.Series(None, index=messages.index, dtype=object)
+    return found.fillna(False).astype(bool).assign(**{TEMPLATE_KEY: keys})
 
 
 def group_templates(store: Store, group_id: str, config: Config, tz) -> pd.Series:
@@ -272,20 +281,22 @@ def _files_state(store: Store, group_id: str) -> tuple | None:
     return tuple(out)
 
 
-def _templates(store: Store, group_id: str, config: Config, tz, fp: str, state: tuple | None) -> pd.Series:
+def _templates(store: Store, group_id: str, config: Config, tz, fp: str, files: tuple | None) -> pd.Series:
     from ..text.classes import TEMPLATE_ID, find_templates
-    whole = store.message_table(group_id, list(_TEMPLATE_COLUMNS)).to_pandas()
-    whole[S.GROUP_ID] = group_id
-    key = digest(row_hashes(whole, _TEMPLATE_COLUMNS))
+    now = data_state(store, group_id)
     path = _folder(store, group_id, f"templates-{fp}") / "templates.parquet"
     table = _read(store, path)
-    if table is not None and _stored_digest(table) == key:
+    if now is not None and table is not None and _stored_digest(table) == now:
         found = table.to_pandas()
-    else:
-        ids = find_templates(whole, config, tz=tz)
-        found = pd.DataFrame({S.MSG_ID: whole[S.MSG_ID].astype(str).to_numpy(), TEMPLATE_ID: ids.to_numpy()})
+    else:  # the group changed: scripts looked for again over all of it
+        whole = store.message_table(group_id, list(_TEMPLATE_COLUMNS)).to_pandas()
+        whole[S.GROUP_ID] = group_id
+        ids = pd.Series(whole[S.MSG_ID].astype(object).to_numpy(), index=whole.index)
+        keys = _rule_classes(store, group_id, whole, ids, config, tz)[TEMPLATE_KEY]
+        found_ids = find_templates(whole, config, tz=tz, keys=keys)
+        found = pd.DataFrame({S.MSG_ID: ids.to_numpy(), TEMPLATE_ID: found_ids.to_numpy()})
         found = found[found[TEMPLATE_ID].notna()].drop_duplicates(S.MSG_ID)
-        _write(store, group_id, [(path, pa.Table.from_pandas(found, preserve_index=False), key)], state)
+        _write(store, group_id, [(path, pa.Table.from_pandas(found, preserve_index=False), now)], files)
     return pd.Series(found[TEMPLATE_ID].to_numpy(), index=found[S.MSG_ID].astype(str).to_numpy())
 
 
@@ -364,6 +375,8 @@ def data_state(store: Store, group_id: str) -> str | None:
 
 
 def _read_json(path: Path) -> dict:
+    if not isinstance(path, Path):
+        return {}
     try:
         value = json.loads(path.read_text(encoding="utf-8"))
         return value if isinstance(value, dict) else {}

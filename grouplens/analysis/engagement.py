@@ -122,10 +122,9 @@ def reply_structure(data: GroupData, config: EngagementConfig | None = None, *,
 
     phase("reply threads")
     rs = threads(data.speech.reset_index(drop=True))
-    if use_model and answers:
-        phase("answers")
     if not (use_model and answers) or S.ANSWERED_BY in data.messages:  # answers already found (analysis.derived)
         return rs
+    phase("answers")
     return with_answers(rs, cfg, threads)
 
 

@@ -519,7 +519,7 @@ def template_key(texts: pd.Series) -> pd.Series:
 
 
 def find_templates(messages: pd.DataFrame, config: Config | None = None, *,
-                   tz: ZoneInfo | None = None) -> pd.Series:
+                   tz: ZoneInfo | None = None, keys: pd.Series | None = None) -> pd.Series:
     """For each message, the id of the recurring script it is a post of, else <NA> (a Series
     named ``TEMPLATE_ID``, index-aligned with ``messages``).
 
@@ -528,7 +528,8 @@ def find_templates(messages: pd.DataFrame, config: Config | None = None, *,
     Jaccard similarity of character 3-grams at least ``similarity``, by MinHash with LSH),
     posted in one group on at least ``min_days`` local days; with ``max_hour_spread`` set,
     also at similar times of day. Days and hours are those of ``tz`` (by default ``[time] tz``).
-    Ids are 0, 1, ... in order of each script's first post.
+    Ids are 0, 1, ... in order of each script's first post. ``keys`` (index-aligned
+    ``template_key`` of the texts) skips normalising texts already normalised.
     """
     cfg = (config or Config()).templates
     zone = tz or (config or Config()).time.zone
@@ -540,7 +541,7 @@ def find_templates(messages: pd.DataFrame, config: Config | None = None, *,
     if not eligible.any():
         return ids
     rows = messages.loc[eligible]
-    keys = template_key(rows[schema.TEXT])
+    keys = template_key(rows[schema.TEXT]) if keys is None else keys[eligible].astype(object)
     long_enough = keys.str.len() >= cfg.min_chars
     rows, keys = rows[long_enough], keys[long_enough]
     if rows.empty:
