@@ -9,6 +9,8 @@ def main() -> None:
         from . import __version__
         print(f"grouplens {__version__}")
         return
+    import grouplens
+    grouplens._command_line = True  # grouplens.cli: load the command that runs, not all of them
     from . import sigint
     sigint.install()
     from .cli.app import main as cli_main

@@ -90,6 +90,10 @@ class CommandList(list):  # type: ignore[type-arg]
         commands = list(super().__iter__())
         return commands if self.running is None else [c for c in commands if c.name == self.running]
 
+    def load(self) -> None:
+        """Import the command modules (every one, unless one command is running)."""
+        self._view()
+
     def __iter__(self) -> Any:
         return iter(self._view())
 
