@@ -7,16 +7,14 @@ anything unexpected becomes one line and exit code 2. ``--debug`` shows the trac
 
 from __future__ import annotations
 
-# The command modules register their commands on ``app``; --help lists them in this order.
-# isort: off
-from . import data_commands  # noqa: F401
-from . import roles_commands  # noqa: F401
-from . import analysis_commands  # noqa: F401
-from . import query_commands  # noqa: F401
-from . import report_commands  # noqa: F401
-from . import config_commands  # noqa: F401
-from . import store_commands  # noqa: F401
-# isort: on
+import grouplens
+
 from .app import app, main
+
+# The console script (grouplens.__main__) loads a command's module when it runs it: ``grouplens
+# groups`` loads the data commands alone (see ``app.COMMAND_MODULES``). Any other user of this
+# package (a test, a program embedding the CLI) gets every command now, as it is imported.
+if not getattr(grouplens, "_command_line", False):
+    app.registered_commands.load()
 
 __all__ = ["app", "main"]

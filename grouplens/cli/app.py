@@ -21,13 +21,14 @@ from typer.core import TyperArgument, TyperOption
 
 from .. import sigint
 from ..config import DEFAULT_TZ, STORE_ENV, load_config, parse_zone
-from ..engine import Engine
 from ..errors import GrouplensError
+from . import coercion, help_markdown
 
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
 
     from ..config import Config
+    from ..engine import Engine
     from ..store.store import Store
 
 # Typer 0.29 shows a type name (<bool>) beside every flag, its own --help and completion options
@@ -47,6 +48,8 @@ def _argument_by_its_metavar(self: TyperArgument, ctx: Any) -> str | None:
 _display_argument_type = TyperArgument.display_type_rich
 TyperOption.display_type_rich = _flag_without_type  # type: ignore[method-assign]
 TyperArgument.display_type_rich = _argument_by_its_metavar  # type: ignore[method-assign]
+coercion.install()  # option values that need no pydantic are converted without it
+help_markdown.install()  # help texts without Markdown in them are rendered without a Markdown parser
 
 app = typer.Typer(
     name="grouplens",
@@ -55,6 +58,53 @@ app = typer.Typer(
     rich_markup_mode="markdown",  # help texts are wrapped to the terminal and [report] stays as written
     pretty_exceptions_enable=False,
 )
+
+# The modules that register commands on ``app``, in the order --help lists them, with the
+# commands each one registers. A command on the command line loads its own module and is the
+# only one typer builds (``grouplens groups`` does not import the roles, report or query
+# commands); --help, completion and every other use of ``app`` load and build them all.
+# tests/test_startup.py checks this table.
+COMMAND_MODULES = {
+    "data_commands": ("import", "groups", "messages", "members", "formats"),
+    "roles_commands": ("roles", "engagement", "simulate"),
+    "analysis_commands": ("keywords",),
+    "query_commands": ("search", "sql"),
+    "report_commands": ("report",),
+    "config_commands": ("config",),
+    "store_commands": ("verify", "forget", "compact"),
+}
+
+
+class CommandList(list):  # type: ignore[type-arg]
+    """``app.registered_commands``: the command modules register into it the first time typer
+    reads it. While ``main`` runs one command (``running``), typer reads that command alone and
+    only its module is loaded; otherwise every module is loaded and every command is read."""
+
+    running: str | None = None
+
+    def _view(self) -> list[Any]:
+        import importlib
+        for module, names in COMMAND_MODULES.items():
+            if self.running is None or self.running in names:
+                importlib.import_module(f"{__package__}.{module}")
+        commands = list(super().__iter__())
+        return commands if self.running is None else [c for c in commands if c.name == self.running]
+
+    def load(self) -> None:
+        """Import the command modules (every one, unless one command is running)."""
+        self._view()
+
+    def __iter__(self) -> Any:
+        return iter(self._view())
+
+    def __len__(self) -> int:
+        return len(self._view())
+
+    def __getitem__(self, index: Any) -> Any:
+        return self._view()[index]
+
+
+app.registered_commands = CommandList()
 
 stdout = Console(soft_wrap=False)
 stderr = Console(stderr=True)
@@ -117,12 +167,19 @@ DATA, PEOPLE, REPORTS, SETTINGS = "Data in and out", "People and messages", "Rep
 
 @dataclass(frozen=True)
 class Edge:
-    """What a command hands the library: the store's path, the settings and the time zone."""
+    """What a command hands the library: the store's path, the settings, the time zone and
+    where per-group work runs (``engine``: the ``Engine`` of ``engine_spec``, built when a
+    command first asks for it, so that one that never does loads no process pool)."""
 
     store_path: str | None
     config: Config
     tz: ZoneInfo
-    engine: Engine = Engine()
+    engine_spec: tuple[str, int | None, str | None] = ("local", None, None)  # kind, jobs, scheduler
+
+    @functools.cached_property
+    def engine(self) -> Engine:
+        from ..engine import Engine
+        return Engine(*self.engine_spec)
 
     def store(self, *, create: bool = False) -> Store:
         return open_store(self.store_path, create=create)
@@ -145,7 +202,10 @@ def edge(store: str | None = None, config: str | None = None, tz: str | None = N
     zone = parse_zone(zone_name) if zone_name else cfg.time.zone
     scheduler = scheduler or (cfg.engine.scheduler if (engine or cfg.engine.engine) == "dask" else None) or None
     kind = engine or ("dask" if scheduler else cfg.engine.engine)
-    return Edge(store or _state.store, cfg, zone, Engine(kind, jobs or cfg.engine.jobs or None, scheduler))
+    e = Edge(store or _state.store, cfg, zone, (kind, jobs or cfg.engine.jobs or None, scheduler))
+    if engine or jobs or scheduler:
+        e.engine  # noqa: B018 (an engine the command line asks for is checked now, before any work)
+    return e
 
 
 def _version(value: bool) -> None:
@@ -239,9 +299,41 @@ def _escape(text: str) -> str:
     return escape(terminal_safe(text))
 
 
+# Options before the command that take a value, and those that take none (--help, --version
+# and the completion options are left out: with them, every command module is loaded).
+GLOBAL_VALUE_OPTIONS = ("--store", "--config", "--tz")
+GLOBAL_FLAGS = ("--debug",)
+
+
+def command_in(args: list[str]) -> str | None:
+    """The command ``args`` run (``groups`` in ``--store X groups -f json``); None when they run
+    none, or when an option before it is not one of the global options above."""
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        if arg in GLOBAL_VALUE_OPTIONS:
+            i += 2
+        elif arg in GLOBAL_FLAGS or arg.startswith(tuple(f"{o}=" for o in GLOBAL_VALUE_OPTIONS)):
+            i += 1
+        else:
+            return None if arg.startswith("-") else arg
+    return None
+
+
 def main() -> None:
     """The console-script entry point."""
+    import os
+    commands = app.registered_commands
+    name = command_in(sys.argv[1:])
+    completing = any(k.startswith("_") and k.endswith("_COMPLETE") for k in os.environ)
+    if isinstance(commands, CommandList) and name and not completing:
+        commands.running = name
+        if not len(commands):  # no such command (or the table is out of date): load them all
+            commands.running = None
     try:
         app()
     except BrokenPipeError:  # `grouplens messages | head`
         sys.stderr.close()
+    finally:
+        if isinstance(commands, CommandList):
+            commands.running = None  # any later use of `app` in this process sees every command

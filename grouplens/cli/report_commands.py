@@ -8,7 +8,6 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperCommand
 
-from ..engine import using
 from ..errors import UsageError
 from .app import (
     REPORTS,
@@ -129,6 +128,7 @@ def report_command(
     out: OutputOptions,
 ) -> None:
     """The weekly review and its parts (see REPORT_HELP, which --help shows)."""
+    from ..engine import using
     from ..report import build_report, get_kind
 
     if all_groups and group:

@@ -81,7 +81,7 @@ def _verify_table(report: VerifyReport) -> Table | Text:
 def forget_command(
     member: Annotated[str | None, typer.Option("--member", "-m", metavar="ID", show_default=False,
                                                help="The member's id, as `grouplens members` shows it (QQ number, "
-                                               "wxid, name:<name>).")] = None,
+                                               "wxid, `name:<name>`).")] = None,
     group: GroupOpt = None,
     store: StoreOpt = None,
     dry_run: Annotated[bool, flag("--dry-run", help="Say what would be removed; change nothing.")] = False,

@@ -38,15 +38,13 @@ import errno
 import json
 import os
 import re
-import secrets
 import shutil
 from collections.abc import Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import pyarrow as pa
@@ -63,6 +61,9 @@ from ..errors import (
     StoreError,
 )
 from ..lazy import lazy
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
 
 # Loaded when first used: `grouplens groups` reads groups.parquet with pyarrow.parquet alone.
 pd = lazy("pandas")
@@ -89,6 +90,7 @@ def resolve_store_path(path: str | Path | None) -> Path:
 
 
 def new_import_id() -> str:
+    import secrets  # only writers need it (a reader starts faster without)
     return datetime.now(UTC).strftime("%Y%m%dT%H%M%S.%f") + "-" + secrets.token_hex(3)  # sorts by time
 
 
@@ -232,6 +234,7 @@ class Store:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
             private_dir(self.path)
             os.chmod(self.path, PRIVATE_DIR)
+            import secrets
             try:
                 _write_json_atomic(marker, {"format": STORE_FORMAT, "created": datetime.now(UTC).isoformat(),
                                             "salt": secrets.token_hex(16)})
@@ -643,6 +646,7 @@ class Transaction:
         self._deletes: list[str] = []
         self._swaps: list[str] = []  # group folders replaced whole (``stage_folder``)
         self._groups_table: pa.Table | None = None  # a groups table given by stage_groups
+        from concurrent.futures import ThreadPoolExecutor  # only writers need it
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="grouplens-write")
         self._writes: list[Future] = []
         self._seq = 0
