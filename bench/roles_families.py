@@ -15,6 +15,12 @@ families are never looked at while tuning.
     python bench/roles_families.py --tune-on a        # tune on A's tune seeds, report on B (and A)
     python bench/roles_families.py --tune-on b        # tune on B's tune seeds, report on A (and B)
     python bench/roles_families.py --set tune         # the defaults on the tune seeds (for tuning by hand)
+    python bench/roles_families.py --report-seeds-a 7101,7102 --report-seeds-b 7201 \
+        --b-settings 60:4,1500:5 [--thresholds k=v,...]   # fresh seeds and sizes, shipped or given thresholds
+
+Each report also prints a per-tag confusion (which truth roles the misses and false alarms have)
+and a truth check: the groups where the truth's top-influence ordinary member is no KOL (the
+definition makes that member one whenever the group has real discussion).
 
 Targets (issue 15): on the family not tuned on, role macro-F1 >= 0.95 and tag macro-F1 >= 0.90.
 """
@@ -83,6 +89,8 @@ GRID: dict[str, tuple] = {
     "kol_min_top_ratio": (0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5),
     # Near-ties with the top only: a flat group's runners-up are no outliers.
     "kol_near_top_ratio": (0.8, 0.85, 0.9, 0.95, 1.0),
+    "kol_min_askers_outlier": (2.0, 2.5, 3.0, 4.0, 5.0, 6.0),
+    "kol_min_askers_ratio": (0.2, 0.25, 0.3, 0.35, 0.4, 0.5, 1.0),
     "kol_min_discussions": (3, 5, 8, 12, 16, 20, 30),
     "shill_min_days": (3, 4, 5, 6, 8),
     "shill_min_scheduled_share": (0.3, 0.4, 0.5, 0.6, 0.7),
@@ -163,12 +171,17 @@ def predict(case: dict, cfg: RolesConfig) -> list[tuple[str, tuple, str, set]]:
 def score(rows: list[tuple[str, tuple, str, set]]) -> dict:
     confusion: Counter = Counter()
     counts = {t: Counter() for t in ALL_TAGS}
+    # Per key tag: (tag, truth yes/no, predicted yes/no, truth role, predicted role) -> members.
+    tag_confusion: Counter = Counter()
     for truth_role, truth_tags, role, tags in rows:
         confusion[(truth_role, role)] += 1
         for t in ALL_TAGS:
             counts[t]["tp"] += t in truth_tags and t in tags
             counts[t]["fp"] += t not in truth_tags and t in tags
             counts[t]["fn"] += t in truth_tags and t not in tags
+        for t in KEY_TAGS:
+            if t in truth_tags or t in tags:
+                tag_confusion[(t, t in truth_tags, t in tags, truth_role, role)] += 1
     role_f1 = {}
     for r in ROLES:
         tp = confusion[(r, r)]
@@ -179,7 +192,7 @@ def score(rows: list[tuple[str, tuple, str, set]]) -> dict:
     key = [v for t, v in tag_f1.items() if t in KEY_TAGS and not math.isnan(v)]
     return {"macro_f1": float(np.nanmean(list(role_f1.values()))), "role_f1": role_f1, "tag_f1": tag_f1,
             "tag_macro_f1": float(np.mean(key)) if key else float("nan"), "confusion": confusion,
-            "tag_counts": counts}
+            "tag_counts": counts, "tag_confusion": tag_confusion}
 
 
 def evaluate(cases: list[dict], cfg: RolesConfig) -> dict:
@@ -226,10 +239,38 @@ def print_report(title: str, s: dict) -> None:
     print("   " + " " * 10 + "".join(f"{p:>10}" for p in predicted))
     for t in ROLES:
         print("   " + f"{t:<10}" + "".join(f"{s['confusion'][(t, p)]:>10}" for p in predicted))
+    print("   per-tag confusion (members; truth role -> predicted role for the misses and false alarms)")
+    for tag in KEY_TAGS:
+        c = s["tag_counts"][tag]
+        print(f"   {tag:<10} tp {c['tp']:>4}  fn {c['fn']:>3}  fp {c['fp']:>3}  F1 {fmt(s['tag_f1'][tag])}"
+              f"   missed: {_roles_of(s, tag, True, False)}   false: {_roles_of(s, tag, False, True)}")
 
 
-def load_cases(family: str, seeds: tuple[int, ...], cache: Path, work: Path, quick: bool) -> list[dict]:
-    settings = A_SETTINGS if family == "a" else B_SETTINGS
+def _roles_of(s: dict, tag: str, truth: bool, pred: bool) -> str:
+    """'truth role->predicted role count, ...' of the members with this tag outcome."""
+    hits = sorted(((tr, pr, v) for (t, a, b, tr, pr), v in s["tag_confusion"].items() if (t, a, b) == (tag, truth, pred)),
+                  key=lambda x: -x[2])
+    return ", ".join(f"{tr}->{pr} {v}" for tr, pr, v in hits) or "none"
+
+
+def truth_check(cases: list[dict]) -> str:
+    """The definition's floor (issue 15): in a group with KOLs, the highest-influence member who is
+    no operator, shill or advertiser account is one. Says in how many cases the truth breaks it."""
+    broken = []
+    for c in cases:
+        infl = c["features"][F.INFLUENCE].fillna(0.0).to_numpy()
+        speaks = c["features"][F.MESSAGES].to_numpy() > 0
+        ordinary = [(infl[i], "kol" in tags) for role, tags, i, _ in c["truth"]
+                    if i is not None and speaks[i] and not {"operator", "shill", "advertiser"} & set(tags)]
+        if ordinary and any(k for _, k in ordinary) and not max(ordinary)[1]:
+            broken.append(c["name"])
+    return (f"truth check: in {len(broken)} of {len(cases)} groups the top-influence ordinary member is no KOL"
+            + (f" ({', '.join(broken)})" if broken else ""))
+
+
+def load_cases(family: str, seeds: tuple[int, ...], cache: Path, work: Path, quick: bool,
+               settings: tuple | None = None) -> list[dict]:
+    settings = settings or (A_SETTINGS if family == "a" else B_SETTINGS)
     if quick:
         settings = settings[:3]
     cases = []
@@ -259,12 +300,31 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--cache", type=Path, help="folder for cached figures (default: a fresh temporary folder)")
     p.add_argument("--quick", action="store_true", help="only the first three settings of each family")
     p.add_argument("--cases", action="store_true", help="print each case's figures")
+    p.add_argument("--report-seeds-a", help="report on these family A seeds instead (comma-separated)")
+    p.add_argument("--report-seeds-b", help="report on these family B seeds instead (comma-separated)")
+    p.add_argument("--b-settings", help="family B settings to report on instead, members:weeks,... (e.g. 60:4,1500:5)")
+    p.add_argument("--thresholds", help="without --tune-on: report with these [roles] values instead of the "
+                   "shipped ones (key=value,..., e.g. a tuning run's result)")
     a = p.parse_args(argv)
+
+    def seeds(text: str | None, default: tuple[int, ...]) -> tuple[int, ...]:
+        return tuple(int(x) for x in text.split(",")) if text else default
+    report_a = seeds(a.report_seeds_a, A_REPORT_SEEDS)
+    report_b = seeds(a.report_seeds_b, B_REPORT_SEEDS)
+    b_settings = tuple((int(m), int(w), None) for m, w in (x.split(":") for x in a.b_settings.split(","))) \
+        if a.b_settings else None
+    if set(report_a) & set(A_TUNE_SEEDS) or set(report_b) & set(B_TUNE_SEEDS):
+        p.error("report seeds must not be tune seeds")
     with tempfile.TemporaryDirectory(prefix="grouplens-families-") as tmp:
         cache = (a.cache or Path(tmp) / "cache") / code_fingerprint()
         cache.mkdir(parents=True, exist_ok=True)
         work = Path(tmp)
         defaults = RolesConfig()
+        if a.thresholds:
+            base = RolesConfig()
+            defaults = dataclasses.replace(base, **{k: type(getattr(base, k))(v) for k, v in
+                                                    (x.split("=") for x in a.thresholds.split(","))})
+        label = f"thresholds {changed(defaults)}" if a.thresholds else "shipped defaults"
         if a.tune_on:
             other = "b" if a.tune_on == "a" else "a"
             tune_seeds = A_TUNE_SEEDS if a.tune_on == "a" else B_TUNE_SEEDS
@@ -273,23 +333,27 @@ def main(argv: list[str] | None = None) -> int:
             cfg = tune(tune_cases, defaults)
             print(f"\ntuned on family {a.tune_on.upper()}: {changed(cfg)}")
             print_report(f"family {a.tune_on.upper()} tune seeds, tuned", evaluate(tune_cases, cfg))
-            report = load_cases(other, A_REPORT_SEEDS if other == "a" else B_REPORT_SEEDS, cache, work, a.quick)
+            report = load_cases(other, report_a if other == "a" else report_b, cache, work, a.quick,
+                                b_settings if other == "b" else None)
             if a.cases:
                 per_case(report, cfg)
             s = evaluate(report, cfg)
-            print_report(f"family {other.upper()} report seeds (NOT tuned on), thresholds tuned on "
-                         f"{a.tune_on.upper()}", s)
+            print_report(f"family {other.upper()} report seeds {report_a if other == 'a' else report_b} (NOT tuned "
+                         f"on), thresholds tuned on {a.tune_on.upper()}", s)
+            print("   " + truth_check(report))
             ok = s["macro_f1"] >= 0.95 and s["tag_macro_f1"] >= 0.90
             print(f"\ntargets on the family not tuned on (role macro-F1 >= 0.95, tag macro-F1 >= 0.90): "
                   f"{'met' if ok else 'NOT met'}")
             return 0
         for fam in ("a", "b"):
-            seeds = {("a", "report"): A_REPORT_SEEDS, ("a", "tune"): A_TUNE_SEEDS, ("b", "report"): B_REPORT_SEEDS,
-                     ("b", "tune"): B_TUNE_SEEDS}[(fam, a.set)]
-            cases = load_cases(fam, seeds, cache, work, a.quick)
+            chosen = {("a", "report"): report_a, ("a", "tune"): A_TUNE_SEEDS, ("b", "report"): report_b,
+                      ("b", "tune"): B_TUNE_SEEDS}[(fam, a.set)]
+            cases = load_cases(fam, chosen, cache, work, a.quick, b_settings if fam == "b" and a.set == "report"
+                               else None)
             if a.cases:
                 per_case(cases, defaults)
-            print_report(f"family {fam.upper()} {a.set} seeds, shipped defaults", evaluate(cases, defaults))
+            print_report(f"family {fam.upper()} {a.set} seeds {chosen}, {label}", evaluate(cases, defaults))
+            print("   " + truth_check(cases))
     return 0
 
 

@@ -303,7 +303,10 @@ class RolesConfig:
             are no operator, shill or advertiser account, the one with the highest influence,
             any other with at least ``kol_near_top_ratio`` of that influence, and any other whose
             number of people who turned to them is an outlier (``kol_min_outlier`` times the quantile) and at least
-            ``kol_min_top_ratio`` of the highest; at most ``kol_max``, each sought out by at least
+            ``kol_min_top_ratio`` of the highest, and any other who answered the questions of many
+            different askers: an outlier (``kol_min_askers_outlier`` times the quantile) with at least
+            ``kol_min_askers_ratio`` of the most askers any such member answered ("gives many
+            answers" is one form of being turned to); at most ``kol_max``, each sought out by at least
             ``kol_min_sources`` people. Only when the group has real discussion: at least
             ``kol_min_discussions`` discussions (threads two or more others joined) started by
             such members.
@@ -360,6 +363,8 @@ class RolesConfig:
     kol_min_top_ratio: float = 0.3
     kol_near_top_ratio: float = 0.9
     kol_min_sources: int = 5
+    kol_min_askers_outlier: float = 3.0
+    kol_min_askers_ratio: float = 0.35
     kol_min_discussions: int = 8
     kol_max: int = 3
     operator_min_welcomes: int = 3
@@ -367,7 +372,7 @@ class RolesConfig:
     operator_min_notice_share: float = 0.3
     shill_min_days: int = 5
     shill_min_scheduled_share: float = 0.5
-    shill_min_quick_answers: float = 0.6
+    shill_min_quick_answers: float = 0.4
     shill_min_concentration: float = 0.6
     shill_answer_minutes: float = 10.0
     shill_partner_min_share: float = 0.4
@@ -413,7 +418,10 @@ class RolesConfig:
                     "burst_days", "shill_answer_minutes"):
             if getattr(self, key) <= 0:
                 raise ConfigValueError(key, "must be positive")
-        for key in ("thinker_min_outlier", "kol_min_outlier", "mention_weight", "answer_weight"):
+        if not 0.0 <= self.kol_min_askers_ratio <= 1.0:
+            raise ConfigValueError("kol_min_askers_ratio", "must be between 0 and 1")
+        for key in ("thinker_min_outlier", "kol_min_outlier", "kol_min_askers_outlier", "mention_weight",
+                    "answer_weight"):
             if getattr(self, key) < 0:
                 raise ConfigValueError(key, "must not be negative")
 

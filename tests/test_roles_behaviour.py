@@ -113,6 +113,38 @@ def test_the_member_others_take_up_most_is_a_kol_and_the_reason_says_what_they_t
     assert lao["agreement_drawn"] >= 10 and lao["questions_drawn"] >= 5
 
 
+def test_the_member_many_different_askers_get_their_answers_from_is_a_kol_and_the_reason_says_so(
+        tmp_path: Path) -> None:
+    """Beside 老周's discussions, eight members ask about injuries on different days and 队医小张
+    answers each within minutes: many different people turned to her, so she is a KOL too (gives
+    many answers), though others take up 老周's posts more."""
+    doctor = "20020"
+    askers = [str(20030 + i) for i in range(8)]
+    names = dict(LIVELY, **{doctor: "队医小张"}, **{a: f"跑友{i + 1}号" for i, a in enumerate(askers)})
+    questions = ("请问膝盖外侧疼是不是髂胫束的问题？", "请问跟腱疼还能继续跑吗？", "请问足底筋膜炎要停跑多久？",
+                 "请问跑完小腿抽筋怎么处理？", "请问胫骨前面疼是不是应力性骨折？", "请问冰敷和热敷哪个先做？")
+    replies = ("先停跑两天，冰敷，疼痛不减就去拍片", "泡沫轴放松外侧，跑量先减半", "症状轻的话减量慢跑，疼就停",
+               "补电解质，跑后拉伸小腿", "先休息一周，按着疼就去医院", "急性期先冰敷，四十八小时后再热敷")
+    rows = lively_group()
+    start = datetime(2024, 5, 6, 12, 0, 0)
+    for n in range(16):
+        t = start + timedelta(days=n % 10, minutes=40 * (n // 10))
+        asker = askers[n % len(askers)]
+        rows.append((t, asker, questions[n % len(questions)]))
+        rows.append((t + timedelta(minutes=3), doctor, f"@{names[asker]} {replies[n % len(replies)]}"))
+        rows.append((t + timedelta(minutes=5), asker, f"@{names[doctor]} 谢谢，明白了"))
+    result = roles_of(tmp_path, rows, names)
+    zhang = result[doctor]
+    assert "kol" in zhang["tags"] and zhang["kol_basis"] == "answers"
+    assert zhang["askers_answered"] == zhang["askers_sought"] == len(askers)
+    assert "kol" in result[LAO]["tags"] and result[LAO]["influence"] > zhang["influence"]
+    assert f"answered the questions of {len(askers)} different people" in zhang["reason"]
+    # 老周 answers a follow-up on his own post each evening: his discussion taken up, not sought.
+    assert result[LAO]["askers_answered"] >= 1 and result[LAO]["askers_sought"] == 0
+    # The askers themselves, each answered once by her, are nobody's KOL.
+    assert not [a for a in askers if "kol" in result[a]["tags"]]
+
+
 def test_no_kol_in_a_group_without_real_discussion(tmp_path: Path) -> None:
     """Members ask, the assistant answers, nobody discusses anything: nobody is taken up."""
     names = {"30001": "小助手", "30002": "问问题的甲", "30003": "问问题的乙", "30004": "问问题的丙"}

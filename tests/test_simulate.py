@@ -188,6 +188,23 @@ def test_a_kols_posts_draw_replies_from_more_people() -> None:
     assert mean[True] > 1.5 * mean[False]
 
 
+@pytest.mark.parametrize("seed", [4, 9, 17])
+def test_the_member_most_people_reply_to_is_a_kol(seed: int) -> None:
+    """The definition (issue 15): the highest-influence member who is no operator or advertiser
+    account is a KOL. The first KOL is a thinker (these seeds once drew only critics or onlookers
+    while the group's one thinker had several times anyone's uptake)."""
+    g = simulate_group(members=120, weeks=2, seed=seed)
+    thinkers = [m for m in g.members if m.role == "thinker"]
+    assert any("kol" in m.tags for m in thinkers)
+    repliers: dict[int, set[int]] = {}
+    for who, r in zip(g.messages.sender, g.messages.reply_to):
+        if r >= 0 and who != g.messages.sender[r] and who >= 0:
+            repliers.setdefault(g.messages.sender[r], set()).add(who)
+    ordinary = [m for m in g.members if not m.tags & {"operator", "shill", "advertiser"}]
+    top = max(ordinary, key=lambda m: len(repliers.get(m.index, ())))
+    assert "kol" in top.tags
+
+
 def test_operators_post_the_morning_briefing_at_about_eight() -> None:
     g = simulate_group(members=100, weeks=2, seed=4)
     briefings = intent_of(g, "briefing")

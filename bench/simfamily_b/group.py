@@ -11,7 +11,8 @@ Written from the behaviours in DOMAIN.md and issue 15, independently of ``groupl
   questions and defend their view when disputed (with 其实/但是 now and then: still thinkers);
 - KOLs (lively groups, 1-3): the members whose posts others take up. A KOL is either a thinker
   whose discussions draw far more people, agreement and questions than anyone else's, or an expert
-  (role onlooker) whom members ask by name and who answers many different people;
+  (role onlooker) whom members ask by name and who answers many different people. The first
+  thinker is always one (the highest-influence member who is no operator account is a KOL);
 - critics (lively groups, 1-3): reply to others' views by disputing them; rarely start anything;
 - shills (0-3): ordinary accounts; an asker posts the same kind of question or topic starter at
   nearly the same clock time on most days, answered within minutes by the same one or two accounts
@@ -205,8 +206,13 @@ class GroupB:
         self.thinkers: list[Member] = []
         self.kols: list[Member] = []
         kol_left = s.kols
-        for _ in range(s.thinkers):
-            is_kol = kol_left > 0 and rng.random() < 0.65
+        for n in range(s.thinkers):
+            # The first thinker is always a KOL in a lively group: the highest-influence member who
+            # is no operator or advertiser account is one (issue 15), and a plain thinker starting
+            # the group's discussions would be that member. (The coin is drawn all the same, so the
+            # rest of a seed's group stays as it was.)
+            coin = rng.random()
+            is_kol = kol_left > 0 and (n == 0 or coin < 0.65)
             m = self._add("kol_thinker" if is_kol else "thinker", self._person_name(card_style), chat=rng.uniform(2, 4))
             self.thinkers.append(m)
             if is_kol:

@@ -36,7 +36,10 @@ THINKER_OUTLIER = "thinker_outlier"  # robust z of discussions started, among th
 KOL_OUTLIER = "kol_outlier"  # people who turned to them, relative to the group's ordinary speakers
 KOL_TOP_RATIO = "kol_top_ratio"  # influence / the highest such influence in the group
 GROUP_DISCUSSIONS = "group_discussions"  # discussions (2+ others joined) started by such speakers
-KOL_BASIS = "kol_basis"  # "top": most influential ordinary speaker; "near_top": close to it; "outlier": turned to by many
+KOL_ASKERS_OUTLIER = "kol_askers_outlier"  # askers who sought their answers, relative to the group's ordinary speakers
+KOL_ASKERS_RATIO = "kol_askers_ratio"  # askers who sought their answers / the most any ordinary speaker had
+KOL_BASIS = "kol_basis"  # "top": most influential ordinary speaker; "near_top": close to it; "outlier": turned to by
+# many; "answers": the one many different askers got their answers from
 SHILL_BASIS = "shill_basis"  # "scheduled" starters, "partner" of a scheduled asker, "coordinated" echoes; else null
 OPERATOR_BASIS = "operator_basis"  # what made an operator one: list, welcomes, notices, scripted
 
@@ -171,9 +174,19 @@ def classify_members(features: pd.DataFrame, period_end: datetime | None, config
     group_discussions = int(f[F.DISCUSSIONS].to_numpy()[eligible].sum())
     sought = f[F.SOURCES].fillna(0).to_numpy() >= cfg.kol_min_sources
     is_top = top_ratio >= 1.0 - 1e-12  # (two members tied at the top are both "top")
+    near_top = top_ratio >= cfg.kol_near_top_ratio
+    turned_to = (kol_z >= cfg.kol_min_outlier) & (top_ratio >= cfg.kol_min_top_ratio)
+    # "Gives many answers" is one form of being turned to: the member whose answers many different
+    # askers got, far more than the group's ordinary speakers and near the most anyone answered.
+    # Only askers who brought their own questions count: follow-ups in a thread the member started
+    # are that discussion being taken up, which the tests above already weigh.
+    askers = f[F.ASKERS_SOUGHT].fillna(0).to_numpy()
+    askers_z = outlier_scores(askers, eligible, cfg.outlier_quantile)
+    most_askers = float(askers[eligible].max()) if eligible.any() else 0.0
+    askers_ratio = askers / most_askers if most_askers > 0 else np.zeros(n)
+    answerer = (askers_z >= cfg.kol_min_askers_outlier) & (askers_ratio >= cfg.kol_min_askers_ratio)
     kol = eligible & sought & (group_discussions >= cfg.kol_min_discussions) \
-        & (is_top | (top_ratio >= cfg.kol_near_top_ratio)
-           | ((kol_z >= cfg.kol_min_outlier) & (top_ratio >= cfg.kol_min_top_ratio)))
+        & (is_top | near_top | turned_to | answerer)
     if kol.sum() > cfg.kol_max:
         order = np.lexsort((ids, -influence))
         keep = order[kol[order]][:cfg.kol_max]
@@ -190,10 +203,10 @@ def classify_members(features: pd.DataFrame, period_end: datetime | None, config
     flags = {KOL: kol, OPERATOR: operator, SHILL: shill, ADVERTISER: advertiser, NEWCOMER: newcomer, LEFT: left}
     tags = [[t for t in TAGS if flags[t][i]] for i in range(n)]
     return pd.DataFrame({ROLE: role, TAGS_COLUMN: tags, ACTIVITY_TIER: tier, THINKER_OUTLIER: thinker_z,
-                         KOL_OUTLIER: kol_z, KOL_TOP_RATIO: top_ratio,
-                         GROUP_DISCUSSIONS: np.full(n, group_discussions, np.int64),
-                         KOL_BASIS: np.where(kol, np.where(is_top, "top", np.where(top_ratio >= cfg.kol_near_top_ratio,
-                                                                                 "near_top", "outlier")), None),
+                         KOL_OUTLIER: kol_z, KOL_TOP_RATIO: top_ratio, KOL_ASKERS_OUTLIER: askers_z,
+                         KOL_ASKERS_RATIO: askers_ratio, GROUP_DISCUSSIONS: np.full(n, group_discussions, np.int64),
+                         KOL_BASIS: np.where(kol, np.where(is_top, "top", np.where(
+                             near_top, "near_top", np.where(turned_to, "outlier", "answers"))), None),
                          SHILL_BASIS: shill_basis, OPERATOR_BASIS: _operator_basis(operator, staff, key, welcomes, cfg,
                                                                                    notice_poster, scripted)},
                         index=f.index)

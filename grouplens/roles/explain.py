@@ -23,6 +23,8 @@ from .classifier import (
     CRITIC,
     GROUP_DISCUSSIONS,
     KOL,
+    KOL_ASKERS_OUTLIER,
+    KOL_ASKERS_RATIO,
     KOL_BASIS,
     KOL_OUTLIER,
     KOL_TOP_RATIO,
@@ -127,7 +129,13 @@ def _tag_clause(tag: str, r: dict[str, Any], lang: str, cfg: RolesConfig) -> str
                  if r.get(KOL_BASIS) == "near_top" else
                  (f"找TA的人数为普通成员第{_q(cfg)}百分位的{_times(r[KOL_OUTLIER])}倍" if zh else
                   f"turned to by {_times(r[KOL_OUTLIER])}x as many people as the group's {_q(cfg)}th-percentile "
-                  "member"))
+                  "member")
+                 if r.get(KOL_BASIS) == "outlier" else
+                 (f"{r[F.ASKERS_SOUGHT]}人向TA求解答（不计TA自己话题下的追问），为普通成员第{_q(cfg)}百分位的"
+                  f"{_times(r[KOL_ASKERS_OUTLIER])}倍、最多者的{_pct(r[KOL_ASKERS_RATIO])}" if zh else
+                  f"answered the questions of {r[F.ASKERS_SOUGHT]} different people (follow-ups on their own threads "
+                  f"left out), {_times(r[KOL_ASKERS_OUTLIER])}x the "
+                  f"group's {_q(cfg)}th-percentile member and {_pct(r[KOL_ASKERS_RATIO])} of the most anyone answered"))
         return (f"意见领袖（{basis}）：影响力{r['influence']:.1f}（全群第{r[F.INFLUENCE_RANK]}），{kol_uptake(r, lang)}" if zh
                 else f"a KOL ({basis}): influence {r['influence']:.1f} (#{r[F.INFLUENCE_RANK]} in the group), "
                 f"{kol_uptake(r, lang)}")
@@ -250,13 +258,20 @@ def explain_member(result: pd.DataFrame, member: str, lang: str = "zh", config: 
                        f"意见领袖：{kol_uptake(r, lang)}；人数为普通成员第{_q(cfg)}百分位的 "
                        f"{_times(r[KOL_OUTLIER])} 倍（需 ≥{cfg.kol_min_outlier:g}）且影响力为非运营成员最高者的 "
                        f"{_pct(r[KOL_TOP_RATIO])}（需 ≥{_pct(cfg.kol_min_top_ratio)}），或本身最高、或达到最高者的 "
-                       f"{_pct(cfg.kol_near_top_ratio)}；至少 {cfg.kol_min_sources} "
+                       f"{_pct(cfg.kol_near_top_ratio)}，或 {r[F.ASKERS_SOUGHT]} 人向TA求解答（不计自己话题下的追问）、为普通成员第{_q(cfg)}"
+                       f"百分位的 {_times(r[KOL_ASKERS_OUTLIER])} 倍（需 ≥{cfg.kol_min_askers_outlier:g}）且为最多者的 "
+                       f"{_pct(r[KOL_ASKERS_RATIO])}（需 ≥{_pct(cfg.kol_min_askers_ratio)}）；至少 {cfg.kol_min_sources} "
                        f"人；全群须有真正的讨论（{r[GROUP_DISCUSSIONS]} 次，需 ≥{cfg.kol_min_discussions}）；"
                        f"运营、水军和广告账号不算" if zh else
                        f"KOL: {kol_uptake(r, lang)}; {_times(r[KOL_OUTLIER])}x as many people as the group's "
                        f"{_q(cfg)}th-percentile member (needs ≥{cfg.kol_min_outlier:g}) and influence "
                        f"{_pct(r[KOL_TOP_RATIO])} of the highest ordinary member's (needs ≥{_pct(cfg.kol_min_top_ratio)}), "
-                       f"or the highest itself or within {_pct(cfg.kol_near_top_ratio)} of it; at least {cfg.kol_min_sources} people; the group needs real discussion "
+                       f"or the highest itself or within {_pct(cfg.kol_near_top_ratio)} of it, or answered "
+                       f"the questions of {r[F.ASKERS_SOUGHT]} different people (not follow-ups on their own threads), "
+                       f"{_times(r[KOL_ASKERS_OUTLIER])}x the "
+                       f"{_q(cfg)}th-percentile member (needs ≥{cfg.kol_min_askers_outlier:g}) and "
+                       f"{_pct(r[KOL_ASKERS_RATIO])} of the most anyone answered (needs "
+                       f"≥{_pct(cfg.kol_min_askers_ratio)}); at least {cfg.kol_min_sources} people; the group needs real discussion "
                        f"({r[GROUP_DISCUSSIONS]} discussions, needs ≥{cfg.kol_min_discussions}); operator, shill and "
                        "advertiser accounts are never KOLs"))
     lines.append(check(OPERATOR in r[TAGS_COLUMN],

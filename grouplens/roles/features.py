@@ -55,6 +55,7 @@ AGREEMENT_DRAWN = "agreement_drawn"  # agreement and thanks in others' replies t
 MENTIONS_DRAWN = "mentions_drawn"  # others' @-mentions of them (bulk mentions left out)
 QUESTIONS_DRAWN = "questions_drawn"  # others' questions put to them: in reply to them, or @-naming them
 ASKERS_ANSWERED = "askers_answered"  # distinct members whose questions they answered
+ASKERS_SOUGHT = "askers_sought"  # of those, the ones whose question was no follow-up in a thread they started
 # Operator accounts:
 NOTICES = "notices"  # announcements, knowledge cards, briefings, scripted and 【headed】 posts
 NOTICE_REGULARITY = "notice_regularity"  # share of those posted near their usual time of day
@@ -155,6 +156,10 @@ def member_features(data: GroupData, rs: ReplyStructure, per_message: pd.DataFra
     out[MENTIONS_DRAWN] = _mentions_drawn(rs, k, cfg.bulk_mentions)
     out[QUESTIONS_DRAWN] = _questions_drawn(rs, question, k)
     out[ASKERS_ANSWERED] = _distinct_pairs(author[answers], parent_author[answers], k)
+    # People who brought their own questions to them: a follow-up question on a thread one started
+    # is the discussion being taken up (already counted there), not one's knowledge being sought.
+    sought = answers & ~own_thread
+    out[ASKERS_SOUGHT] = _distinct_pairs(author[sought], parent_author[sought], k)
 
     # Operators' posts: notices, knowledge cards, briefings and bracket-headed posts by their
     # form; recurring scripts (near-duplicates on several days) separately, since a member who

@@ -190,10 +190,21 @@ def build_cast(members: int, sizes: CastSizes, rates: Rates, theme: Theme, brand
 
 def _pick_kols(k: int, thinkers: list[SimMember], critics: list[SimMember], onlookers: list[SimMember],
                rng: random.Random) -> None:
-    """Tag ``k`` opinion leaders, mostly among thinkers and critics, sometimes an expert onlooker."""
+    """Tag ``k`` opinion leaders: a thinker first, then mostly thinkers and critics, sometimes an
+    expert onlooker.
+
+    The first is a thinker whenever the group has one: a group's discussions are the thinkers'
+    posts others join, so the member others take up most is a thinker, and the highest-influence
+    member who is no operator or advertiser account is a KOL (issue 15, DOMAIN.md). (Drawing the
+    first KOL among critics or onlookers too left the group's one thinker, with four to eight
+    times anyone else's influence, untagged while a critic was the KOL.) The KOL thinker's posts
+    then draw the KOL's larger crowd, so with two thinkers the tagged one leads.
+    """
     pools = [list(thinkers), list(critics), list(onlookers)]
-    for _ in range(k):
+    for n in range(k):
         order = rng.choices((0, 1, 2), weights=(0.45, 0.35, 0.2))[0]
+        if n == 0 and pools[0]:
+            order = 0
         for p in (order, 0, 1, 2):
             if pools[p]:
                 m = pools[p].pop(rng.randrange(len(pools[p])))
