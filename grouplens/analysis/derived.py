@@ -512,7 +512,11 @@ def _as_written(table: pa.Table) -> pd.DataFrame | None:
     try:
         dtypes = json.loads((table.schema.metadata or {})[_DTYPES_KEY])
         wrong = {c: pd.api.types.pandas_dtype(t) for c, t in dtypes.items() if str(frame[c].dtype) != t}
-        return frame.astype(wrong) if wrong else frame
+        frame = frame.astype(wrong) if wrong else frame
+        for c in [c for c, t in frame.dtypes.items() if t == np.dtype(object)]:  # lists come back as arrays
+            if frame[c].map(lambda v: isinstance(v, np.ndarray)).any():
+                frame[c] = frame[c].map(lambda v: v.tolist() if isinstance(v, np.ndarray) else v)
+        return frame
     except (KeyError, ValueError, TypeError):
         return None
 

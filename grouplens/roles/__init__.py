@@ -77,6 +77,13 @@ def member_roles(data: GroupData, lang: str = "zh") -> pd.DataFrame:
     """
     if lang not in LANGUAGES:
         raise UsageError(f"unknown language {lang!r}; choose one of: {', '.join(LANGUAGES)}")
+    from ..analysis.derived import cached_result
+    from . import classifier, explain
+    return cached_result(data, "roles", {**_spec(data), "lang": lang, "rules": code_of(classifier, explain)},
+                         lambda: _member_roles(data, lang))
+
+
+def _member_roles(data: GroupData, lang: str) -> pd.DataFrame:
     cfg = data.config.roles
     feats = role_features(data)
     phase("roles")
@@ -93,14 +100,23 @@ def role_features(data: GroupData) -> pd.DataFrame:
     """The figures behind every member's role and tags (``features.member_features``): replies,
     engagement and influence computed once, so thresholds can be tried on them cheaply. For a
     stored group they are kept in the store until its data changes (``analysis.derived``)."""
+    from ..analysis.derived import cached_result
+    return cached_result(data, "role-features", _spec(data), lambda: _role_features(data))
+
+
+def _spec(data: GroupData) -> dict:
+    """What the figures behind roles depend on besides the messages (``analysis.derived``)."""
     import sys
     from dataclasses import asdict
 
     from ..analysis import engagement, influence
-    from ..analysis.derived import cached_result, code_hash
-    spec = {"roles": asdict(data.config.roles), "engagement": asdict(data.config.engagement),
-            "code": code_hash(F, engagement, influence, sys.modules[__name__])}
-    return cached_result(data, "role-features", spec, lambda: _role_features(data))
+    return {"roles": asdict(data.config.roles), "engagement": asdict(data.config.engagement),
+            "code": code_of(F, engagement, influence, sys.modules[__name__])}
+
+
+def code_of(*modules) -> str:
+    from ..analysis.derived import code_hash
+    return code_hash(*modules)
 
 
 def _role_features(data: GroupData) -> pd.DataFrame:
