@@ -73,7 +73,8 @@ _DIGEST_KEY = b"grouplens.digest"
 
 # --- fingerprints ---------------------------------------------------------------------------------
 
-def _code_hash(*modules: object) -> str:
+def code_hash(*modules: object) -> str:
+    """A digest of modules' source: a result cached by older code is not read by newer code."""
     h = hashlib.sha1()
     for m in modules:
         h.update(inspect.getsource(m).encode("utf-8"))  # type: ignore[arg-type]
@@ -88,14 +89,14 @@ def rules_fingerprint(config: Config) -> str:
     """What decides a message's written-rule classes: ``[classes]`` and the rules' code."""
     from ..text import classes
     return _fingerprint({"v": CACHE_VERSION, "classes": {k: asdict(v) for k, v in sorted(config.classes.items())},
-                         "code": _code_hash(classes)})
+                         "code": code_hash(classes)})
 
 
 def templates_fingerprint(config: Config, tz) -> str:
     """What decides template ids: ``[templates]``, the template kinds, the zone of days and hours."""
     from ..text import classes
     return _fingerprint({"v": CACHE_VERSION, "templates": asdict(config.templates), "tz": str(tz),
-                         "kinds": classes.template_kinds(config), "code": _code_hash(classes)})
+                         "kinds": classes.template_kinds(config), "code": code_hash(classes)})
 
 
 def replies_fingerprint(config: Config, tz) -> str:
@@ -111,7 +112,7 @@ def replies_fingerprint(config: Config, tz) -> str:
     return _fingerprint({"v": CACHE_VERSION, "engagement": asdict(config.engagement),
                          "rules": rules_fingerprint(config), "templates": templates_fingerprint(config, tz),
                          "context": CONTEXT.total_seconds(), "models": shipped.hexdigest(),
-                         "code": _code_hash(features, links, model, threads, answers, asking, sys.modules[__name__])})
+                         "code": code_hash(features, links, model, threads, answers, asking, sys.modules[__name__])})
 
 
 # --- digests --------------------------------------------------------------------------------------
@@ -160,6 +161,21 @@ def _stored_digest(table: pa.Table) -> str | None:
     return value.decode() if value else None
 
 
+def _replace(store: Store, path: Path, write: Callable[[Path], object]) -> bool:
+    """Write ``path`` through a private temporary file renamed into place; False on a full disk
+    or another OS error (the temporary file removed)."""
+    private_dir(path.parent, store.path)
+    tmp = path.parent / f".{path.name}.{secrets.token_hex(4)}.tmp"
+    try:
+        write(tmp)
+        private_file(tmp)
+        os.replace(tmp, path)
+        return True
+    except OSError:
+        tmp.unlink(missing_ok=True)
+        return False
+
+
 def _write(store: Store, group_id: str, files: list[tuple[Path, pa.Table, str | None]], state: tuple | None,
            extra: tuple[Path, dict] | None = None) -> None:
     """Write cache files under the store's lock, each renamed into place in one step, if the
@@ -175,25 +191,11 @@ def _write(store: Store, group_id: str, files: list[tuple[Path, pa.Table, str | 
             for path, table, key in files:
                 if key is not None:
                     table = table.replace_schema_metadata({**(table.schema.metadata or {}), _DIGEST_KEY: key.encode()})
-                private_dir(path.parent, store.path)
-                tmp = path.parent / f".{path.name}.{secrets.token_hex(4)}.tmp"
-                try:
-                    pq.write_table(table, tmp, compression="zstd")
-                    private_file(tmp)
-                    os.replace(tmp, path)
-                except OSError:
-                    tmp.unlink(missing_ok=True)
+                if not _replace(store, path, lambda tmp, t=table: pq.write_table(t, tmp, compression="zstd")):
                     return
             if extra is not None:
                 path, value = extra
-                private_dir(path.parent, store.path)
-                tmp = path.parent / f".{path.name}.{secrets.token_hex(4)}.tmp"
-                try:
-                    tmp.write_text(json.dumps(value, sort_keys=True), encoding="utf-8")
-                    private_file(tmp)
-                    os.replace(tmp, path)
-                except OSError:
-                    tmp.unlink(missing_ok=True)
+                _replace(store, path, lambda tmp: tmp.write_text(json.dumps(value, sort_keys=True), encoding="utf-8"))
     except StoreBusyError:
         pass
 
@@ -531,11 +533,6 @@ def _prune(folder: Path, keep: int) -> None:
             f.unlink(missing_ok=True)
     except OSError:
         pass
-
-
-def code_hash(*modules: object) -> str:
-    """A digest of modules' source: a result cached by older code is not read by newer code."""
-    return _code_hash(*modules)
 
 
 __all__ = ["CACHE", "CONTEXT", "REPLY_COLUMNS", "cached_result", "code_hash", "data_state", "digest", "group_classes",

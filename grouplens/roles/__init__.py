@@ -77,9 +77,9 @@ def member_roles(data: GroupData, lang: str = "zh") -> pd.DataFrame:
     """
     if lang not in LANGUAGES:
         raise UsageError(f"unknown language {lang!r}; choose one of: {', '.join(LANGUAGES)}")
-    from ..analysis.derived import cached_result
+    from ..analysis.derived import cached_result, code_hash
     from . import classifier, explain
-    return cached_result(data, "roles", {**_spec(data), "lang": lang, "rules": code_of(classifier, explain)},
+    return cached_result(data, "roles", {**_spec(data), "lang": lang, "rules": code_hash(classifier, explain)},
                          lambda: _member_roles(data, lang))
 
 
@@ -110,13 +110,10 @@ def _spec(data: GroupData) -> dict:
     from dataclasses import asdict
 
     from ..analysis import engagement, influence
-    return {"roles": asdict(data.config.roles), "engagement": asdict(data.config.engagement),
-            "code": code_of(F, engagement, influence, sys.modules[__name__])}
-
-
-def code_of(*modules) -> str:
     from ..analysis.derived import code_hash
-    return code_hash(*modules)
+    return {"roles": asdict(data.config.roles), "engagement": asdict(data.config.engagement),
+            "code": code_hash(F, engagement, influence, sys.modules[__name__])}
+
 
 
 def _role_features(data: GroupData) -> pd.DataFrame:
